@@ -1,0 +1,123 @@
+"""Settings: read once from the environment (prefix PIXPRESS_) and passed down as one object.
+
+Every number a user may want to change lives here with its documented default; the README's settings
+table mirrors this file. No other module reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PIXPRESS_", extra="ignore", populate_by_name=True, frozen=False
+    )
+
+    # --- general ---------------------------------------------------------------------------
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./pixpress-data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = False
+    public_base_url: str = ""  # used in download_url; empty: relative URLs
+
+    # --- backends --------------------------------------------------------------------------
+    database_url: str = ""  # empty: sqlite file in data_dir
+    redis_url: str = ""  # empty: embedded SQLite queue and in-process coordination
+    storage_url: str = ""  # empty: file://<data_dir>/files
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+
+    # --- workers and tasks -----------------------------------------------------------------
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    task_time_limit_s: float = 120.0
+    task_lease_s: float = 180.0  # a task whose worker vanished is re-queued after this
+    task_max_attempts: int = 2  # first run plus one retry
+    lease_check_interval_s: float = 30.0
+    result_ttl_s: int = 24 * 3600
+    cleanup_interval_s: int = 600
+    max_wait_s: float = 30.0  # upper bound of ?wait=N on submit
+    max_pending_per_token: int = 100
+
+    # --- limits ----------------------------------------------------------------------------
+    max_upload_mb: float = 25.0
+    max_megapixels: float = 50.0  # per frame
+    max_frames: int = 1000
+    max_dimension_px: int = 32768  # either side, guards the resize maths
+
+    # --- licence and quota -----------------------------------------------------------------
+    license_api_url: str = Field(
+        default="", validation_alias=AliasChoices("PIXPRESS_LICENSE_API_URL", "XTEMOS_API_URL", "license_api_url")
+    )
+    license_api_key: str = Field(
+        default="", validation_alias=AliasChoices("PIXPRESS_LICENSE_API_KEY", "XTEMOS_API_KEY", "license_api_key")
+    )
+    license_timeout_s: float = 2.0  # whole budget of one check, retry included
+    license_failure_threshold: int = 3  # consecutive failures that open the circuit
+    license_circuit_open_s: float = 30.0  # first pause; doubles while the server stays down
+    license_circuit_max_open_s: float = 300.0
+    tokens_file: Path | None = None
+    default_quota_mb: float = 1000.0
+    quota_cache_ttl: float = 300.0  # seconds
+    quota_refresh_interval: float = 900.0  # seconds
+    quota_refresh_job_interval_s: float = 900.0
+    admin_tokens: str = ""  # comma-separated
+    failed_token_checks_per_minute: int = 20
+    idempotency_ttl_s: int = 24 * 3600
+
+    # --- quality targets (SSIMULACRA2) -----------------------------------------------------
+    target_glossy: float = 80.0
+    target_lossy: float = 70.0
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> Settings:
+        if self.environment == "production":
+            if not self.admin_tokens_list:
+                raise ValueError("PIXPRESS_ADMIN_TOKENS must be set in production")
+            if any(len(t) < 16 for t in self.admin_tokens_list):
+                raise ValueError("admin tokens must be at least 16 characters in production")
+            if not self.license_api_url and not self.tokens_file:
+                raise ValueError(
+                    "production needs PIXPRESS_LICENSE_API_URL or PIXPRESS_TOKENS_FILE "
+                    "(the default quota for every token is for development only)"
+                )
+        return self
+
+    @cached_property
+    def admin_tokens_list(self) -> list[str]:
+        return [t.strip() for t in self.admin_tokens.split(",") if t.strip()]
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * MB)
+
+    @property
+    def max_pixels(self) -> int:
+        return int(self.max_megapixels * 1_000_000)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'pixpress.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or (self.data_dir / "files").resolve().as_uri()
+
+    @property
+    def queue_path(self) -> Path:
+        return (self.data_dir / "queue.db").resolve()
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,163 @@
+"""Every error pixpress reports to a client, one class per stable error code.
+
+PixpressError                      (code, HTTP status, public message)
+├── TokenMissing                   401 token_missing
+├── InvalidToken                   401 invalid_token
+├── SubscriptionExpired            403 subscription_expired
+├── AdminRequired                  403 admin_required
+├── TaskNotFound                   404 task_not_found
+├── TaskNotReady                   409 task_not_ready
+├── FileTooLarge                   413 file_too_large
+├── ImageTooLarge                  413 image_too_large
+├── UnsupportedFormat              415 unsupported_format
+├── InvalidImage                   422 invalid_image
+├── InvalidOption                  422 invalid_option
+├── QuotaExceeded                  429 quota_exceeded
+├── TooManyPending                 429 too_many_pending
+├── RateLimited                    429 rate_limited
+├── LicenseServerUnavailable       503 license_server_unavailable
+├── ServiceUnavailable             503 service_unavailable
+├── TaskTimeout                    500 task_timeout        (a task outcome, refunded)
+├── WorkerLost                     500 worker_lost         (a task outcome, refunded)
+└── InternalError                  500 internal_error      (a task outcome, refunded)
+
+The API turns any of these into the JSON envelope in one handler; services raise them and never
+HTTP exceptions. `details` is merged into the error object of the envelope, `headers` into the response.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class PixpressError(Exception):
+    code: ClassVar[str] = "internal_error"
+    status: ClassVar[int] = 500
+    message: ClassVar[str] = "Something went wrong on our side."
+    # True when the customer is not at fault: a task failing this way is refunded.
+    refundable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.public_message = message or self.message
+        self.details = details or {}
+        self.headers = headers or {}
+        super().__init__(self.public_message)
+
+
+class TokenMissing(PixpressError):
+    code, status, message = "token_missing", 401, "A token is required (X-Token or Authorization: Bearer)."
+
+
+class InvalidToken(PixpressError):
+    code, status, message = "invalid_token", 401, "This token is not valid."
+
+
+class SubscriptionExpired(PixpressError):
+    code, status, message = "subscription_expired", 403, "The subscription for this token has expired."
+
+
+class AdminRequired(PixpressError):
+    code, status, message = "admin_required", 403, "This call needs an admin token."
+
+
+class TaskNotFound(PixpressError):
+    code, status, message = "task_not_found", 404, "No such task."
+
+
+class TaskNotReady(PixpressError):
+    code, status, message = "task_not_ready", 409, "The task has not finished yet."
+
+
+class FileTooLarge(PixpressError):
+    code, status, message = "file_too_large", 413, "The upload is larger than the allowed size."
+
+
+class ImageTooLarge(PixpressError):
+    code, status, message = "image_too_large", 413, "The image has too many pixels or frames."
+
+
+class UnsupportedFormat(PixpressError):
+    code, status, message = (
+        "unsupported_format",
+        415,
+        "Unsupported image format: send JPEG, PNG, WebP, GIF or AVIF.",
+    )
+
+
+class InvalidImage(PixpressError):
+    code, status, message = "invalid_image", 422, "The file is not a readable image (truncated or corrupt)."
+
+
+class InvalidOption(PixpressError):
+    code, status, message = "invalid_option", 422, "An option has an invalid value."
+
+
+class QuotaExceeded(PixpressError):
+    code, status, message = "quota_exceeded", 429, "The monthly quota of this token is used up."
+
+
+class TooManyPending(PixpressError):
+    code, status, message = "too_many_pending", 429, "Too many unfinished tasks for this token."
+
+
+class RateLimited(PixpressError):
+    code, status, message = "rate_limited", 429, "Too many requests; retry later."
+
+
+class LicenseServerUnavailable(PixpressError):
+    code, status, message = (
+        "license_server_unavailable",
+        503,
+        "The licence server cannot be reached to verify this token; retry later.",
+    )
+
+
+class ServiceUnavailable(PixpressError):
+    code, status, message = "service_unavailable", 503, "The service is not ready."
+
+
+class TaskTimeout(PixpressError):
+    code, status, message = "task_timeout", 500, "Optimization took longer than allowed."
+    refundable = True
+
+
+class WorkerLost(PixpressError):
+    code, status, message = "worker_lost", 500, "The worker processing this task was lost."
+    refundable = True
+
+
+class InternalError(PixpressError):
+    code, status, message = "internal_error", 500, "Something went wrong on our side."
+    refundable = True
+
+
+ERRORS_BY_CODE: dict[str, type[PixpressError]] = {
+    cls.code: cls
+    for cls in (
+        TokenMissing,
+        InvalidToken,
+        SubscriptionExpired,
+        AdminRequired,
+        TaskNotFound,
+        TaskNotReady,
+        FileTooLarge,
+        ImageTooLarge,
+        UnsupportedFormat,
+        InvalidImage,
+        InvalidOption,
+        QuotaExceeded,
+        TooManyPending,
+        RateLimited,
+        LicenseServerUnavailable,
+        ServiceUnavailable,
+        TaskTimeout,
+        WorkerLost,
+        InternalError,
+    )
+}

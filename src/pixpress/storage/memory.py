@@ -1,0 +1,35 @@
+"""An in-memory storage for fast unit tests."""
+
+from __future__ import annotations
+
+import threading
+
+from pixpress.storage.base import BlobNotFound
+
+
+class MemoryStorage:
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def put(self, key: str, data: bytes) -> None:
+        with self._lock:
+            self._blobs[key] = bytes(data)
+
+    def get(self, key: str) -> bytes:
+        with self._lock:
+            try:
+                return self._blobs[key]
+            except KeyError as exc:
+                raise BlobNotFound(key) from exc
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._blobs.pop(key, None)
+
+    def exists(self, key: str) -> bool:
+        with self._lock:
+            return key in self._blobs
+
+    def ping(self) -> None:
+        return None
