@@ -1,0 +1,96 @@
+"""Shared fixtures: settings on a temporary data dir, databases (SQLite always, PostgreSQL when
+PIXPRESS_TEST_DATABASE_URL points at one), Redis when PIXPRESS_TEST_REDIS_URL does, and the corpus."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pixpress.config import Settings
+from pixpress.db.migrate import upgrade
+from pixpress.db.session import Database
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("PIXPRESS_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
+POSTGRES_URL = os.environ.get("PIXPRESS_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("PIXPRESS_TEST_REDIS_URL", "")
+
+
+def corpus_files(kind: str) -> list[Path]:
+    folder = CORPUS / kind
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"image corpus not found at {CORPUS} (set PIXPRESS_CORPUS)")
+    return CORPUS
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        workers=1,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def _postgres_schema_url(base_url: str) -> Iterator[str]:
+    """A fresh schema per test, dropped afterwards, so tests never see each other's rows."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # server down or wrong URL
+        admin.dispose()
+        pytest.skip(f"PostgreSQL at PIXPRESS_TEST_DATABASE_URL not reachable: {exc.__class__.__name__}")
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs on SQLite and on PostgreSQL (skipped with a reason when absent)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set PIXPRESS_TEST_DATABASE_URL")
+    yield from _postgres_schema_url(POSTGRES_URL)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    upgrade(database_url)
+    db = Database(database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("Redis not configured: set PIXPRESS_TEST_REDIS_URL")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except Exception as exc:
+        pytest.skip(f"Redis at PIXPRESS_TEST_REDIS_URL not reachable: {exc.__class__.__name__}")
+    return REDIS_URL
