@@ -19,6 +19,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("PIXPRESS_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 POSTGRES_URL = os.environ.get("PIXPRESS_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PIXPRESS_TEST_REDIS_URL", "")
+# CI sets this: a test that needs PostgreSQL or Redis fails instead of skipping when they are absent.
+REQUIRE_SERVICES = os.environ.get("PIXPRESS_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (PIXPRESS_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
 
 
 def corpus_files(kind: str) -> list[Path]:
@@ -52,7 +60,7 @@ def _postgres_schema_url(base_url: str) -> Iterator[str]:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # server down or wrong URL
         admin.dispose()
-        pytest.skip(f"PostgreSQL at PIXPRESS_TEST_DATABASE_URL not reachable: {exc.__class__.__name__}")
+        skip_or_fail(f"PostgreSQL at PIXPRESS_TEST_DATABASE_URL not reachable: {exc.__class__.__name__}")
     sep = "&" if "?" in base_url else "?"
     try:
         yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
@@ -69,7 +77,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set PIXPRESS_TEST_DATABASE_URL")
+        skip_or_fail("PostgreSQL not configured: set PIXPRESS_TEST_DATABASE_URL")
     yield from _postgres_schema_url(POSTGRES_URL)
 
 
@@ -86,11 +94,11 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def redis_url() -> str:
     if not REDIS_URL:
-        pytest.skip("Redis not configured: set PIXPRESS_TEST_REDIS_URL")
+        skip_or_fail("Redis not configured: set PIXPRESS_TEST_REDIS_URL")
     import redis
 
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except Exception as exc:
-        pytest.skip(f"Redis at PIXPRESS_TEST_REDIS_URL not reachable: {exc.__class__.__name__}")
+        skip_or_fail(f"Redis at PIXPRESS_TEST_REDIS_URL not reachable: {exc.__class__.__name__}")
     return REDIS_URL

@@ -1,0 +1,3 @@
+from pixpress.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""HTTP layer: routers, schemas, auth dependencies, the error envelope. No business rules here."""

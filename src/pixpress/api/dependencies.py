@@ -1,0 +1,68 @@
+"""Auth dependencies: who is calling, with which licence. Short aliases for route signatures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from pixpress.container import Container
+from pixpress.errors import AdminRequired, TokenMissing
+from pixpress.quota import QuotaInfo
+
+
+@dataclass(frozen=True)
+class Caller:
+    token: str
+    quota: QuotaInfo
+
+    @property
+    def token_hash(self) -> str:
+        return self.quota.token_hash
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(
+    x_token: Annotated[str | None, Header(alias="X-Token")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    token = (x_token or "").strip()
+    if not token and authorization and authorization[:7].lower() == "bearer ":
+        token = authorization[7:].strip()
+    if not token:
+        raise TokenMissing()
+    return token
+
+
+def current_caller(
+    request: Request,
+    token: Annotated[str, Depends(bearer_token)],
+    container: Annotated[Container, Depends(get_container)],
+) -> Caller:
+    """The one check every /api/optimize/* call goes through: the token must hold a licence."""
+    quota = container.quota.authenticate(token, client_address=client_address(request))
+    request.state.quota = quota
+    return Caller(token=token, quota=quota)
+
+
+def admin_token(
+    token: Annotated[str, Depends(bearer_token)],
+    container: Annotated[Container, Depends(get_container)],
+) -> str:
+    if not container.quota.is_admin(token):
+        raise AdminRequired()
+    return token
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+AdminDep = Annotated[str, Depends(admin_token)]

@@ -1,0 +1,105 @@
+"""The optimization calls: submit, status, download, delete."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from pixpress.api.dependencies import CallerDep, ContainerDep
+from pixpress.api.envelope import ok
+from pixpress.api.schemas import SUBMIT_FORM
+from pixpress.errors import FileTooLarge, InvalidOption
+from pixpress.tasks.states import TaskState
+
+router = APIRouter(prefix="/api/optimize", tags=["optimize"])
+
+OPTION_FIELDS = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept")
+WAIT_POLL_S = 0.1
+
+
+def base_url(request: Request, configured: str) -> str:
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+@router.post("/submit", openapi_extra=SUBMIT_FORM)
+async def submit(
+    request: Request,
+    caller: CallerDep,
+    container: ContainerDep,
+    wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for the result")] = 0,
+) -> dict[str, Any]:
+    settings = container.settings
+    form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidOption("Send the image as the multipart field 'file'.", details={"field": "file"})
+    data = await upload.read(settings.max_upload_bytes + 1)
+    await form.close()
+    if len(data) > settings.max_upload_bytes:
+        raise FileTooLarge(details={"max_upload_mb": settings.max_upload_mb})
+    fields = {name: _text(form.get(name)) for name in OPTION_FIELDS}
+    checked = await run_in_threadpool(
+        container.tasks.inspect, data, fields=fields, filename=upload.filename or "image"
+    )
+    task, created, quota = await run_in_threadpool(
+        container.submit_upload,
+        checked,
+        caller_quota=caller.quota,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    request.state.quota = quota
+    url = base_url(request, settings.public_base_url)
+    data_out: dict[str, Any] = {
+        "task_id": task.id,
+        "status": task.status,
+        "quota_info": quota.as_quota_info(),
+        "idempotent_replay": not created,
+    }
+    deadline = time.monotonic() + min(wait, settings.max_wait_s)
+    while wait and time.monotonic() < deadline and task.status in (TaskState.QUEUED, TaskState.PROCESSING):
+        await asyncio.sleep(WAIT_POLL_S)
+        task = await run_in_threadpool(container.tasks.get, task.id, token_hash=caller.token_hash)
+    if wait or task.status not in (TaskState.QUEUED, TaskState.PROCESSING):
+        data_out.update(container.tasks.status(task, base_url=url))
+    return ok(data_out)
+
+
+@router.get("/status/{task_id}")
+def status(task_id: str, request: Request, caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
+    task = container.tasks.get(task_id, token_hash=caller.token_hash)
+    return ok(container.tasks.status(task, base_url=base_url(request, container.settings.public_base_url)))
+
+
+@router.get("/download/{task_id}", response_class=Response)
+def download(
+    task_id: str,
+    request: Request,
+    caller: CallerDep,
+    container: ContainerDep,
+    variant: Annotated[str | None, Query(pattern="^(jpeg|png|webp|avif|gif)$")] = None,
+) -> Response:
+    result = container.tasks.download(task_id, token_hash=caller.token_hash, variant=variant)
+    headers = {
+        "ETag": result.etag,
+        "Content-Disposition": f'attachment; filename="{result.filename}"',
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if request.headers.get("If-None-Match") == result.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(content=result.data, media_type=result.mime_type, headers=headers)
+
+
+@router.delete("/task/{task_id}")
+def delete(task_id: str, caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
+    container.tasks.delete(task_id, token_hash=caller.token_hash)
+    return ok({"task_id": task_id, "deleted": True}, message="Task deleted")
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

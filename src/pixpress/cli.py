@@ -1,0 +1,168 @@
+"""The `pixpress` command: serve, worker, migrate, cleanup, license-server, and the client commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixpress.config import Settings
+
+app = typer.Typer(help="pixpress: self-hosted image optimization with licence-token quotas.", no_args_is_help=True)
+log = logging.getLogger("pixpress")
+
+WORKER_STOP_GRACE_S = 30.0
+
+
+def _settings(**overrides: object) -> Settings:
+    from pixpress.logging_setup import configure_logging
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    configure_logging(settings)
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on [PIXPRESS_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [PIXPRESS_PORT]")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes of the embedded consumer")] = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="run the API alone")] = False,
+) -> None:
+    """Run the HTTP API, and an embedded queue consumer unless --no-worker."""
+    import uvicorn
+
+    from pixpress.app import create_app
+    from pixpress.container import Container
+
+    settings = _settings(host=host, port=port, workers=workers)
+    container = Container(settings)
+    if container.database.is_sqlite:
+        container.migrate()  # before the worker starts, so both see the schema
+    worker = None if no_worker else _start_worker_process(settings)
+    try:
+        uvicorn.run(
+            create_app(settings, container=container, migrate=False),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if worker is not None:
+            _stop_worker_process(worker)
+
+
+def _start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PIXPRESS_DATA_DIR": str(settings.data_dir.resolve()),
+        "PIXPRESS_WORKERS": str(settings.workers),
+    }
+    cmd = [sys.executable, "-m", "pixpress", "worker", "--concurrency", str(settings.workers), "--no-migrate"]
+    return subprocess.Popen(cmd, env=env)
+
+
+def _stop_worker_process(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGINT)  # Huey's graceful stop: finish running tasks
+    try:
+        worker.wait(WORKER_STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="worker processes (default: CPUs)")] = None,
+    no_migrate: Annotated[bool, typer.Option("--no-migrate", hidden=True)] = False,
+) -> None:
+    """Run a queue consumer alone (worker processes plus the periodic jobs)."""
+    import pyvips
+
+    from pixpress.container import Container
+
+    settings = _settings(workers=concurrency)
+    container = Container(settings)
+    if container.database.is_sqlite and not no_migrate:
+        container.migrate()
+    pyvips.cache_set_max(0)  # workers see each image once; the cache only holds memory
+    container.install_worker_context()
+    consumer = container.queue.huey.create_consumer(
+        workers=settings.workers,
+        worker_type="process",
+        periodic=False,
+        initial_delay=0.05,
+        backoff=1.15,
+        max_delay=0.5,
+        check_worker_health=True,
+        health_check_interval=1,
+    )
+    jobs = container.periodic_jobs()
+    jobs.start()
+    log.info("worker consumer started with %d processes", settings.workers)
+    try:
+        consumer.run()
+    finally:
+        jobs.stop()
+        container.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (serve does this itself on SQLite)."""
+    from pixpress.container import Container
+
+    Container(_settings()).migrate()
+    typer.echo("migrations applied")
+
+
+@app.command()
+def cleanup() -> None:
+    """Delete expired tasks and their files now (the workers also do it periodically)."""
+    from pixpress.container import Container
+
+    container = Container(_settings())
+    removed = container.cleanup_expired()
+    requeued = container.requeue_expired_leases()
+    typer.echo(f"removed {removed} expired tasks, handled {requeued} expired leases")
+
+
+@app.command("license-server")
+def license_server(
+    tokens: Annotated[Path, typer.Option(help="TOML file: [tokens.\"TOKEN\"] quota_mb=..., ...")],
+    api_key: Annotated[str, typer.Option(envvar="PIXPRESS_LICENSE_API_KEY", help="expected Bearer key")],
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    mode: Annotated[str, typer.Option(help="fault switch at start: ok|slow|error|nonsense|down")] = "ok",
+    delay_s: Annotated[float, typer.Option(help="delay of the slow mode")] = 5.0,
+) -> None:
+    """Run the reference licence server (development, demos, tests)."""
+    from pixpress.license_server import run_license_server
+
+    logging.basicConfig(level=logging.INFO)
+    run_license_server(tokens_file=tokens, api_key=api_key, host=host, port=port, mode=mode, delay_s=delay_s)
+
+
+def _register_client_commands() -> None:
+    try:
+        from pixpress.client.cli import register
+    except ImportError:  # the client package is optional for the server
+        return
+    register(app)
+
+
+_register_client_commands()
+
+
+def main() -> None:
+    app()
+

@@ -1,0 +1,158 @@
+"""The composition root: builds every service of one process from the settings and wires them."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+
+from pixpress.config import Settings
+from pixpress.db.migrate import upgrade
+from pixpress.db.models import Task
+from pixpress.db.session import Database
+from pixpress.errors import InvalidOption
+from pixpress.quota import QuotaInfo, QuotaService
+from pixpress.storage import BlobStorage, open_storage
+from pixpress.tasks import maintenance
+from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
+from pixpress.tasks.records import TaskRecords
+from pixpress.tasks.runner import TaskRunner
+from pixpress.tasks.scheduler import Job, PeriodicJobs
+from pixpress.tasks.service import TaskService, Upload
+
+log = logging.getLogger("pixpress")
+
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+
+class Container:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def database(self) -> Database:
+        self.settings.ensure_data_dir()
+        return Database(self.settings.resolved_database_url)
+
+    @cached_property
+    def storage(self) -> BlobStorage:
+        return open_storage(self.settings)
+
+    @cached_property
+    def queue(self) -> TaskQueue:
+        return TaskQueue(make_huey(self.settings))
+
+    @cached_property
+    def quota(self) -> QuotaService:
+        return QuotaService(settings=self.settings, database=self.database)
+
+    @cached_property
+    def records(self) -> TaskRecords:
+        return TaskRecords(self.database)
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        return TaskService(
+            settings=self.settings, records=self.records, storage=self.storage, enqueue=self.queue.enqueue
+        )
+
+    @cached_property
+    def runner(self) -> TaskRunner:
+        return TaskRunner(settings=self.settings, records=self.records, storage=self.storage, refund=self.refund)
+
+    def migrate(self) -> None:
+        upgrade(self.settings.resolved_database_url)
+
+    # --- the submit flow across the two domains -------------------------------------------
+
+    def submit_upload(
+        self, upload: Upload, *, caller_quota: QuotaInfo, idempotency_key: str | None
+    ) -> tuple[Task, bool, QuotaInfo]:
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
+            raise InvalidOption("Idempotency-Key must be 1-255 characters.", details={"field": "Idempotency-Key"})
+        charged: list[QuotaInfo] = []
+        token_hash = caller_quota.token_hash
+
+        def charge(task_id: str, size_bytes: int) -> None:
+            charged.append(self.quota.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id))
+
+        def uncharge(task_id: str, size_bytes: int) -> None:
+            self.quota.refund(token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason="not_stored")
+
+        task, created = self.tasks.submit(
+            upload, token_hash=token_hash, idempotency_key=idempotency_key, charge=charge, uncharge=uncharge
+        )
+        quota = charged[-1] if charged and created else caller_quota
+        return task, created, quota
+
+    def refund(self, task: Task, reason: str) -> None:
+        self.quota.refund(
+            token_hash=task.token_hash, task_id=task.id, size_bytes=task.charged_bytes, reason=reason
+        )
+
+    # --- worker jobs -----------------------------------------------------------------------
+
+    def worker_context(self) -> WorkerContext:
+        return WorkerContext(run_task=self.runner.run)
+
+    def periodic_jobs(self) -> PeriodicJobs:
+        settings = self.settings
+        return PeriodicJobs(
+            [
+                Job("requeue_expired_leases", settings.lease_check_interval_s, self.requeue_expired_leases),
+                Job("cleanup_expired", settings.cleanup_interval_s, self.cleanup_expired),
+                Job("refresh_quotas", settings.quota_refresh_job_interval_s, self.quota.refresh_stale_tokens),
+            ]
+        )
+
+    def requeue_expired_leases(self) -> int:
+        return maintenance.requeue_expired_leases(
+            records=self.records,
+            enqueue=self.queue.enqueue,
+            refund=self.refund,
+            max_attempts=self.settings.task_max_attempts,
+            stale_queued_s=self.settings.task_lease_s,
+        )
+
+    def cleanup_expired(self) -> int:
+        return maintenance.cleanup_expired(records=self.records, storage=self.storage)
+
+    def install_worker_context(self) -> None:
+        """Let worker processes build their own container (own connections) from these settings."""
+        settings = self.settings
+        install_context_factory(lambda: Container(settings).worker_context())
+
+    def announce_quota_source(self) -> None:
+        settings = self.settings
+        if settings.license_api_url:
+            log.info("quotas come from the licence server at %s", settings.license_api_url)
+        elif settings.tokens_file:
+            log.info("quotas come from the tokens file %s", settings.tokens_file)
+        else:
+            log.warning(
+                "NO LICENCE SERVER CONFIGURED: every token gets the development default quota of %.0f MB. "
+                "Set PIXPRESS_LICENSE_API_URL (or PIXPRESS_TOKENS_FILE) before serving customers.",
+                settings.default_quota_mb,
+            )
+
+    def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        for name, probe in (
+            ("database", self.database.ping),
+            ("storage", self.storage.ping),
+            ("queue", self.queue.ping),
+        ):
+            try:
+                probe()
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"error: {exc.__class__.__name__}"
+        return checks
+
+    def close(self) -> None:
+        if "quota" in self.__dict__:
+            self.quota.close()
+        if "database" in self.__dict__:
+            self.database.dispose()
+
+
+__all__ = ["Container"]

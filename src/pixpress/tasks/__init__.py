@@ -1,0 +1,1 @@
+"""Optimization tasks: records and states, the service behind the routes, the queue and the job."""

@@ -1,0 +1,85 @@
+"""The task queue: Huey on SQLite (embedded default) or on Redis (priority-capable) when configured.
+
+Tasks carry ids only. What a task needs (database, storage, refunds) comes from a per-process context
+built lazily by a factory that the composition root installs, so forked workers open their own
+connections instead of sharing the parent's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from huey import Huey, PriorityRedisHuey, SqliteHuey
+
+from pixpress.config import Settings
+
+log = logging.getLogger("pixpress.queue")
+
+
+@dataclass
+class WorkerContext:
+    """What a worker process needs to run a task by id."""
+
+    run_task: Callable[[str], None]
+
+
+ContextFactory = Callable[[], WorkerContext]
+
+_factory: ContextFactory | None = None
+_context: tuple[int, WorkerContext] | None = None
+
+
+def install_context_factory(factory: ContextFactory) -> None:
+    global _factory, _context
+    _factory = factory
+    _context = None
+
+
+def worker_context() -> WorkerContext:
+    global _context
+    if _context is None or _context[0] != os.getpid():
+        if _factory is None:
+            raise RuntimeError("no worker context factory installed")
+        _context = (os.getpid(), _factory())
+    return _context[1]
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        huey: Huey = PriorityRedisHuey("pixpress", url=settings.redis_url, results=False, utc=True)
+    else:
+        settings.ensure_data_dir()
+        huey = SqliteHuey(
+            "pixpress", filename=str(settings.queue_path), results=False, utc=True, timeout=30
+        )
+    _register(huey)
+    return huey
+
+
+def _register(huey: Huey) -> None:
+    @huey.task(name="optimize")
+    def optimize(task_id: str) -> None:
+        worker_context().run_task(task_id)
+
+    huey.pixpress_optimize = optimize  # type: ignore[attr-defined]
+
+
+class TaskQueue:
+    """What the API and the maintenance jobs need from the queue."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+
+    def enqueue(self, task_id: str, *, priority: int = 0) -> None:
+        task: Any = self.huey.pixpress_optimize  # type: ignore[attr-defined]
+        self.huey.enqueue(task.s(task_id, priority=priority))
+
+    def pending(self) -> int:
+        return int(self.huey.pending_count())
+
+    def ping(self) -> None:
+        self.huey.pending_count()

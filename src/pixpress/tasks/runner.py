@@ -1,0 +1,140 @@
+"""The job: run one optimization task. Takes an id, safe to run twice (the claim decides who works)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+from pixpress import imaging
+from pixpress.config import Settings
+from pixpress.db.models import Task
+from pixpress.errors import InternalError, PixpressError, TaskTimeout
+from pixpress.imaging.types import EncodedImage, Limits
+from pixpress.storage.base import BlobStorage
+from pixpress.tasks.records import Claim, TaskRecords
+from pixpress.tasks.states import input_key, result_key, variant_key
+
+log = logging.getLogger("pixpress.tasks")
+
+# Called when a task ends through no fault of the customer: (task, reason) -> None.
+Refund = Callable[[Task, str], None]
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_pixels=settings.max_pixels,
+        max_frames=settings.max_frames,
+        max_dimension_px=settings.max_dimension_px,
+    )
+
+
+@dataclass
+class TaskRunner:
+    settings: Settings
+    records: TaskRecords
+    storage: BlobStorage
+    refund: Refund
+
+    def run(self, task_id: str) -> None:
+        claim = self.records.claim(task_id, lease_s=self.settings.task_lease_s)
+        if claim is None:
+            log.info("task %s not claimable (finished, gone or held by another worker)", task_id)
+            return
+        started = time.monotonic()
+        try:
+            with hard_time_limit(self.settings.task_time_limit_s + 5):
+                self._optimize(claim, deadline=started + self.settings.task_time_limit_s)
+        except PixpressError as exc:
+            self._fail(claim, exc)
+        except Exception:
+            log.exception("task %s failed with an internal error", task_id)
+            self._fail(claim, InternalError())
+        else:
+            log.info("task %s done in %.0f ms", task_id, (time.monotonic() - started) * 1000)
+
+    def _optimize(self, claim: Claim, *, deadline: float) -> None:
+        task = self.records.get(claim.task_id)
+        if task is None:
+            return
+        data = self.storage.get(task.input_key or input_key(task.id))
+        options = imaging.options_from_dict(json.loads(task.options_json))
+        result = imaging.optimize(data, options=options, limits=limits_from(self.settings), deadline=deadline)
+        image = result.image
+        key = result_key(task.id, claim.attempt, image.format.extension)
+        self.storage.put(key, image.data)
+        variants = [self._store_variant(task.id, claim.attempt, v) for v in result.variants]
+        details = {
+            "quality": image.quality,
+            "score": image.score,
+            "settings": image.settings,
+            "kept_original": result.kept_original,
+            "variants": variants,
+        }
+        if not self.records.complete(
+            claim,
+            result_key=key,
+            optimized_size=image.size_bytes,
+            output_format=image.format.value,
+            mime_type=image.mime_type,
+            width=image.width,
+            height=image.height,
+            result_json=json.dumps(details, default=str),
+        ):
+            # The lease ran out and another attempt owns the task now: ours is discarded.
+            self.storage.delete(key)
+            for variant in variants:
+                self.storage.delete(str(variant["key"]))
+            return
+        self.storage.delete(task.input_key)  # the result is all a client can ask for now
+
+    def _store_variant(self, task_id: str, attempt: int, image: EncodedImage) -> dict[str, object]:
+        key = variant_key(task_id, attempt, image.format.extension)
+        self.storage.put(key, image.data)
+        return {
+            "key": key,
+            "format": image.format.value,
+            "mime_type": image.mime_type,
+            "size": image.size_bytes,
+            "width": image.width,
+            "height": image.height,
+            "quality": image.quality,
+            "score": image.score,
+        }
+
+    def _fail(self, claim: Claim, error: PixpressError) -> None:
+        if not self.records.fail(claim, error_code=error.code, error_message=error.public_message):
+            return
+        log.warning("task %s failed: %s", claim.task_id, error.code)
+        if error.refundable:
+            task = self.records.get(claim.task_id)
+            if task is not None:
+                self.refund(task, error.code)
+
+
+@contextmanager
+def hard_time_limit(seconds: float) -> Iterator[None]:
+    """Raise TaskTimeout in the main thread after `seconds`, a backstop for the deadline checks.
+
+    Worker processes run tasks on their main thread; elsewhere (threads, tests) this is a no-op.
+    """
+    try:
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    except ValueError:  # not the main thread
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _raise_timeout(_signum: int, _frame: FrameType | None) -> None:
+    raise TaskTimeout()

@@ -1,0 +1,233 @@
+"""The task service behind the routes: accept an upload, report its state, hand out its result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pixpress import imaging
+from pixpress.config import Settings
+from pixpress.db.models import Task
+from pixpress.db.session import utcnow
+from pixpress.errors import TaskNotFound, TaskNotReady, TooManyPending
+from pixpress.imaging.types import ImageInfo, OptimizeOptions
+from pixpress.storage.base import BlobNotFound, BlobStorage
+from pixpress.tasks.maintenance import delete_task
+from pixpress.tasks.records import DuplicateIdempotencyKey, TaskRecords, task_result
+from pixpress.tasks.runner import limits_from
+from pixpress.tasks.states import TaskState, input_key
+
+log = logging.getLogger("pixpress.tasks")
+
+# (task_id, size_bytes) -> None; raises QuotaExceeded. Supplied by the caller so tasks stay quota-agnostic.
+Charge = Callable[[str, int], None]
+Uncharge = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str
+    info: ImageInfo
+    options: OptimizeOptions
+
+
+@dataclass(frozen=True)
+class Download:
+    data: bytes
+    mime_type: str
+    filename: str
+    etag: str
+
+
+class TaskService:
+    def __init__(
+        self, *, settings: Settings, records: TaskRecords, storage: BlobStorage, enqueue: Callable[[str], None]
+    ) -> None:
+        self.settings = settings
+        self.records = records
+        self.storage = storage
+        self.enqueue = enqueue
+
+    def inspect(self, data: bytes, *, fields: dict[str, str | None], filename: str) -> Upload:
+        """The cheap checks done before anything is charged: options, type, header, limits."""
+        options = imaging.parse_options(fields)
+        info = imaging.probe(data, limits=limits_from(self.settings))
+        return Upload(data=data, filename=filename, info=info, options=options)
+
+    def existing_for_key(self, *, token_hash: str, idempotency_key: str | None) -> Task | None:
+        if not idempotency_key:
+            return None
+        newer_than = utcnow() - timedelta(seconds=self.settings.idempotency_ttl_s)
+        task = self.records.find_by_idempotency_key(token_hash, idempotency_key, newer_than=newer_than)
+        if task is None:
+            # An older task may still hold the key past its TTL: free it for this new upload.
+            self.records.release_idempotency_key(token_hash, idempotency_key)
+        return task
+
+    def submit(
+        self,
+        upload: Upload,
+        *,
+        token_hash: str,
+        idempotency_key: str | None,
+        charge: Charge,
+        uncharge: Uncharge,
+    ) -> tuple[Task, bool]:
+        """Charge, store and queue an upload. Returns (task, created); created is False for a repeat
+        of an Idempotency-Key, which is not charged again."""
+        if existing := self.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key):
+            return existing, False
+        if self.records.count_unfinished(token_hash) >= self.settings.max_pending_per_token:
+            raise TooManyPending(
+                details={"max_pending": self.settings.max_pending_per_token}, headers={"Retry-After": "5"}
+            )
+        task_id = str(uuid.uuid4())
+        size = len(upload.data)
+        charge(task_id, size)
+        try:
+            task = self._store(upload, task_id=task_id, token_hash=token_hash, idempotency_key=idempotency_key)
+        except DuplicateIdempotencyKey:
+            # A concurrent request with the same key won the race: answer with its task.
+            uncharge(task_id, size)
+            self.storage.delete(input_key(task_id))
+            winner = self.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key)
+            if winner is None:
+                raise
+            return winner, False
+        except BaseException:
+            uncharge(task_id, size)
+            self.storage.delete(input_key(task_id))
+            raise
+        self.enqueue(task_id)
+        return task, True
+
+    def _store(self, upload: Upload, *, task_id: str, token_hash: str, idempotency_key: str | None) -> Task:
+        now = utcnow()
+        key = input_key(task_id)
+        self.storage.put(key, upload.data)
+        task = Task(
+            id=task_id,
+            token_hash=token_hash,
+            status=TaskState.QUEUED.value,
+            options_json=json.dumps(imaging.options_to_dict(upload.options)),
+            original_filename=upload.filename[:255],
+            input_key=key,
+            input_format=upload.info.format.value,
+            original_size=len(upload.data),
+            charged_bytes=len(upload.data),
+            width=upload.info.width,
+            height=upload.info.height,
+            idempotency_key=idempotency_key,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(seconds=self.settings.result_ttl_s),
+        )
+        self.records.insert(task)
+        return task
+
+    def get(self, task_id: str, *, token_hash: str) -> Task:
+        task = self.records.get_for_token(task_id, token_hash) if _is_uuid(task_id) else None
+        if task is None:
+            raise TaskNotFound()
+        return task
+
+    def download(self, task_id: str, *, token_hash: str, variant: str | None = None) -> Download:
+        task = self.get(task_id, token_hash=token_hash)
+        if task.status != TaskState.DONE.value or not task.result_key:
+            raise TaskNotReady(details={"status": task.status})
+        key, mime, fmt = task.result_key, task.mime_type or "application/octet-stream", task.output_format
+        if variant:
+            match = next((v for v in task_result(task).get("variants", []) if v["format"] == variant), None)
+            if match is None:
+                raise TaskNotFound("This task has no variant in that format.")
+            key, mime, fmt = match["key"], match["mime_type"], match["format"]
+        try:
+            data = self.storage.get(key)
+        except BlobNotFound as exc:
+            raise TaskNotFound("The result has expired or was deleted.") from exc
+        return Download(
+            data=data,
+            mime_type=mime,
+            filename=result_filename(task.original_filename, fmt or "bin"),
+            etag=f'"{task.id}-{fmt}-{len(data)}"',
+        )
+
+    def delete(self, task_id: str, *, token_hash: str) -> None:
+        task = self.get(task_id, token_hash=token_hash)
+        delete_task(records=self.records, storage=self.storage, task=task)
+
+    def status(self, task: Task, *, base_url: str) -> dict[str, Any]:
+        return task_status(task, base_url=base_url)
+
+
+def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
+    """The public view of a task, as GET /status answers it."""
+    data: dict[str, Any] = {
+        "task_id": task.id,
+        "status": task.status,
+        "original_filename": task.original_filename,
+        "original_size": task.original_size,
+        "input_format": task.input_format,
+        "created_at": task.created_at.isoformat() if task.created_at else None,
+        "expires_at": task.expires_at.isoformat() if task.expires_at else None,
+    }
+    if task.status == TaskState.DONE.value and task.optimized_size is not None:
+        details = task_result(task)
+        download = f"{base_url}/api/optimize/download/{task.id}"
+        saved = task.original_size - task.optimized_size
+        data.update(
+            optimized_size=task.optimized_size,
+            savings_bytes=saved,
+            savings_percent=round(100 * saved / task.original_size, 2) if task.original_size else 0.0,
+            width=task.width,
+            height=task.height,
+            format=task.output_format,
+            mime_type=task.mime_type,
+            download_url=download,
+            quality=details.get("quality"),
+            score=details.get("score"),
+            encoder_settings=details.get("settings") or {},
+            finished_at=task.finished_at.isoformat() if task.finished_at else None,
+        )
+        variants = details.get("variants") or []
+        if variants:
+            data["variants"] = [
+                {
+                    "format": v["format"],
+                    "mime_type": v["mime_type"],
+                    "size": v["size"],
+                    "width": v["width"],
+                    "height": v["height"],
+                    "quality": v.get("quality"),
+                    "score": v.get("score"),
+                    "download_url": f"{download}?variant={v['format']}",
+                }
+                for v in variants
+            ]
+    elif task.status == TaskState.FAILED.value:
+        data["error"] = {"code": task.error_code, "message": task.error_message}
+    return data
+
+
+def result_filename(original: str, fmt: str) -> str:
+    """A safe download name: the upload's stem, ASCII letters/digits/-_. only, new extension."""
+    stem = original.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in stem).strip("._")
+    extension = "jpg" if fmt == "jpeg" else fmt
+    return f"{(safe or 'image')[:100]}.{extension}"
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
