@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 TOKEN = {"X-Token": "site-token-e2e"}
 
 
-def submit(server: ServerProcess, data: bytes, *, filename: str = "photo.png", wait: float = 0, **fields: str):
+def submit(
+    server: ServerProcess, data: bytes, *, filename: str = "photo.png", wait: float = 0, **fields: str
+):
     return httpx.post(
         f"{server.url}/api/optimize/submit",
         params={"wait": wait} if wait else None,
@@ -27,7 +29,9 @@ def submit(server: ServerProcess, data: bytes, *, filename: str = "photo.png", w
     )
 
 
-def wait_done(server: ServerProcess, task_id: str, *, timeout_s: float = 60, headers: dict | None = None) -> dict:
+def wait_done(
+    server: ServerProcess, task_id: str, *, timeout_s: float = 60, headers: dict | None = None
+) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         body = httpx.get(f"{server.url}/api/optimize/status/{task_id}", headers=headers or TOKEN).json()
@@ -80,7 +84,9 @@ def test_large_phone_photo(server: ServerProcess, corpus: Path) -> None:
     elapsed = time.monotonic() - started
     assert status["status"] == "done"
     assert status["optimized_size"] <= len(data)
-    print(f"\n12 MP JPEG submit->done {elapsed * 1000:.0f} ms, {len(data)} -> {status['optimized_size']} bytes")
+    print(
+        f"\n12 MP JPEG submit->done {elapsed * 1000:.0f} ms, {len(data)} -> {status['optimized_size']} bytes"
+    )
 
 
 def test_token_is_required_and_tasks_are_private(server: ServerProcess, corpus: Path) -> None:
@@ -132,7 +138,13 @@ def test_truncated_image_is_refused(server: ServerProcess, corpus: Path) -> None
 
 def test_invalid_option_is_422(server: ServerProcess, corpus: Path) -> None:
     data = (corpus / "graphic" / "logo.png").read_bytes()
-    for field, value in (("quality", "0"), ("quality", "abc"), ("format", "bmp"), ("mode", "max"), ("max_width", "-3")):
+    for field, value in (
+        ("quality", "0"),
+        ("quality", "abc"),
+        ("format", "bmp"),
+        ("mode", "max"),
+        ("max_width", "-3"),
+    ):
         answer = submit(server, data, **{field: value})
         assert answer.status_code == 422, (field, value, answer.text)
         assert answer.json()["error"]["code"] == "invalid_option"
@@ -150,7 +162,8 @@ def test_huge_body_is_cut_off_while_streaming(server: ServerProcess) -> None:
 
     def body():  # 1 GB in 1 MB chunks, streamed without a Content-Length
         nonlocal sent
-        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n\r\n\x89PNG\r\n\x1a\n'
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n\r\n'
+        yield b"\x89PNG\r\n\x1a\n"
         chunk = b"\x00" * (1 << 20)
         for _ in range(1024):
             sent += len(chunk)

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow
 
 def big_photo(corpus: Path, megapixels: float = 40) -> bytes:
     """A large real photo (a corpus JPEG enlarged), slow enough to kill its worker mid-task."""
-    source = pyvips.Image.new_from_buffer((corpus / "photo" / "dog_exif_extended_xmp_icc.jpg").read_bytes(), "")
+    source = pyvips.Image.new_from_buffer(
+        (corpus / "photo" / "dog_exif_extended_xmp_icc.jpg").read_bytes(), ""
+    )
     scale = (megapixels * 1e6 / (source.width * source.height)) ** 0.5
     return bytes(source.resize(scale).jpegsave_buffer(Q=92))
 
@@ -38,9 +40,10 @@ def test_killed_worker_task_is_retried_and_finishes_once(tmp_path: Path, corpus:
     try:
         task_id = submit(server, big_photo(corpus), filename="big.jpg").json()["data"]["task_id"]
         deadline = time.monotonic() + 30
-        while httpx.get(f"{server.url}/api/optimize/status/{task_id}", headers=TOKEN).json()["data"][
-            "status"
-        ] != "processing":
+        while (
+            httpx.get(f"{server.url}/api/optimize/status/{task_id}", headers=TOKEN).json()["data"]["status"]
+            != "processing"
+        ):
             assert time.monotonic() < deadline, "task never started"
             time.sleep(0.05)
         victims = worker_processes(server)

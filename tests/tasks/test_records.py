@@ -65,7 +65,9 @@ def test_complete_only_for_the_attempt_holding_the_task(records: TaskRecords, da
     assert done is not None and done.status == TaskState.DONE and done.optimized_size == 2
 
 
-def test_expired_lease_on_last_attempt_is_reported_exhausted(records: TaskRecords, database: Database) -> None:
+def test_expired_lease_on_last_attempt_is_reported_exhausted(
+    records: TaskRecords, database: Database
+) -> None:
     task = new_task()
     records.insert(task)
     records.claim(task.id, lease_s=60)

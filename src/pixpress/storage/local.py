@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -42,10 +43,8 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         path = self._path(key)
         path.unlink(missing_ok=True)
-        try:
+        with contextlib.suppress(OSError):
             path.parent.rmdir()  # tidy the task's folder once empty
-        except OSError:
-            pass
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -1,0 +1,61 @@
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from pixpress.db.models import Task
+from pixpress.db.session import Database, utcnow
+from pixpress.storage.memory import MemoryStorage
+from pixpress.tasks import maintenance
+from pixpress.tasks.records import TaskRecords
+from pixpress.tasks.states import TaskState
+from tests.tasks.factories import new_task
+
+
+def _expire(database: Database, task_id: str, *, attempts: int) -> None:
+    with database.session() as session:
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1), attempts=attempts)
+        )
+
+
+def test_lost_task_gets_one_retry_then_fails_refunded(database: Database) -> None:
+    records = TaskRecords(database)
+    task = new_task()
+    records.insert(task)
+    enqueued: list[str] = []
+    refunded: list[tuple[str, str]] = []
+
+    def run_check() -> int:
+        return maintenance.requeue_expired_leases(
+            records=records,
+            enqueue=enqueued.append,
+            refund=lambda t, reason: refunded.append((t.id, reason)),
+            max_attempts=2,
+            stale_queued_s=3600,
+        )
+
+    assert records.claim(task.id, lease_s=60) is not None
+    _expire(database, task.id, attempts=1)
+    assert run_check() == 1
+    assert enqueued == [task.id] and refunded == []
+    assert records.claim(task.id, lease_s=60) is not None  # the retry
+    _expire(database, task.id, attempts=2)
+    assert run_check() == 1
+    assert refunded == [(task.id, "worker_lost")]
+    failed = records.get(task.id)
+    assert failed is not None and failed.status == TaskState.FAILED and failed.error_code == "worker_lost"
+    assert run_check() == 0  # nothing twice
+
+
+def test_cleanup_deletes_expired_rows_and_their_files(database: Database) -> None:
+    records = TaskRecords(database)
+    storage = MemoryStorage()
+    old, fresh = new_task(ttl_s=-1), new_task(ttl_s=3600)
+    for task in (old, fresh):
+        records.insert(task)
+        storage.put(task.input_key, b"data")
+    assert maintenance.cleanup_expired(records=records, storage=storage) == 1
+    assert records.get(old.id) is None and not storage.exists(old.input_key)
+    assert records.get(fresh.id) is not None and storage.exists(fresh.input_key)
