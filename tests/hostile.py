@@ -15,7 +15,9 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     row = b"\x00" + b"\x00" * (width * 3)
     body = zlib.compress(row * 4, 9)  # a few rows only: the rest is missing
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", body) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", body) + png_chunk(b"IEND", b"")
+    )
 
 
 def truncated(data: bytes, keep: float = 0.5) -> bytes:

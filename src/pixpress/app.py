@@ -19,7 +19,9 @@ from pixpress.container import Container
 log = logging.getLogger("pixpress")
 
 
-def create_app(settings: Settings, *, container: Container | None = None, migrate: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, container: Container | None = None, migrate: bool | None = None
+) -> FastAPI:
     container = container or Container(settings)
     run_migrations = container.database.is_sqlite if migrate is None else migrate
 
@@ -28,7 +30,9 @@ def create_app(settings: Settings, *, container: Container | None = None, migrat
         if run_migrations:
             await run_in_threadpool(container.migrate)
         container.announce_quota_source()
-        log.info("pixpress %s ready (database %s)", __version__, container.database.engine.url.get_backend_name())
+        log.info(
+            "pixpress %s ready (database %s)", __version__, container.database.engine.url.get_backend_name()
+        )
         try:
             yield
         finally:

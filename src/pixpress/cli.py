@@ -14,7 +14,9 @@ import typer
 
 from pixpress.config import Settings
 
-app = typer.Typer(help="pixpress: self-hosted image optimization with licence-token quotas.", no_args_is_help=True)
+app = typer.Typer(
+    help="pixpress: self-hosted image optimization with licence-token quotas.", no_args_is_help=True
+)
 log = logging.getLogger("pixpress")
 
 WORKER_STOP_GRACE_S = 30.0
@@ -138,7 +140,7 @@ def cleanup() -> None:
 
 @app.command("license-server")
 def license_server(
-    tokens: Annotated[Path, typer.Option(help="TOML file: [tokens.\"TOKEN\"] quota_mb=..., ...")],
+    tokens: Annotated[Path, typer.Option(help='TOML file: [tokens."TOKEN"] quota_mb=..., ...')],
     api_key: Annotated[str, typer.Option(envvar="PIXPRESS_LICENSE_API_KEY", help="expected Bearer key")],
     host: str = "127.0.0.1",
     port: int = 8001,
@@ -165,4 +167,3 @@ _register_client_commands()
 
 def main() -> None:
     app()
-

@@ -59,10 +59,12 @@ class Settings(BaseSettings):
 
     # --- licence and quota -----------------------------------------------------------------
     license_api_url: str = Field(
-        default="", validation_alias=AliasChoices("PIXPRESS_LICENSE_API_URL", "XTEMOS_API_URL", "license_api_url")
+        default="",
+        validation_alias=AliasChoices("PIXPRESS_LICENSE_API_URL", "XTEMOS_API_URL", "license_api_url"),
     )
     license_api_key: str = Field(
-        default="", validation_alias=AliasChoices("PIXPRESS_LICENSE_API_KEY", "XTEMOS_API_KEY", "license_api_key")
+        default="",
+        validation_alias=AliasChoices("PIXPRESS_LICENSE_API_KEY", "XTEMOS_API_KEY", "license_api_key"),
     )
     license_timeout_s: float = 2.0  # whole budget of one check, retry included
     license_failure_threshold: int = 3  # consecutive failures that open the circuit

@@ -57,7 +57,9 @@ class Container:
 
     @cached_property
     def runner(self) -> TaskRunner:
-        return TaskRunner(settings=self.settings, records=self.records, storage=self.storage, refund=self.refund)
+        return TaskRunner(
+            settings=self.settings, records=self.records, storage=self.storage, refund=self.refund
+        )
 
     def migrate(self) -> None:
         upgrade(self.settings.resolved_database_url)
@@ -68,7 +70,9 @@ class Container:
         self, upload: Upload, *, caller_quota: QuotaInfo, idempotency_key: str | None
     ) -> tuple[Task, bool, QuotaInfo]:
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS:
-            raise InvalidOption("Idempotency-Key must be 1-255 characters.", details={"field": "Idempotency-Key"})
+            raise InvalidOption(
+                "Idempotency-Key must be 1-255 characters.", details={"field": "Idempotency-Key"}
+            )
         charged: list[QuotaInfo] = []
         token_hash = caller_quota.token_hash
 
@@ -76,7 +80,9 @@ class Container:
             charged.append(self.quota.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id))
 
         def uncharge(task_id: str, size_bytes: int) -> None:
-            self.quota.refund(token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason="not_stored")
+            self.quota.refund(
+                token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason="not_stored"
+            )
 
         task, created = self.tasks.submit(
             upload, token_hash=token_hash, idempotency_key=idempotency_key, charge=charge, uncharge=uncharge

@@ -32,7 +32,11 @@ def ok(data: dict[str, Any], message: str | None = None) -> dict[str, Any]:
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     error = {"code": code, "message": message, **(details or {})}
     return JSONResponse({"success": False, "error": error}, status_code=status, headers=headers)

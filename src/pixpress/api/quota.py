@@ -33,7 +33,7 @@ def reset_usage(
 ) -> dict[str, Any]:
     token = payload.get("token")
     if not isinstance(token, str) or not token.strip():
-        raise InvalidOption("Send the customer token as {\"token\": ...}.", details={"field": "token"})
+        raise InvalidOption('Send the customer token as {"token": ...}.', details={"field": "token"})
     result = container.quota.reset_usage(token.strip())
     return ok(result.as_public(), message="Usage reset successfully")
 

@@ -13,8 +13,16 @@ SUBMIT_FORM: dict[str, Any] = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP, GIF or AVIF"},
-                        "mode": {"type": "string", "enum": ["lossless", "glossy", "lossy"], "default": "lossy"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "JPEG, PNG, WebP, GIF or AVIF",
+                        },
+                        "mode": {
+                            "type": "string",
+                            "enum": ["lossless", "glossy", "lossy"],
+                            "default": "lossy",
+                        },
                         "quality": {"type": "integer", "minimum": 1, "maximum": 100},
                         "format": {
                             "type": "string",
@@ -24,7 +32,10 @@ SUBMIT_FORM: dict[str, Any] = {
                         "max_width": {"type": "integer", "minimum": 1},
                         "max_height": {"type": "integer", "minimum": 1},
                         "keep_metadata": {"type": "string", "enum": ["none", "icc", "all"], "default": "icc"},
-                        "accept": {"type": "string", "description": "formats the site can serve, e.g. webp,avif"},
+                        "accept": {
+                            "type": "string",
+                            "description": "formats the site can serve, e.g. webp,avif",
+                        },
                     },
                 }
             }

@@ -53,9 +53,7 @@ def make_huey(settings: Settings) -> Huey:
         huey: Huey = PriorityRedisHuey("pixpress", url=settings.redis_url, results=False, utc=True)
     else:
         settings.ensure_data_dir()
-        huey = SqliteHuey(
-            "pixpress", filename=str(settings.queue_path), results=False, utc=True, timeout=30
-        )
+        huey = SqliteHuey("pixpress", filename=str(settings.queue_path), results=False, utc=True, timeout=30)
     _register(huey)
     return huey
 

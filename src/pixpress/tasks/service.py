@@ -47,7 +47,12 @@ class Download:
 
 class TaskService:
     def __init__(
-        self, *, settings: Settings, records: TaskRecords, storage: BlobStorage, enqueue: Callable[[str], None]
+        self,
+        *,
+        settings: Settings,
+        records: TaskRecords,
+        storage: BlobStorage,
+        enqueue: Callable[[str], None],
     ) -> None:
         self.settings = settings
         self.records = records
@@ -91,7 +96,9 @@ class TaskService:
         size = len(upload.data)
         charge(task_id, size)
         try:
-            task = self._store(upload, task_id=task_id, token_hash=token_hash, idempotency_key=idempotency_key)
+            task = self._store(
+                upload, task_id=task_id, token_hash=token_hash, idempotency_key=idempotency_key
+            )
         except DuplicateIdempotencyKey:
             # A concurrent request with the same key won the race: answer with its task.
             uncharge(task_id, size)
