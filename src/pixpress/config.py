@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # --- backends --------------------------------------------------------------------------
     database_url: str = ""  # empty: sqlite file in data_dir
     redis_url: str = ""  # empty: embedded SQLite queue and in-process coordination
+    queue_name: str = "pixpress"  # Huey queue name; also prefixes pixpress's Redis keys
     storage_url: str = ""  # empty: file://<data_dir>/files
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"

@@ -99,3 +99,23 @@ def serve(tmp_path: Path, *, env: dict[str, str] | None = None, workers: int = 1
         port=port,
     )
     return server.start()
+
+
+def moto_server(tmp_path: Path) -> ServerProcess:
+    """moto's stand-alone S3 server on loopback, for the S3 storage backend."""
+    port = free_port()
+    process = ServerProcess([], env={}, log_path=tmp_path / "moto.log", port=port)
+    process.args = ["-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    log = process.log_path.open("ab")
+    process.process = subprocess.Popen(
+        [sys.executable, *process.args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(process.url, timeout=1)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.stop()
+    raise RuntimeError(f"moto server did not start:\n{process.log()}")

@@ -50,10 +50,10 @@ def worker_context() -> WorkerContext:
 
 def make_huey(settings: Settings) -> Huey:
     if settings.redis_url:
-        huey: Huey = PriorityRedisHuey("pixpress", url=settings.redis_url, results=False, utc=True)
+        huey: Huey = PriorityRedisHuey(settings.queue_name, url=settings.redis_url, results=False, utc=True)
     else:
         settings.ensure_data_dir()
-        huey = SqliteHuey("pixpress", filename=str(settings.queue_path), results=False, utc=True, timeout=30)
+        huey = SqliteHuey(settings.queue_name, filename=str(settings.queue_path), results=False, utc=True, timeout=30)
     _register(huey)
     return huey
 
