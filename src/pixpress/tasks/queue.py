@@ -63,7 +63,7 @@ def _register(huey: Huey) -> None:
     def optimize(task_id: str) -> None:
         worker_context().run_task(task_id)
 
-    huey.pixpress_optimize = optimize  # type: ignore[attr-defined]
+    huey.pixpress_optimize = optimize
 
 
 class TaskQueue:
@@ -73,7 +73,7 @@ class TaskQueue:
         self.huey = huey
 
     def enqueue(self, task_id: str, *, priority: int = 0) -> None:
-        task: Any = self.huey.pixpress_optimize  # type: ignore[attr-defined]
+        task: Any = self.huey.pixpress_optimize
         self.huey.enqueue(task.s(task_id, priority=priority))
 
     def pending(self) -> int:
