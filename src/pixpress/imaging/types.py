@@ -57,6 +57,7 @@ class Limits:
     max_pixels: int = 50_000_000  # per frame
     max_frames: int = 1000
     max_dimension_px: int = 32768
+    max_total_pixels: int = 500_000_000  # all frames of an animation together (decoded memory guard)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""The one object every optimization step reads and updates (imgproxy's processing context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyvips
+
+from pixpress.imaging.deadline import Deadline
+from pixpress.imaging.types import ImageFormat, ImageInfo, Limits, OptimizeOptions
+
+
+@dataclass
+class Context:
+    data: bytes  # the uploaded bytes, never modified
+    options: OptimizeOptions
+    limits: Limits
+    deadline: Deadline
+    info: ImageInfo | None = None  # set by probe
+    image: pyvips.Image | None = None  # set by decode; all frames stacked vertically when animated
+    frames: int = 1
+    orientation: int = 1  # EXIF orientation of the source (1 = as stored)
+    resized: bool = False
+    converted_colour: bool = False  # pixels were transformed to sRGB (the source profile is gone)
+    targets: tuple[ImageFormat, ...] = ()  # output formats to encode, set by plan
+    notes: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def source_format(self) -> ImageFormat:
+        assert self.info is not None, "probe runs first"
+        return self.info.format
+
+    @property
+    def pixels(self) -> pyvips.Image:
+        assert self.image is not None, "decode runs first"
+        return self.image
+
+    @property
+    def animated(self) -> bool:
+        return self.frames > 1
+
+    @property
+    def frame_height(self) -> int:
+        return int(self.pixels.height) // self.frames

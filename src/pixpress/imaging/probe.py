@@ -1,0 +1,32 @@
+"""Step 2, probe: the cheap submit-time check. Sniff, check the container structure, read the header
+and enforce the limits, all before any pixel is decoded."""
+
+from __future__ import annotations
+
+from pixpress.imaging import vips
+from pixpress.imaging.limits import check_limits
+from pixpress.imaging.sniff import sniff
+from pixpress.imaging.structure import check_structure
+from pixpress.imaging.types import ImageFormat, ImageInfo, Limits
+
+
+def probe(data: bytes, *, limits: Limits) -> ImageInfo:
+    """Format, size, frames and alpha from the header.
+
+    Raises UnsupportedFormat (not a JPEG/PNG/WebP/GIF/AVIF), InvalidImage (truncated or corrupt
+    container) and ImageTooLarge (over `limits`; PNG and JPEG dimensions are checked from the raw
+    header before libvips is called, so a decompression bomb costs microseconds).
+    """
+    fmt = sniff(data)
+    structure = check_structure(data, fmt)
+    if structure.width or structure.height:
+        check_limits(width=structure.width, height=structure.height, frames=1, limits=limits)
+    header = vips.load_header(data, fmt)
+    frames = vips.frame_count(header) if fmt in vips.ANIMATED_FORMATS else 1
+    width, height = int(header.width), int(header.height)
+    check_limits(width=width, height=height, frames=frames, limits=limits)
+    return ImageInfo(format=fmt, width=width, height=height, frames=frames, has_alpha=bool(header.hasalpha()))
+
+
+def is_animated(info: ImageInfo) -> bool:
+    return info.frames > 1 and info.format in (ImageFormat.GIF, ImageFormat.WEBP)

@@ -1,0 +1,65 @@
+"""The one place that talks to libvips directly for loading: process set-up and header/pixel loaders.
+
+pyvips caches operations, including loads keyed by file name; pixpress only loads from buffers and
+turns the operation cache off so a worker's memory does not grow with the images it has seen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyvips
+
+from pixpress.errors import InvalidImage
+from pixpress.imaging.types import ImageFormat
+
+pyvips.cache_set_max(0)
+
+ANIMATED_FORMATS = frozenset({ImageFormat.GIF, ImageFormat.WEBP})
+
+
+def load_header(data: bytes, fmt: ImageFormat) -> pyvips.Image:
+    """The image with its header read and no pixel decoded (libvips loads lazily)."""
+    return _load(data, fmt, fail_on="none")
+
+
+def load_pixels(data: bytes, fmt: ImageFormat, *, fail_on: str = "error") -> pyvips.Image:
+    """Every frame, set up to fail on truncated or corrupt data; pixels are decoded when first read."""
+    options: dict[str, Any] = {"fail_on": fail_on, "access": "random"}
+    if fmt in ANIMATED_FORMATS:
+        options["n"] = -1
+    return _load(data, fmt, **options)
+
+
+def _load(data: bytes, fmt: ImageFormat, **options: Any) -> pyvips.Image:
+    if fmt is ImageFormat.JPEG:
+        options["autorotate"] = False  # orientation is its own step
+    try:
+        return pyvips.Image.new_from_buffer(data, "", **options)
+    except pyvips.Error as exc:
+        raise InvalidImage(details={"reason": _first_line(exc)}) from exc
+
+
+def frame_count(image: pyvips.Image) -> int:
+    """Frames the loader reports (n-pages), 1 for still images."""
+    if "n-pages" in image.get_fields():
+        return max(1, int(image.get("n-pages")))
+    return 1
+
+
+def page_height(image: pyvips.Image) -> int:
+    """Height of one frame of a loaded strip (all frames stacked vertically)."""
+    if "page-height" in image.get_fields():
+        height = int(image.get("page-height"))
+        if 0 < height <= image.height and image.height % height == 0:
+            return height
+    return int(image.height)
+
+
+def _first_line(exc: pyvips.Error) -> str:
+    text = f"{exc.message} {exc.detail or ''}".strip()
+    return " ".join(text.split())[:300]
+
+
+def error_reason(exc: pyvips.Error) -> str:
+    return _first_line(exc)
