@@ -45,7 +45,7 @@ def to_srgb(image: pyvips.Image, *, embedded: bool, fallback: str) -> pyvips.Ima
         alpha = image.extract_band(colour_bands, n=image.bands - colour_bands)
         image = image.extract_band(0, n=colour_bands)
     out = image.icc_transform(
-        "srgb", embedded=embedded, input_profile=fallback, intent="perceptual", depth=depth
+        "srgb", embedded=embedded, input_profile=fallback, intent="relative", depth=depth
     )
     if alpha is not None:
         out = out.bandjoin(alpha.cast(out.format))

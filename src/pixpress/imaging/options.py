@@ -23,7 +23,7 @@ def parse_options(fields: Mapping[str, str | None]) -> OptimizeOptions:
     """
     values = {k: v.strip() for k, v in fields.items() if v is not None and v.strip() != ""}
     defaults = OptimizeOptions()
-    fmt_text = values.get("format")
+    fmt_text = values.get("format", "").lower() or None
     return OptimizeOptions(
         mode=_enum(Mode, "mode", values.get("mode"), defaults.mode),
         quality=_int(values, "quality", low=1, high=100),

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pixpress.errors import TaskTimeout
+from pixpress.imaging import ImageFormat, KeepMetadata, encode
+from pixpress.imaging.deadline import Deadline
+from tests.imaging import images
+
+
+@pytest.fixture(scope="module")
+def photo() -> object:
+    return images.load(images.read(images.PHOTO / "kodim05.png"))
+
+
+@pytest.mark.parametrize("fmt", list(ImageFormat))
+@pytest.mark.parametrize("quality", [75, None], ids=["q75", "lossless"])
+def test_every_format_round_trips(photo: object, fmt: ImageFormat, quality: int | None) -> None:
+    data = encode(photo, fmt, quality)  # type: ignore[arg-type]
+    out = images.load(data)
+    assert (out.width, out.height) == (198, 128)
+    assert out.get("vips-loader").startswith({"avif": "heif"}.get(fmt.value, fmt.value))
+
+
+def test_quality_changes_size(photo: object) -> None:
+    sizes = [len(encode(photo, ImageFormat.JPEG, q)) for q in (40, 80, 95)]  # type: ignore[arg-type]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[2] / 2
+
+
+def test_jpeg_flattens_alpha_on_white() -> None:
+    image = images.load(images.read(images.GRAPHIC / "transparent.png"))
+    out = images.load(encode(image, ImageFormat.JPEG, 90))
+    assert out.bands == 3
+    corner = out.crop(0, 0, 4, 4).numpy()  # fully transparent in the source
+    assert image.crop(0, 0, 4, 4).numpy()[..., 3].max() == 0
+    assert corner.min() > 240
+
+
+def test_lossless_webp_is_exact(photo: object) -> None:
+    data = encode(photo, ImageFormat.WEBP, None)  # type: ignore[arg-type]
+    assert np.array_equal(images.pixels(data), photo.numpy())  # type: ignore[attr-defined]
+
+
+def test_16_bit_reduced_for_lossy_kept_for_lossless_png() -> None:
+    image = images.load(images.png16())
+    assert image.format == "ushort"
+    assert images.load(encode(image, ImageFormat.WEBP, 80)).format == "uchar"
+    assert images.load(encode(image, ImageFormat.PNG, None)).format == "ushort"
+
+
+def test_metadata_kept_or_stripped() -> None:
+    image = images.load(images.read(images.PHOTO / "paris_exif_xmp_icc.jpg"))
+    none = images.load(encode(image, ImageFormat.JPEG, 80, keep=KeepMetadata.NONE)).get_fields()
+    icc = images.load(encode(image, ImageFormat.JPEG, 80, keep=KeepMetadata.ICC)).get_fields()
+    every = images.load(encode(image, ImageFormat.JPEG, 80, keep=KeepMetadata.ALL)).get_fields()
+    assert not {"exif-data", "xmp-data", "icc-profile-data"} & set(none)
+    assert "icc-profile-data" in icc and not {"exif-data", "xmp-data"} & set(icc)
+    assert {"exif-data", "xmp-data", "icc-profile-data"} <= set(every)
+
+
+def test_deadline_kills_a_running_encode() -> None:
+    import time
+
+    big = images.load(images.read(images.PHOTO / "kodim03.png")).resize(6, kernel="lanczos3")
+    with pytest.raises(TaskTimeout):
+        encode(big, ImageFormat.JPEG, 80, deadline=Deadline(time.monotonic() + 0.01))

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pixpress.errors import ImageTooLarge, InvalidImage, UnsupportedFormat
+from pixpress.imaging import ImageFormat, Limits, probe
+from tests.imaging import images
+
+LIMITS = Limits()
+
+
+def test_photo() -> None:
+    info = probe(images.read(images.PHOTO / "dog_exif_extended_xmp_icc.jpg"), limits=LIMITS)
+    assert (info.format, info.width, info.height, info.frames, info.has_alpha) == (
+        ImageFormat.JPEG,
+        4032,
+        3024,
+        1,
+        False,
+    )
+    assert info.mime_type == "image/jpeg"
+
+
+def test_alpha() -> None:
+    info = probe(images.read(images.GRAPHIC / "transparent.png"), limits=LIMITS)
+    assert (info.width, info.height, info.has_alpha) == (200, 150, True)
+
+
+@pytest.mark.parametrize("fmt", ["gif", "webp"])
+def test_animation_frames_from_header(fmt: str) -> None:
+    data = images.animated_gif() if fmt == "gif" else images.animated_webp()
+    info = probe(data, limits=LIMITS)
+    assert (info.width, info.height, info.frames) == (48, 32, 5)
+
+
+def test_bomb_refused_fast_without_decoding() -> None:
+    bomb = images.png_bomb()
+    start = time.perf_counter()
+    with pytest.raises(ImageTooLarge):
+        probe(bomb, limits=LIMITS)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_side_limit() -> None:
+    with pytest.raises(ImageTooLarge):
+        probe(images.png_bomb(40_000, 10), limits=LIMITS)
+
+
+def test_too_many_frames() -> None:
+    with pytest.raises(ImageTooLarge) as caught:
+        probe(images.animated_gif(12), limits=Limits(max_frames=10))
+    assert caught.value.details["frames"] == 12
+
+
+def test_pixel_limit_on_a_real_photo() -> None:
+    with pytest.raises(ImageTooLarge):
+        probe(
+            images.read(images.PHOTO / "dog_exif_extended_xmp_icc.jpg"), limits=Limits(max_pixels=12_000_000)
+        )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: images.half(images.read(images.PHOTO / "rocket.jpg")),
+        lambda: images.half(images.read(images.PHOTO / "kodim03.png")),
+        lambda: images.half(images.animated_gif()),
+        lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+    ],
+    ids=["jpeg-half", "png-half", "gif-half", "png-garbage"],
+)
+def test_truncated_or_corrupt(make: object) -> None:
+    with pytest.raises(InvalidImage):
+        probe(make(), limits=LIMITS)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("data", [b"", b"<html>hello</html>", b"<svg/>", b"II*\x00" + b"\x00" * 64])
+def test_not_an_image(data: bytes) -> None:
+    with pytest.raises(UnsupportedFormat):
+        probe(data, limits=LIMITS)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from pixpress.imaging import OptimizeOptions
+from pixpress.imaging.resize import target_size
+from tests.imaging import images
+from tests.imaging.steps import run_until
+
+
+@pytest.mark.parametrize(
+    ("size", "box", "expected"),
+    [
+        ((768, 512), (400, None), (400, 267)),
+        ((768, 512), (None, 256), (384, 256)),
+        ((768, 512), (400, 100), (150, 100)),
+        ((768, 512), (1000, 1000), (768, 512)),  # never upscales
+        ((768, 512), (None, None), (768, 512)),
+        ((10000, 10), (100, None), (100, 1)),  # at least one pixel
+    ],
+)
+def test_target_size(
+    size: tuple[int, int], box: tuple[int | None, int | None], expected: tuple[int, int]
+) -> None:
+    assert target_size(*size, *box) == expected
+
+
+def test_photo_fits_inside() -> None:
+    data = images.read(images.PHOTO / "kodim03.png")
+    ctx = run_until(data, "resize", options=OptimizeOptions(max_width=300, max_height=300))
+    assert (ctx.pixels.width, ctx.pixels.height) == (300, 200)
+    assert ctx.resized
+
+
+def test_no_upscale() -> None:
+    data = images.read(images.PHOTO / "kodim05.png")
+    ctx = run_until(data, "resize", options=OptimizeOptions(max_width=4000))
+    assert (ctx.pixels.width, ctx.pixels.height) == (198, 128)
+    assert not ctx.resized
+
+
+def test_alpha_kept_without_dark_fringe() -> None:
+    data = images.read(images.GRAPHIC / "transparent.png")
+    ctx = run_until(data, "resize", options=OptimizeOptions(max_width=100))
+    image = ctx.pixels
+    assert (image.width, image.height, image.bands) == (100, 75, 4)
+    assert image.hasalpha()
+
+
+def test_every_frame_resized() -> None:
+    ctx = run_until(images.animated_gif(), "resize", options=OptimizeOptions(max_width=24))
+    assert ctx.frames == 5
+    assert (ctx.pixels.width, ctx.frame_height, ctx.pixels.height) == (24, 16, 80)
+    assert ctx.pixels.get("page-height") == 16
+    assert list(ctx.pixels.get("delay")) == images.DELAYS_MS

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+
+from pixpress.errors import InvalidImage, UnsupportedFormat
+from pixpress.imaging import ImageFormat
+from pixpress.imaging.structure import check_structure
+from tests.imaging import images
+
+
+def test_png_dimensions_come_from_ihdr() -> None:
+    structure = check_structure(images.png_bomb(), ImageFormat.PNG)
+    assert (structure.width, structure.height) == (100_000, 100_000)
+
+
+def test_all_corpus_pngs_pass() -> None:
+    for path in [*images.PHOTO.glob("*.png"), *images.GRAPHIC.glob("*.png")]:
+        data = images.read(path)
+        info = images.load(data)
+        structure = check_structure(data, ImageFormat.PNG)
+        assert (structure.width, structure.height) == (info.width, info.height)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "make"),
+    [
+        (ImageFormat.PNG, lambda: images.half(images.read(images.PHOTO / "kodim05.png"))),
+        (ImageFormat.PNG, lambda: b"\x89PNG\r\n\x1a\n" + os.urandom(2000)),
+        (ImageFormat.PNG, lambda: images.read(images.PHOTO / "kodim05.png")[:-12]),  # IEND cut off
+        (ImageFormat.GIF, lambda: images.half(images.animated_gif())),
+        (ImageFormat.WEBP, lambda: images.half(images.animated_webp())),
+        (ImageFormat.JPEG, lambda: images.half(images.read(images.PHOTO / "rocket.jpg"))),
+    ],
+    ids=["png-half", "png-garbage", "png-no-iend", "gif-half", "webp-half", "jpeg-half"],
+)
+def test_truncated_or_garbage(fmt: ImageFormat, make: Callable[[], bytes]) -> None:
+    with pytest.raises(InvalidImage):
+        check_structure(make(), fmt)
+
+
+def test_bad_ihdr_checksum() -> None:
+    data = bytearray(images.png_bomb(10, 10))
+    data[29] ^= 0xFF  # IHDR CRC
+    with pytest.raises(InvalidImage):
+        check_structure(bytes(data), ImageFormat.PNG)
+
+
+def test_truncated_avif() -> None:
+    source = images.load(images.read(images.PHOTO / "kodim05.png"))
+    avif = source.heifsave_buffer(compression="av1", effort=0)
+    check_structure(avif, ImageFormat.AVIF)
+    with pytest.raises(InvalidImage):
+        check_structure(images.half(avif), ImageFormat.AVIF)
+
+
+def test_apng_is_refused() -> None:
+    data = images.read(images.GRAPHIC / "imagedraw_polygon_kite_RGB.png")
+    actl = images.png_chunk(b"acTL", (2).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+    apng = data[:33] + actl + data[33:]
+    with pytest.raises(UnsupportedFormat):
+        check_structure(apng, ImageFormat.PNG)
