@@ -201,3 +201,15 @@ def test_hostile_inputs(make: Callable[[], bytes], error: type[Exception]) -> No
 def test_frame_limit() -> None:
     with pytest.raises(ImageTooLarge):
         optimize(images.animated_gif(30), options=OptimizeOptions(), limits=Limits(max_frames=20))
+
+
+@pytest.mark.parametrize("fmt", ["webp", "avif"])
+def test_webp_and_avif_inputs(fmt: str) -> None:
+    source = images.load(images.read(images.PHOTO / "kodim05.png"))
+    data = source.webpsave_buffer(Q=95) if fmt == "webp" else source.heifsave_buffer(Q=90, compression="av1")
+    result = run(data)
+    assert result.image.format is ImageFormat(fmt)
+    assert result.image.size_bytes < len(data)
+    assert (result.image.width, result.image.height) == (198, 128)
+    converted = run(data, format=OutputFormat.JPEG)
+    assert images.load(converted.image.data).get("vips-loader") == "jpegload_buffer"

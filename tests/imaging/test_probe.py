@@ -5,7 +5,7 @@ import time
 import pytest
 
 from pixpress.errors import ImageTooLarge, InvalidImage, UnsupportedFormat
-from pixpress.imaging import ImageFormat, Limits, probe
+from pixpress.imaging import ImageFormat, Limits, jpeg_segments, probe
 from tests.imaging import images
 
 LIMITS = Limits()
@@ -40,6 +40,16 @@ def test_bomb_refused_fast_without_decoding() -> None:
     start = time.perf_counter()
     with pytest.raises(ImageTooLarge):
         probe(bomb, limits=LIMITS)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_jpeg_claiming_a_huge_frame_is_refused_from_its_header() -> None:
+    data = bytearray(images.read(images.PHOTO / "rocket.jpg"))
+    sof = next(s for s in jpeg_segments.parse(bytes(data)).header_segments if s.marker == 0xC0)
+    data[sof.start + 5 : sof.start + 9] = (30000).to_bytes(2, "big") + (30000).to_bytes(2, "big")
+    start = time.perf_counter()
+    with pytest.raises(ImageTooLarge):
+        probe(bytes(data), limits=LIMITS)
     assert time.perf_counter() - start < 0.05
 
 

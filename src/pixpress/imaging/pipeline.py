@@ -67,11 +67,12 @@ def choose(ctx: Context, variants: list[EncodedImage]) -> OptimizeResult:
 
 
 def original(ctx: Context) -> EncodedImage:
+    """The upload as the result; its size as displayed (after EXIF orientation), like the variants."""
     assert ctx.info is not None
     return EncodedImage(
         data=ctx.data,
         format=ctx.info.format,
-        width=ctx.info.width,
-        height=ctx.info.height,
+        width=int(ctx.pixels.width),
+        height=ctx.frame_height,
         settings={"method": "original"},
     )
