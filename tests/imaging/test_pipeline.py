@@ -213,3 +213,12 @@ def test_webp_and_avif_inputs(fmt: str) -> None:
     assert (result.image.width, result.image.height) == (198, 128)
     converted = run(data, format=OutputFormat.JPEG)
     assert images.load(converted.image.data).get("vips-loader") == "jpegload_buffer"
+
+
+def test_lossless_cmyk_jpeg_keeps_its_profile_and_pixels() -> None:
+    data, _ = images.cmyk_jpeg(embed_profile=True)
+    result = run(data, mode=Mode.LOSSLESS, keep_metadata=KeepMetadata.NONE)
+    out = images.load(result.image.data)
+    assert out.interpretation == "cmyk"
+    assert out.get("icc-profile-data") == images.load(data).get("icc-profile-data")
+    assert np.array_equal(out.numpy(), images.pixels(data))

@@ -20,6 +20,7 @@ class Context:
     image: pyvips.Image | None = None  # set by decode; all frames stacked vertically when animated
     frames: int = 1
     orientation: int = 1  # EXIF orientation of the source (1 = as stored)
+    source_profile: bytes | None = None  # the embedded ICC profile of the upload, set by decode
     resized: bool = False
     converted_colour: bool = False  # pixels were transformed to sRGB (the source profile is gone)
     targets: tuple[ImageFormat, ...] = ()  # output formats to encode, set by plan

@@ -26,5 +26,8 @@ def decode(ctx: Context) -> None:
         raise InvalidImage(details={"reason": vips.error_reason(exc)}) from exc
     ctx.image = image
     ctx.frames = frames
-    if "orientation" in image.get_fields():
+    fields = image.get_fields()
+    if "orientation" in fields:
         ctx.orientation = int(image.get("orientation"))
+    if "icc-profile-data" in fields:
+        ctx.source_profile = bytes(image.get("icc-profile-data"))

@@ -30,27 +30,24 @@ _SAMPLE = 65_536
 
 def lossless_png(image: pyvips.Image, *, keep: KeepMetadata, deadline: Deadline | None = None) -> bytes:
     """The smallest exact PNG among the reduced forms of `image` and the deflate filters."""
-    forms = [image, *_reduced(image)]
+    # (pixels, quality): quality None is plain deflate, 100 the indexed (palette) encoding.
+    forms: list[tuple[pyvips.Image, int | None]] = [(image, None)]
+    forms += [(reduced, None) for reduced in _reduced(image)]
     if _few_colours(image):
-        forms.append(_PALETTE)
+        forms.append((image, 100))
     filters = PNG_FILTERS if image.width * image.height <= MAX_FILTER_TRIAL_PIXELS else PNG_FILTERS[:1]
     best = b""
-    for form in forms:
+    for index, (pixels, quality) in enumerate(forms):
         for png_filter in filters:
             if deadline is not None:
                 deadline.check("encode:png")
-            if form is _PALETTE:
-                data = encode(image, ImageFormat.PNG, 100, keep=keep, overrides={"filter": png_filter})
-            else:
-                data = encode(form, ImageFormat.PNG, None, keep=keep, overrides={"filter": png_filter})
+            overrides = {"filter": png_filter, "dither": 0.0} if quality else {"filter": png_filter}
+            data = encode(pixels, ImageFormat.PNG, quality, keep=keep, overrides=overrides)
             if best and len(data) >= len(best):
                 continue
-            if form is image or exact_pixels(image, data):
+            if index == 0 or exact_pixels(image, data):  # the first form is the image itself
                 best = data
     return best
-
-
-_PALETTE = pyvips.Image.black(1, 1)  # marker: the indexed form, produced by the encoder from `image`
 
 
 def lossless_jpeg(data: bytes, *, keep: KeepMetadata, srgb_or_no_profile: bool, orientation: int) -> bytes:

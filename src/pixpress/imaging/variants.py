@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from pixpress.imaging import icc, presets
-from pixpress.imaging.colour import ICC_FIELD
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
@@ -65,7 +64,7 @@ def _lossless(ctx: Context, fmt: ImageFormat) -> tuple[bytes, int | None, dict[s
     keep = ctx.options.keep_metadata
     image = ctx.pixels
     if fmt is ImageFormat.JPEG and ctx.source_format is ImageFormat.JPEG and not ctx.resized:
-        profile = image.get(ICC_FIELD) if ICC_FIELD in image.get_fields() else None
+        profile = ctx.source_profile  # not the pixels': the colour step may have converted them
         data = lossless_jpeg(
             ctx.data,
             keep=keep,
