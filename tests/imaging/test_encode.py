@@ -9,7 +9,7 @@ from pixpress.imaging.deadline import Deadline
 from tests.imaging import images
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def photo() -> object:
     return images.load(images.read(images.PHOTO / "kodim05.png"))
 

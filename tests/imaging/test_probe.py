@@ -40,7 +40,7 @@ def test_bomb_refused_fast_without_decoding() -> None:
     start = time.perf_counter()
     with pytest.raises(ImageTooLarge):
         probe(bomb, limits=LIMITS)
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.2
 
 
 def test_jpeg_claiming_a_huge_frame_is_refused_from_its_header() -> None:
@@ -50,7 +50,7 @@ def test_jpeg_claiming_a_huge_frame_is_refused_from_its_header() -> None:
     start = time.perf_counter()
     with pytest.raises(ImageTooLarge):
         probe(bytes(data), limits=LIMITS)
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.2
 
 
 def test_side_limit() -> None:
