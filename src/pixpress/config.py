@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     max_upload_mb: float = 25.0
     max_megapixels: float = 50.0  # per frame
     max_frames: int = 1000
+    max_total_megapixels: float = 500.0  # all frames of an animation together (decoded memory guard)
     max_dimension_px: int = 32768  # either side, guards the resize maths
 
     # --- licence and quota -----------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from pixpress.api.dependencies import CallerDep, ContainerDep
 from pixpress.api.envelope import ok
@@ -34,7 +35,10 @@ async def submit(
     wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for the result")] = 0,
 ) -> dict[str, Any]:
     settings = container.settings
-    form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)
+    try:
+        form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)
+    except HTTPException as exc:  # malformed multipart, too many parts
+        raise InvalidOption(f"Malformed upload: {exc.detail}", details={"field": "file"}) from exc
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidOption("Send the image as the multipart field 'file'.", details={"field": "file"})

@@ -31,6 +31,7 @@ def limits_from(settings: Settings) -> Limits:
         max_pixels=settings.max_pixels,
         max_frames=settings.max_frames,
         max_dimension_px=settings.max_dimension_px,
+        max_total_pixels=int(settings.max_total_megapixels * 1_000_000),
     )
 
 
