@@ -48,6 +48,10 @@ def serve(
     if container.database.is_sqlite:
         container.migrate()  # before the worker starts, so both see the schema
     worker = None if no_worker else _start_worker_process(settings)
+    # uvicorn re-raises the stop signal once it has shut down; with the default handler that would
+    # kill this process before it stops its worker. Our handler lets the finally below run.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
     try:
         uvicorn.run(
             create_app(settings, container=container, migrate=False),

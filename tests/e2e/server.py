@@ -33,14 +33,14 @@ class ServerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, ready_path: str = "/ready") -> ServerProcess:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pixpress", *self.args],
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own handle
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pixpress", *self.args],
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -106,10 +106,10 @@ def moto_server(tmp_path: Path) -> ServerProcess:
     port = free_port()
     process = ServerProcess([], env={}, log_path=tmp_path / "moto.log", port=port)
     process.args = ["-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    log = process.log_path.open("ab")
-    process.process = subprocess.Popen(
-        [sys.executable, *process.args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    with process.log_path.open("ab") as log:
+        process.process = subprocess.Popen(
+            [sys.executable, *process.args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         try:

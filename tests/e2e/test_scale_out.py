@@ -47,14 +47,14 @@ def _start_worker(tmp: Path, env: dict[str, str], index: int) -> ServerProcess:
     worker = ServerProcess(
         ["worker", "--concurrency", "1"], env=env, log_path=tmp / f"worker-{index}.log", port=0
     )
-    log = worker.log_path.open("ab")
-    worker.process = subprocess.Popen(
-        [sys.executable, "-m", "pixpress", *worker.args],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with worker.log_path.open("ab") as log:
+        worker.process = subprocess.Popen(
+            [sys.executable, "-m", "pixpress", *worker.args],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return worker
 
 

@@ -81,7 +81,8 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise FileTooLarge()
+                    # Close the connection: otherwise the server would drain the rest of the body.
+                    raise FileTooLarge(headers={"Connection": "close"})
             return message
 
         await self.app(scope, counting_receive, send)

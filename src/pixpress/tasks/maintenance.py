@@ -37,11 +37,10 @@ def requeue_expired_leases(
 
 
 def task_blob_keys(task: Task) -> list[str]:
-    keys = [task.input_key]
+    keys = {task.input_key, *(str(v["key"]) for v in task_result(task).get("variants", []))}
     if task.result_key:
-        keys.append(task.result_key)
-    keys.extend(str(v["key"]) for v in task_result(task).get("variants", []))
-    return keys
+        keys.add(task.result_key)
+    return sorted(keys)
 
 
 def delete_task(*, records: TaskRecords, storage: BlobStorage, task: Task) -> None:

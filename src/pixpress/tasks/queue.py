@@ -53,7 +53,9 @@ def make_huey(settings: Settings) -> Huey:
         huey: Huey = PriorityRedisHuey(settings.queue_name, url=settings.redis_url, results=False, utc=True)
     else:
         settings.ensure_data_dir()
-        huey = SqliteHuey(settings.queue_name, filename=str(settings.queue_path), results=False, utc=True, timeout=30)
+        huey = SqliteHuey(
+            settings.queue_name, filename=str(settings.queue_path), results=False, utc=True, timeout=30
+        )
     _register(huey)
     return huey
 

@@ -69,7 +69,12 @@ class TaskRunner:
         image = result.image
         key = result_key(task.id, claim.attempt, image.format.extension)
         self.storage.put(key, image.data)
-        variants = [self._store_variant(task.id, claim.attempt, v) for v in result.variants]
+        # Variants are listed only when there was a choice (format=auto); the chosen one is the result.
+        candidates = result.variants if len(result.variants) > 1 else ()
+        variants = [
+            self._store_variant(task.id, claim.attempt, v, key if v.format is image.format else None)
+            for v in candidates
+        ]
         details = {
             "quality": image.quality,
             "score": image.score,
@@ -88,15 +93,17 @@ class TaskRunner:
             result_json=json.dumps(details, default=str),
         ):
             # The lease ran out and another attempt owns the task now: ours is discarded.
-            self.storage.delete(key)
-            for variant in variants:
-                self.storage.delete(str(variant["key"]))
+            for stale in {key, *(str(v["key"]) for v in variants)}:
+                self.storage.delete(stale)
             return
         self.storage.delete(task.input_key)  # the result is all a client can ask for now
 
-    def _store_variant(self, task_id: str, attempt: int, image: EncodedImage) -> dict[str, object]:
-        key = variant_key(task_id, attempt, image.format.extension)
-        self.storage.put(key, image.data)
+    def _store_variant(
+        self, task_id: str, attempt: int, image: EncodedImage, stored_key: str | None
+    ) -> dict[str, object]:
+        key = stored_key or variant_key(task_id, attempt, image.format.extension)
+        if stored_key is None:
+            self.storage.put(key, image.data)
         return {
             "key": key,
             "format": image.format.value,

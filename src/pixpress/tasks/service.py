@@ -7,13 +7,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
-from pixpress.db.session import utcnow
+from pixpress.db.session import as_utc, utcnow
 from pixpress.errors import TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage
@@ -182,8 +182,8 @@ def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
         "original_filename": task.original_filename,
         "original_size": task.original_size,
         "input_format": task.input_format,
-        "created_at": task.created_at.isoformat() if task.created_at else None,
-        "expires_at": task.expires_at.isoformat() if task.expires_at else None,
+        "created_at": _iso(task.created_at),
+        "expires_at": _iso(task.expires_at),
     }
     if task.status == TaskState.DONE.value and task.optimized_size is not None:
         details = task_result(task)
@@ -201,7 +201,7 @@ def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
             quality=details.get("quality"),
             score=details.get("score"),
             encoder_settings=details.get("settings") or {},
-            finished_at=task.finished_at.isoformat() if task.finished_at else None,
+            finished_at=_iso(task.finished_at),
         )
         variants = details.get("variants") or []
         if variants:
@@ -221,6 +221,11 @@ def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
     elif task.status == TaskState.FAILED.value:
         data["error"] = {"code": task.error_code, "message": task.error_message}
     return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    moment = as_utc(value)
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def result_filename(original: str, fmt: str) -> str:
