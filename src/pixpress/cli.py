@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -71,7 +73,17 @@ def _start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
         "PIXPRESS_DATA_DIR": str(settings.data_dir.resolve()),
         "PIXPRESS_WORKERS": str(settings.workers),
     }
-    cmd = [sys.executable, "-m", "pixpress", "worker", "--concurrency", str(settings.workers), "--no-migrate"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pixpress",
+        "worker",
+        "--concurrency",
+        str(settings.workers),
+        "--no-migrate",
+        "--parent-pid",
+        str(os.getpid()),
+    ]
     return subprocess.Popen(cmd, env=env)
 
 
@@ -90,6 +102,7 @@ def _stop_worker_process(worker: subprocess.Popen[bytes]) -> None:
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="worker processes (default: CPUs)")] = None,
     no_migrate: Annotated[bool, typer.Option("--no-migrate", hidden=True)] = False,
+    parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run a queue consumer alone (worker processes plus the periodic jobs)."""
     import pyvips
@@ -114,12 +127,26 @@ def worker(
     )
     jobs = container.periodic_jobs()
     jobs.start()
+    if parent_pid is not None:
+        _stop_when_orphaned(parent_pid)
     log.info("worker consumer started with %d processes", settings.workers)
     try:
         consumer.run()
     finally:
         jobs.stop()
         container.close()
+
+
+def _stop_when_orphaned(parent_pid: int) -> None:
+    """An embedded consumer stops gracefully when its `serve` process is gone (even after kill -9)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        log.warning("serve process %d is gone: stopping the embedded worker", parent_pid)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, name="pixpress-parent-watch", daemon=True).start()
 
 
 @app.command()

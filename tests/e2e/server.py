@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -59,10 +60,12 @@ class ServerProcess:
             return self.process.returncode if self.process else None
         self.process.send_signal(sig)
         try:
-            return self.process.wait(timeout_s)
+            code = self.process.wait(timeout_s)
         except subprocess.TimeoutExpired:
+            code = None
+        with contextlib.suppress(ProcessLookupError):  # nothing of ours outlives a test
             os.killpg(self.process.pid, signal.SIGKILL)
-            return self.process.wait()
+        return code if code is not None else self.process.wait()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-8000:]
