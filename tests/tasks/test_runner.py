@@ -1,0 +1,91 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from pixpress.config import Settings
+from pixpress.db.models import Task
+from pixpress.db.session import Database
+from pixpress.storage.memory import MemoryStorage
+from pixpress.tasks.records import TaskRecords
+from pixpress.tasks.runner import TaskRunner
+from pixpress.tasks.states import TaskState
+from tests import hostile
+from tests.tasks.factories import new_task
+
+
+@pytest.fixture
+def runner(database: Database, settings: Settings) -> tuple[TaskRunner, list[tuple[str, str]]]:
+    refunds: list[tuple[str, str]] = []
+    runner = TaskRunner(
+        settings=settings,
+        records=TaskRecords(database),
+        storage=MemoryStorage(),
+        refund=lambda task, reason: refunds.append((task.id, reason)),
+    )
+    return runner, refunds
+
+
+def queue(runner: TaskRunner, data: bytes, *, options: dict[str, object] | None = None) -> Task:
+    task = new_task()
+    task.options_json = json.dumps(options or {})
+    task.original_size = task.charged_bytes = len(data)
+    runner.records.insert(task)
+    runner.storage.put(task.input_key, data)
+    return task
+
+
+def test_a_task_runs_to_done_and_its_input_is_released(runner, corpus: Path) -> None:
+    run, refunds = runner
+    data = (corpus / "photo" / "kodim03.png").read_bytes()
+    task = queue(run, data)
+    run.run(task.id)
+    done = run.records.get(task.id)
+    assert done is not None and done.status == TaskState.DONE
+    assert done.optimized_size is not None and done.optimized_size < len(data)
+    assert done.result_key and run.storage.get(done.result_key)
+    assert not run.storage.exists(task.input_key)
+    assert refunds == []
+
+
+def test_running_twice_does_the_work_once(runner, corpus: Path) -> None:
+    run, _ = runner
+    task = queue(run, (corpus / "graphic" / "logo.png").read_bytes())
+    run.run(task.id)
+    first = run.records.get(task.id)
+    run.run(task.id)
+    second = run.records.get(task.id)
+    assert first is not None and second is not None
+    assert second.attempts == first.attempts == 1 and second.result_key == first.result_key
+
+
+def test_a_broken_image_fails_without_refund(runner, corpus: Path) -> None:
+    run, refunds = runner
+    task = queue(run, hostile.truncated((corpus / "photo" / "rocket.jpg").read_bytes(), keep=0.3))
+    run.run(task.id)
+    failed = run.records.get(task.id)
+    assert failed is not None and failed.status == TaskState.FAILED
+    assert failed.error_code == "invalid_image"
+    assert refunds == []  # the customer's file was at fault
+
+
+def test_a_task_past_its_time_limit_fails_refunded(runner, corpus: Path) -> None:
+    run, refunds = runner
+    run.settings.task_time_limit_s = 0.0
+    task = queue(run, (corpus / "photo" / "kodim04.png").read_bytes(), options={"format": "avif"})
+    run.run(task.id)
+    failed = run.records.get(task.id)
+    assert failed is not None and failed.error_code == "task_timeout"
+    assert refunds == [(task.id, "task_timeout")]
+
+
+def test_format_auto_lists_every_variant(runner, corpus: Path) -> None:
+    run, _ = runner
+    task = queue(run, (corpus / "photo" / "kodim05.png").read_bytes(), options={"format": "auto", "accept": ["webp"]})
+    run.run(task.id)
+    done = run.records.get(task.id)
+    assert done is not None and done.status == TaskState.DONE, done.error_message if done else None
+    variants = json.loads(done.result_json or "{}")["variants"]
+    assert {v["format"] for v in variants} >= {"png", "webp"}
+    for variant in variants:
+        assert run.storage.exists(variant["key"])
