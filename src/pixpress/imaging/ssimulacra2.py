@@ -132,7 +132,11 @@ def score_pixels(reference: Pixels, distorted: Pixels, *, min_weight: float = MI
 
 
 class Reference:
-    """An original prepared once, to score several distorted versions of it (the quality search)."""
+    """An original prepared once, to score several distorted versions of it (the quality search).
+
+    It holds about 26 bytes per pixel of float32 planes (twice that when alpha needs both backgrounds);
+    a score needs about 40 more while it runs (12 MP: 310 MB, then 460 MB more at peak). Scoring from
+    several threads at once is safe."""
 
     def __init__(self, image: pyvips.Image) -> None:
         self._image = _to_srgb8(image)
