@@ -30,12 +30,15 @@ def create_app(
         if run_migrations:
             await run_in_threadpool(container.migrate)
         container.announce_quota_source()
+        jobs = container.api_jobs()
+        jobs.start()
         log.info(
             "pixpress %s ready (database %s)", __version__, container.database.engine.url.get_backend_name()
         )
         try:
             yield
         finally:
+            jobs.stop()
             container.close()
 
     app = FastAPI(

@@ -106,9 +106,13 @@ class Container:
             [
                 Job("requeue_expired_leases", settings.lease_check_interval_s, self.requeue_expired_leases),
                 Job("cleanup_expired", settings.cleanup_interval_s, self.cleanup_expired),
-                Job("refresh_quotas", settings.quota_refresh_job_interval_s, self.quota.refresh_stale_tokens),
             ]
         )
+
+    def api_jobs(self) -> PeriodicJobs:
+        """Jobs of an API process: only it sees raw tokens, so it re-checks the ones it served."""
+        interval = self.settings.quota_refresh_job_interval_s
+        return PeriodicJobs([Job("refresh_quotas", interval, self.quota.refresh_stale_tokens)])
 
     def requeue_expired_leases(self) -> int:
         return maintenance.requeue_expired_leases(

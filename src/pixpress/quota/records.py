@@ -1,0 +1,178 @@
+"""The licences table and the usage ledger. Usage changes are single conditional updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pixpress.db.models import Licence, UsageEntry
+from pixpress.db.session import Database, as_utc, utcnow
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a licence source said of a token."""
+
+    quota_bytes: int
+    subscription_type: str | None
+    expires_at: datetime | None
+    source: str
+    valid: bool = True
+
+
+class LicenceRecords:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    def get(self, token_hash: str) -> Licence | None:
+        with self.db.session() as session:
+            return session.get(Licence, token_hash)
+
+    def save_verified(self, token_hash: str, token_prefix: str, verified: Verified) -> Licence:
+        """Record a licence-server answer; usage is untouched (and created at 0 for a new token)."""
+        now = utcnow()
+        values = {
+            "valid": verified.valid,
+            "quota_bytes": verified.quota_bytes,
+            "subscription_type": verified.subscription_type,
+            "expires_at": verified.expires_at,
+            "source": verified.source,
+            "last_checked_at": now,
+        }
+        for _ in range(2):  # a concurrent first insert from another process: then update
+            with self.db.session() as session:
+                updated = session.scalar(
+                    update(Licence)
+                    .where(Licence.token_hash == token_hash)
+                    .values(**values)
+                    .returning(Licence.token_hash)
+                )
+            if updated:
+                break
+            try:
+                with self.db.session() as session:
+                    session.add(
+                        Licence(
+                            token_hash=token_hash,
+                            token_prefix=token_prefix,
+                            used_bytes=0,
+                            period_started_at=now,
+                            created_at=now,
+                            **values,
+                        )
+                    )
+                break
+            except IntegrityError:
+                continue
+        licence = self.get(token_hash)
+        assert licence is not None
+        return licence
+
+    def charge(self, *, token_hash: str, size_bytes: int, task_id: str) -> Licence | None:
+        """Add the bytes only if they fit, in one statement; None when over quota."""
+        now = utcnow()
+        with self.db.session() as session:
+            row = session.execute(
+                update(Licence)
+                .where(
+                    Licence.token_hash == token_hash,
+                    Licence.used_bytes + size_bytes <= Licence.quota_bytes,
+                )
+                .values(used_bytes=Licence.used_bytes + size_bytes, last_used_at=now)
+                .returning(Licence.period_started_at)
+            ).first()
+            if row is None:
+                return None
+            session.add(_entry(token_hash, task_id, "charge", size_bytes, row.period_started_at, now))
+        return self.get(token_hash)
+
+    def refund(self, *, token_hash: str, task_id: str, size_bytes: int, reason: str) -> bool:
+        """Give back a task's charge once, and only within the period it was charged in."""
+        now = utcnow()
+        with self.db.session(write=True) as session:
+            charges = session.execute(
+                select(UsageEntry.kind, UsageEntry.period_started_at).where(
+                    UsageEntry.token_hash == token_hash, UsageEntry.task_id == task_id
+                )
+            ).all()
+            licence = session.get(Licence, token_hash)
+            kinds = {kind for kind, _ in charges}
+            if licence is None or "charge" not in kinds or "refund" in kinds:
+                return False
+            period = next(p for kind, p in charges if kind == "charge")
+            if as_utc(period) != as_utc(licence.period_started_at):
+                return False  # reset since: that usage is history now
+            session.execute(
+                update(Licence)
+                .where(Licence.token_hash == token_hash)
+                .values(
+                    used_bytes=func.max(Licence.used_bytes - size_bytes, 0)
+                    if self.db.is_sqlite
+                    else func.greatest(Licence.used_bytes - size_bytes, 0)
+                )
+            )
+            session.add(
+                _entry(token_hash, task_id, "refund", -size_bytes, licence.period_started_at, now, reason)
+            )
+        return True
+
+    def reset(self, token_hash: str) -> tuple[int, Licence] | None:
+        """Close the current period: usage back to 0, the old figure kept in the ledger."""
+        now = utcnow()
+        with self.db.session(write=True) as session:
+            licence = session.get(Licence, token_hash)
+            if licence is None:
+                return None
+            old = licence.used_bytes
+            session.add(_entry(token_hash, None, "reset", -old, licence.period_started_at, now))
+            licence.used_bytes = 0
+            licence.period_started_at = now
+        fresh = self.get(token_hash)
+        assert fresh is not None
+        return old, fresh
+
+    def ledger(self, token_hash: str) -> list[UsageEntry]:
+        with self.db.session() as session:
+            return list(
+                session.scalars(
+                    select(UsageEntry).where(UsageEntry.token_hash == token_hash).order_by(UsageEntry.id)
+                )
+            )
+
+    def claim_refresh(self, token_hash: str, *, older_than_s: float) -> bool:
+        """Take the right to re-check a token now (one process of the deployment wins)."""
+        now = utcnow()
+        with self.db.session() as session:
+            claimed = session.scalar(
+                update(Licence)
+                .where(
+                    Licence.token_hash == token_hash,
+                    Licence.last_checked_at < now - timedelta(seconds=older_than_s),
+                )
+                .values(last_checked_at=now)
+                .returning(Licence.token_hash)
+            )
+        return claimed is not None
+
+
+def _entry(
+    token_hash: str,
+    task_id: str | None,
+    kind: str,
+    size_bytes: int,
+    period: datetime,
+    now: datetime,
+    note: str | None = None,
+) -> UsageEntry:
+    return UsageEntry(
+        token_hash=token_hash,
+        task_id=task_id,
+        kind=kind,
+        size_bytes=size_bytes,
+        period_started_at=period,
+        created_at=now,
+        note=note,
+    )

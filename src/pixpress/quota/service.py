@@ -1,0 +1,326 @@
+"""QuotaService: who a token is, how much it may upload, and what it has used."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from pixpress.config import MB, Settings
+from pixpress.db.models import Licence
+from pixpress.db.session import Database, as_utc, utcnow
+from pixpress.errors import (
+    InvalidToken,
+    LicenseServerUnavailable,
+    QuotaExceeded,
+    RateLimited,
+    SubscriptionExpired,
+)
+from pixpress.quota.circuit import CircuitBreaker
+from pixpress.quota.info import QuotaInfo, ResetResult, iso, to_mb
+from pixpress.quota.licence_client import LicenceAnswer, LicenceClient, LicenceServerFailed
+from pixpress.quota.rate_limit import DatabaseFailureCounter, FailureCounter, retry_after_s
+from pixpress.quota.records import LicenceRecords, Verified
+from pixpress.quota.singleflight import SingleFlight
+from pixpress.quota.tokens_file import TokensFile
+
+log = logging.getLogger("pixpress.quota")
+
+INVALID_CACHE_S = 60.0  # a refused token is not re-asked upstream for this long
+RECENT_TOKEN_WINDOW_S = 24 * 3600
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_label(token_hash: str) -> str:
+    """What logs show of a token: a short prefix of its hash."""
+    return token_hash[:10]
+
+
+@dataclass(frozen=True)
+class _Cached:
+    verified: Verified
+    at: float
+
+
+class QuotaService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        http_client: httpx.Client | None = None,
+        failures: FailureCounter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.records = LicenceRecords(database)
+        self.failures = failures or DatabaseFailureCounter(database)
+        self.licence: LicenceClient | None = None
+        if settings.license_api_url:
+            self.licence = LicenceClient(
+                base_url=settings.license_api_url,
+                api_key=settings.license_api_key,
+                timeout_s=settings.license_timeout_s,
+                client=http_client,
+            )
+        self.tokens_file = (
+            TokensFile(settings.tokens_file) if settings.tokens_file and not self.licence else None
+        )
+        self.breaker = CircuitBreaker(
+            failure_threshold=settings.license_failure_threshold,
+            open_s=settings.license_circuit_open_s,
+            max_open_s=settings.license_circuit_max_open_s,
+        )
+        self._flights: SingleFlight[Verified] = SingleFlight()
+        self._cache: dict[str, _Cached] = {}
+        self._cache_lock = threading.Lock()
+        self._recent: dict[str, tuple[str, float]] = {}  # token hash -> (token, last seen), this process only
+
+    # --- who is calling ----------------------------------------------------------------------
+
+    def authenticate(self, token: str, *, client_address: str) -> QuotaInfo:
+        limit = self.settings.failed_token_checks_per_minute
+        if limit and self.failures.count(client_address) >= limit:
+            raise RateLimited(
+                "Too many failed token checks from this address; retry later.",
+                headers={"Retry-After": str(retry_after_s())},
+            )
+        try:
+            return self._resolve(token)
+        except InvalidToken:
+            if limit:
+                self.failures.add(client_address)
+            raise
+
+    def status(self, token: str, *, client_address: str) -> QuotaInfo:
+        return self.authenticate(token, client_address=client_address)
+
+    def refresh(self, token: str, *, client_address: str) -> QuotaInfo:
+        self.authenticate(token, client_address=client_address)
+        return self._resolve(token, force=True)
+
+    def is_admin(self, token: str) -> bool:
+        matched = False
+        for admin in self.settings.admin_tokens_list:  # compare with every one: no early exit
+            matched |= hmac.compare_digest(token.encode(), admin.encode())
+        return matched
+
+    # --- counting ----------------------------------------------------------------------------
+
+    def charge(self, *, token_hash: str, size_bytes: int, task_id: str) -> QuotaInfo:
+        licence = self.records.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id)
+        if licence is None:
+            current = self.records.get(token_hash)
+            details: dict[str, Any] = {"requested_mb": to_mb(size_bytes)}
+            if current is not None:
+                details["quota_info"] = self._info(current, current.source).as_quota_info()
+            raise QuotaExceeded(details=details)
+        return self._info(licence, licence.source)
+
+    def refund(self, *, token_hash: str, task_id: str, size_bytes: int, reason: str) -> None:
+        if self.records.refund(token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason=reason):
+            log.info(
+                "refunded %d bytes to %s for task %s (%s)",
+                size_bytes,
+                token_label(token_hash),
+                task_id,
+                reason,
+            )
+
+    def reset_usage(self, token: str) -> ResetResult:
+        self._resolve(token)
+        outcome = self.records.reset(hash_token(token))
+        assert outcome is not None  # _resolve stored the row
+        old, licence = outcome
+        log.info("usage of %s reset (was %d bytes)", token_label(licence.token_hash), old)
+        return ResetResult(token=token, old_usage_bytes=old, quota_bytes=licence.quota_bytes)
+
+    def usage_history(self, token: str) -> dict[str, Any]:
+        token_hash = hash_token(token)
+        licence = self.records.get(token_hash)
+        if licence is None:
+            self._resolve(token)
+            licence = self.records.get(token_hash)
+        assert licence is not None
+        periods: dict[datetime, dict[str, Any]] = {}
+        for entry in self.records.ledger(token_hash):
+            start = as_utc(entry.period_started_at)
+            assert start is not None
+            period = periods.setdefault(
+                start,
+                {
+                    "started_at": iso(start),
+                    "ended_at": None,
+                    "charged_bytes": 0,
+                    "refunded_bytes": 0,
+                    "uploads": 0,
+                },
+            )
+            if entry.kind == "charge":
+                period["charged_bytes"] += entry.size_bytes
+                period["uploads"] += 1
+            elif entry.kind == "refund":
+                period["refunded_bytes"] -= entry.size_bytes
+            elif entry.kind == "reset":
+                period["ended_at"] = iso(as_utc(entry.created_at))
+        current_start = as_utc(licence.period_started_at)
+        history = []
+        for _start, period in sorted(periods.items()):
+            used = period["charged_bytes"] - period["refunded_bytes"]
+            history.append({**period, "used_bytes": used, "used_mb": to_mb(used)})
+        current = next((p for p in history if p["started_at"] == iso(current_start)), None)
+        return {
+            "token": token,
+            "quota_mb": to_mb(licence.quota_bytes),
+            "current_period": current
+            or {
+                "started_at": iso(current_start),
+                "ended_at": None,
+                "used_bytes": 0,
+                "used_mb": 0.0,
+                "uploads": 0,
+            },
+            "used_mb": to_mb(licence.used_bytes),
+            "past_periods": [p for p in history if p is not current],
+        }
+
+    # --- background refresh ------------------------------------------------------------------
+
+    def refresh_stale_tokens(self) -> int:
+        """Re-check the tokens this process served in the last day whose check is getting old.
+
+        Only the API processes see raw tokens (the database keeps hashes), so each refreshes its own;
+        claiming the row first means a token is re-checked once per deployment, not once per process.
+        """
+        if self.licence is None:
+            return 0
+        cutoff = time.time() - RECENT_TOKEN_WINDOW_S
+        with self._cache_lock:
+            self._recent = {h: seen for h, seen in self._recent.items() if seen[1] >= cutoff}
+            recent = dict(self._recent)
+        checked = 0
+        for token_hash, (token, _) in recent.items():
+            if self.breaker.is_open:
+                break
+            if self.records.claim_refresh(token_hash, older_than_s=self.settings.quota_refresh_interval):
+                self._resolve(token, force=True)
+                checked += 1
+        return checked
+
+    def close(self) -> None:
+        if self.licence is not None:
+            self.licence.close()
+
+    # --- resolution --------------------------------------------------------------------------
+
+    def _resolve(self, token: str, *, force: bool = False) -> QuotaInfo:
+        token_hash = hash_token(token)
+        with self._cache_lock:
+            self._recent[token_hash] = (token, time.time())
+        verified, source = self._verified(token, token_hash, force=force)
+        if not verified.valid:
+            raise InvalidToken()
+        if verified.expires_at is not None and verified.expires_at < datetime.now(UTC):
+            raise SubscriptionExpired(details={"expires_at": iso(verified.expires_at)})
+        licence = self.records.get(token_hash)
+        assert licence is not None
+        return self._info(licence, source)
+
+    def _verified(self, token: str, token_hash: str, *, force: bool) -> tuple[Verified, str]:
+        now = time.monotonic()
+        if not force:
+            cached = self._cache.get(token_hash)
+            ttl = self.settings.quota_cache_ttl
+            if cached is not None and not cached.verified.valid:
+                ttl = min(ttl, INVALID_CACHE_S)
+            if cached is not None and now - cached.at < ttl:
+                return cached.verified, "cache"
+            licence = self.records.get(token_hash)
+            if licence is not None and self._fresh(licence):
+                verified = _from_row(licence)
+                self._remember(token_hash, verified)
+                return verified, "cache"
+        verified = self._flights.do(token_hash, lambda: self._ask_source(token, token_hash))
+        return verified, verified.source
+
+    def _fresh(self, licence: Licence) -> bool:
+        checked = as_utc(licence.last_checked_at)
+        return (
+            checked is not None
+            and (utcnow() - checked).total_seconds() < self.settings.quota_refresh_interval
+        )
+
+    def _ask_source(self, token: str, token_hash: str) -> Verified:
+        if self.licence is None:
+            if self.tokens_file is not None:
+                answer, source = self.tokens_file.check(token), "tokens_file"
+            else:
+                answer = LicenceAnswer(True, self.settings.default_quota_mb, "development", None)
+                source = "default"
+            return self._store(token_hash, _verified(answer, source))
+        if self.breaker.allow():
+            try:
+                answer = self.licence.check(token)
+            except LicenceServerFailed as exc:
+                self.breaker.record_failure()
+                log.warning("licence check for %s failed: %s", token_label(token_hash), exc)
+            else:
+                self.breaker.record_success()
+                return self._store(token_hash, _verified(answer, "license_api"))
+        known = self.records.get(token_hash)
+        if known is None:
+            raise LicenseServerUnavailable()
+        return replace(_from_row(known), source="database_fallback")
+
+    def _store(self, token_hash: str, verified: Verified) -> Verified:
+        existing = self.records.get(token_hash)
+        if verified.valid or existing is not None:
+            self.records.save_verified(token_hash, token_hash[:6], verified)
+        self._remember(token_hash, verified)
+        return verified
+
+    def _remember(self, token_hash: str, verified: Verified) -> None:
+        with self._cache_lock:
+            self._cache[token_hash] = _Cached(verified, time.monotonic())
+
+    def _info(self, licence: Licence, source: str) -> QuotaInfo:
+        return QuotaInfo(
+            token_hash=licence.token_hash,
+            token_prefix=licence.token_prefix,
+            quota_bytes=licence.quota_bytes,
+            used_bytes=licence.used_bytes,
+            subscription_type=licence.subscription_type,
+            expires_at=as_utc(licence.expires_at),
+            source=source,
+            last_used_at=as_utc(licence.last_used_at),
+            last_checked_at=as_utc(licence.last_checked_at),
+        )
+
+
+def _verified(answer: LicenceAnswer, source: str) -> Verified:
+    return Verified(
+        quota_bytes=int(answer.quota_mb * MB),
+        subscription_type=answer.subscription_type,
+        expires_at=answer.expires_at,
+        source=source,
+        valid=answer.valid,
+    )
+
+
+def _from_row(licence: Licence) -> Verified:
+    return Verified(
+        quota_bytes=licence.quota_bytes,
+        subscription_type=licence.subscription_type,
+        expires_at=as_utc(licence.expires_at),
+        source=licence.source,
+        valid=licence.valid,
+    )
