@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from typing import Any
 
 from pixpress.config import Settings
+from pixpress.coordination.leader import LeaderJob
+from pixpress.coordination.leases import DatabaseLeases, Leases, RedisLeases, owner_id
 from pixpress.db.migrate import upgrade
 from pixpress.db.models import Task
 from pixpress.db.session import Database
 from pixpress.errors import InvalidOption
 from pixpress.quota import QuotaInfo, QuotaService
+from pixpress.quota.rate_limit import RedisFailureCounter
 from pixpress.storage import BlobStorage, open_storage
 from pixpress.tasks import maintenance
 from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
@@ -42,8 +46,27 @@ class Container:
         return TaskQueue(make_huey(self.settings))
 
     @cached_property
+    def redis(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.settings.redis_url)
+
+    @cached_property
+    def leases(self) -> Leases:
+        if self.settings.redis_url:
+            return RedisLeases(self.redis, prefix=self.settings.queue_name)
+        return DatabaseLeases(self.database)
+
+    @cached_property
     def quota(self) -> QuotaService:
-        return QuotaService(settings=self.settings, database=self.database)
+        if not self.settings.redis_url:
+            return QuotaService(settings=self.settings, database=self.database)
+        return QuotaService(
+            settings=self.settings,
+            database=self.database,
+            failures=RedisFailureCounter(self.redis, prefix=self.settings.queue_name),
+            shared_flights=self.leases,
+        )
 
     @cached_property
     def records(self) -> TaskRecords:
@@ -105,7 +128,17 @@ class Container:
         return PeriodicJobs(
             [
                 Job("requeue_expired_leases", settings.lease_check_interval_s, self.requeue_expired_leases),
-                Job("cleanup_expired", settings.cleanup_interval_s, self.cleanup_expired),
+                Job(
+                    "cleanup_expired",
+                    settings.cleanup_interval_s,
+                    LeaderJob(  # once per deployment
+                        leases=self.leases,
+                        name="cleanup_expired",
+                        owner=owner_id(),
+                        ttl_s=settings.cleanup_interval_s * 2,
+                        run=self.cleanup_expired,
+                    ),
+                ),
             ]
         )
 

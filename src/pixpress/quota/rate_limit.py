@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +53,7 @@ class DatabaseFailureCounter:
 
 
 class RedisFailureCounter:
-    def __init__(self, client: object, prefix: str) -> None:
+    def __init__(self, client: Any, *, prefix: str) -> None:
         self.redis = client
         self.prefix = prefix
 
@@ -61,10 +61,10 @@ class RedisFailureCounter:
         return f"{self.prefix}:failed:{key}:{int(_window())}"
 
     def count(self, key: str) -> int:
-        return int(self.redis.get(self._key(key)) or 0)  # type: ignore[attr-defined]
+        return int(self.redis.get(self._key(key)) or 0)
 
     def add(self, key: str) -> int:
-        pipe = self.redis.pipeline()  # type: ignore[attr-defined]
+        pipe = self.redis.pipeline()
         redis_key = self._key(key)
         pipe.incr(redis_key)
         pipe.expire(redis_key, WINDOW_S * 2)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from pixpress.config import MB, Settings
+from pixpress.coordination.leases import Leases, owner_id
 from pixpress.db.models import Licence
 from pixpress.db.session import Database, as_utc, utcnow
 from pixpress.errors import (
@@ -60,6 +61,7 @@ class QuotaService:
         database: Database,
         http_client: httpx.Client | None = None,
         failures: FailureCounter | None = None,
+        shared_flights: Leases | None = None,
     ) -> None:
         self.settings = settings
         self.records = LicenceRecords(database)
@@ -81,6 +83,9 @@ class QuotaService:
             max_open_s=settings.license_circuit_max_open_s,
         )
         self._flights: SingleFlight[Verified] = SingleFlight()
+        # Across processes (Redis): one licence call per token for the whole deployment.
+        self.shared_flights = shared_flights
+        self.owner = owner_id()
         self._cache: dict[str, _Cached] = {}
         self._cache_lock = threading.Lock()
         self._recent: dict[str, tuple[str, float]] = {}  # token hash -> (token, last seen), this process only
@@ -267,6 +272,10 @@ class QuotaService:
                 answer = LicenceAnswer(True, self.settings.default_quota_mb, "development", None)
                 source = "default"
             return self._store(token_hash, _verified(answer, source))
+        if self.shared_flights is not None and not self._lead_flight(token_hash):
+            waited = self._wait_for_other_process(token_hash)
+            if waited is not None:
+                return waited
         if self.breaker.allow():
             try:
                 answer = self.licence.check(token)
@@ -276,10 +285,32 @@ class QuotaService:
             else:
                 self.breaker.record_success()
                 return self._store(token_hash, _verified(answer, "license_api"))
+            finally:
+                if self.shared_flights is not None:
+                    self.shared_flights.release(f"licence:{token_hash}", owner=self.owner)
         known = self.records.get(token_hash)
         if known is None:
             raise LicenseServerUnavailable()
         return replace(_from_row(known), source="database_fallback")
+
+    def _lead_flight(self, token_hash: str) -> bool:
+        assert self.shared_flights is not None
+        ttl_s = self.settings.license_timeout_s + 1
+        return self.shared_flights.acquire(f"licence:{token_hash}", owner=self.owner, ttl_s=ttl_s)
+
+    def _wait_for_other_process(self, token_hash: str) -> Verified | None:
+        """Another process is asking upstream for this token: wait for its answer in the database."""
+        started = utcnow()
+        deadline = time.monotonic() + self.settings.license_timeout_s + 0.5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            licence = self.records.get(token_hash)
+            checked = as_utc(licence.last_checked_at) if licence is not None else None
+            if licence is not None and checked is not None and checked >= started:
+                verified = _from_row(licence)
+                self._remember(token_hash, verified)
+                return verified
+        return None  # it gave up or died: ask ourselves
 
     def _store(self, token_hash: str, verified: Verified) -> Verified:
         existing = self.records.get(token_hash)
