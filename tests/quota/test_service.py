@@ -229,3 +229,36 @@ def test_tokens_file_without_a_licence_server(
     assert service.authenticate("small-token", client_address=ADDR).source == "tokens_file"
     with pytest.raises(InvalidToken):
         service.authenticate("unknown", client_address=ADDR)
+
+
+@pytest.mark.redis
+def test_processes_share_one_licence_call_through_redis(
+    quota_settings: Settings, database: Database, licence_server: LicenceServer, redis_url: str
+) -> None:
+    import redis
+
+    from pixpress.coordination.leases import RedisLeases
+
+    client = redis.Redis.from_url(redis_url)
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    processes = [
+        QuotaService(
+            settings=quota_settings, database=database, shared_flights=RedisLeases(client, prefix=prefix)
+        )
+        for _ in range(4)
+    ]
+    licence_server.faults.mode, licence_server.faults.delay_s = "slow", 0.3
+    barrier = threading.Barrier(20)
+
+    def check(i: int) -> float:
+        barrier.wait()
+        return processes[i % 4].authenticate("premium-token", client_address=ADDR).quota_mb
+
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            assert set(pool.map(check, range(20))) == {5000}
+        assert licence_server.calls("premium-token") == 1
+    finally:
+        for process in processes:
+            process.close()
+        client.close()
