@@ -81,7 +81,9 @@ def test_a_task_past_its_time_limit_fails_refunded(runner, corpus: Path) -> None
 
 def test_format_auto_lists_every_variant(runner, corpus: Path) -> None:
     run, _ = runner
-    task = queue(run, (corpus / "photo" / "kodim05.png").read_bytes(), options={"format": "auto", "accept": ["webp"]})
+    task = queue(
+        run, (corpus / "photo" / "kodim05.png").read_bytes(), options={"format": "auto", "accept": ["webp"]}
+    )
     run.run(task.id)
     done = run.records.get(task.id)
     assert done is not None and done.status == TaskState.DONE, done.error_message if done else None
