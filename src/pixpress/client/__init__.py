@@ -1,0 +1,44 @@
+"""The pixpress client: a Python SDK (sync and async) and the bulk `pixpress optimize` command.
+
+    from pixpress.client import Client
+    with Client("http://127.0.0.1:8000", token) as client:
+        result = client.optimize("photo.jpg", mode="glossy", format="webp")
+        Path("photo.webp").write_bytes(result.data)
+
+It imports nothing of the server: only httpx and rich.
+"""
+
+from pixpress.client.aio import AsyncClient
+from pixpress.client.errors import (
+    AuthError,
+    ConnectionFailed,
+    InvalidRequestError,
+    NotFoundError,
+    PixpressClientError,
+    QuotaExceededError,
+    RateLimitedError,
+    ServerUnavailableError,
+    TaskFailed,
+)
+from pixpress.client.models import Quota, Result, SubmitResult, TaskStatus
+from pixpress.client.policy import RetryPolicy
+from pixpress.client.sync import Client
+
+__all__ = [
+    "AsyncClient",
+    "AuthError",
+    "Client",
+    "ConnectionFailed",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PixpressClientError",
+    "Quota",
+    "QuotaExceededError",
+    "RateLimitedError",
+    "Result",
+    "RetryPolicy",
+    "ServerUnavailableError",
+    "SubmitResult",
+    "TaskFailed",
+    "TaskStatus",
+]
