@@ -1,0 +1,56 @@
+"""Shared pieces of the benchmarks: the corpus, the machine, timing helpers."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+
+
+@dataclass
+class BenchConfig:
+    corpus: Path = DEFAULT_CORPUS
+    smoke: bool = False
+    out_dir: Path = REPO_ROOT / "docs"
+    matched_max_mp: float = 2.0  # matched-quality searches run on images downscaled to this size
+    only: set[str] = field(default_factory=lambda: {"compression", "service", "quota", "memory"})
+
+    def images(self, kind: str) -> list[Path]:
+        folder = self.corpus / kind
+        found = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+        return found[:1] if self.smoke else found
+
+
+def machine() -> dict[str, str]:
+    import numpy
+    import PIL
+    import pyvips
+
+    return {
+        "cpus": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "libvips": f"{pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}",
+        "pyvips": pyvips.__version__,
+        "pillow": PIL.__version__,
+        "numpy": numpy.__version__,
+        "command": " ".join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]]),
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

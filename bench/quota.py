@@ -1,0 +1,164 @@
+"""The quota path: GET /api/optimize/quota under load, and what the licence check and the charge
+cost a submit, with the token cached and uncached (against the reference licence server)."""
+
+from __future__ import annotations
+
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.common import BenchConfig, median, percentile
+from bench.service import free_port, running_server
+
+TOKENS = '[tokens."bench-token"]\nquota_mb = 100000\nsubscription_type = "premium"\n'
+
+
+@dataclass(frozen=True)
+class QuotaFigures:
+    quota_rps: float
+    quota_p50_ms: float
+    quota_p99_ms: float
+    submit_cached_ms: float
+    submit_uncached_ms: float
+    check_and_charge_cached_ms: float  # in process: authenticate + charge, SQLite
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        )
+
+    raw = b"".join(b"\x00" + bytes(range(24)) for _ in range(8))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def load(url: str, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        mine: list[float] = []
+        with httpx.Client(headers={"X-Token": "bench-token"}) as http:
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                http.get(f"{url}/api/optimize/quota").raise_for_status()
+                mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / seconds, latencies
+
+
+def submit_latency(url: str, *, count: int) -> float:
+    data = tiny_png()
+    times = []
+    with httpx.Client(headers={"X-Token": "bench-token"}, timeout=30) as http:
+        for _ in range(count):
+            started = time.perf_counter()
+            http.post(f"{url}/api/optimize/submit", files={"file": ("t.png", data)}).raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    return median(times)
+
+
+def in_process_cost(count: int) -> float:
+    from pixpress.config import Settings
+    from pixpress.db.migrate import upgrade
+    from pixpress.db.session import Database
+    from pixpress.quota import QuotaService
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        upgrade(url)
+        database = Database(url)
+        service = QuotaService(settings=Settings(environment="test", data_dir=Path(tmp)), database=database)
+        info = service.authenticate("bench-token", client_address="127.0.0.1")
+        times = []
+        for i in range(count):
+            started = time.perf_counter()
+            service.authenticate("bench-token", client_address="127.0.0.1")
+            service.charge(token_hash=info.token_hash, size_bytes=1, task_id=f"t{i}")
+            times.append((time.perf_counter() - started) * 1000)
+        service.close()
+        database.dispose()
+    return median(times)
+
+
+def run(config: BenchConfig, log: Callable[[str], None]) -> QuotaFigures:
+    seconds = 1.0 if config.smoke else 5.0
+    count = 5 if config.smoke else 100
+    with tempfile.TemporaryDirectory() as tmp:
+        tokens = Path(tmp) / "tokens.toml"
+        tokens.write_text(TOKENS)
+        port = free_port()
+        licence = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pixpress",
+                "license-server",
+                "--tokens",
+                str(tokens),
+                "--api-key",
+                "k",
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/_stats")
+            licence_env = {
+                "PIXPRESS_LICENSE_API_URL": f"http://127.0.0.1:{port}",
+                "PIXPRESS_LICENSE_API_KEY": "k",
+            }
+            with running_server(1, licence_env) as url:
+                rps, latencies = load(url, clients=1 if config.smoke else 16, seconds=seconds)
+                cached = submit_latency(url, count=count)
+            log(f"quota: {rps:.0f} GET /quota per second, submit (cached token) {cached:.1f} ms")
+            uncached_env = {
+                **licence_env,
+                "PIXPRESS_QUOTA_CACHE_TTL": "0",
+                "PIXPRESS_QUOTA_REFRESH_INTERVAL": "0",
+            }
+            with running_server(1, uncached_env) as url:
+                uncached = submit_latency(url, count=count)
+            log(f"quota: submit with the licence server asked every time {uncached:.1f} ms")
+        finally:
+            licence.send_signal(signal.SIGTERM)
+            licence.wait(10)
+    in_process = in_process_cost(50 if config.smoke else 1000)
+    return QuotaFigures(rps, median(latencies), percentile(latencies, 99), cached, uncached, in_process)
+
+
+def _wait_for(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")

@@ -1,0 +1,161 @@
+"""Images per second and submit->done latency through the real HTTP API of `pixpress serve`,
+next to the raw in-process encode throughput of the same images."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+
+from bench.common import BenchConfig, median, percentile
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    workers: int
+    clients: int
+    requests: int
+    images_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class RawRow:
+    processes: int
+    images_per_s: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(workers: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`pixpress serve` on the embedded default in a temporary data dir."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data_dir, open(Path(data_dir) / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pixpress", "serve", "--port", str(port), "--workers", str(workers)],
+            env={
+                **os.environ,
+                "PIXPRESS_DATA_DIR": data_dir,
+                "PIXPRESS_ENVIRONMENT": "test",
+                "PIXPRESS_LOG_LEVEL": "WARNING",
+                **(env or {}),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("pixpress serve did not start")
+                time.sleep(0.1)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: str = "bench") -> ServiceRow:
+    """`clients` threads submit with ?wait=30 until `requests` uploads have finished."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def client() -> None:
+        with httpx.Client(timeout=120, headers={"X-Token": token}) as http:
+            for index in counter:
+                data = images[index % len(images)]
+                started = time.perf_counter()
+                body = http.post(
+                    f"{url}/api/optimize/submit", params={"wait": 30}, files={"file": ("image", data)}
+                ).json()
+                status = body["data"]
+                while status["status"] not in ("done", "failed"):
+                    time.sleep(0.05)
+                    status = http.get(f"{url}/api/optimize/status/{status['task_id']}").json()["data"]
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ms = [t * 1000 for t in latencies]
+    return ServiceRow(
+        0, clients, requests, requests / elapsed, median(ms), percentile(ms, 95), percentile(ms, 99)
+    )
+
+
+def _raw_worker(paths: list[str]) -> int:
+    from pixpress import imaging
+    from pixpress.imaging.types import Limits, OptimizeOptions
+
+    for path in paths:
+        imaging.optimize(Path(path).read_bytes(), options=OptimizeOptions(), limits=Limits())
+    return len(paths)
+
+
+def raw_throughput(paths: list[Path], *, processes: int, rounds: int) -> RawRow:
+    """imaging.optimize in a loop: the ceiling the service is measured against."""
+    work = [str(p) for p in paths] * rounds
+    chunks = [work[i::processes] for i in range(processes)]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        pool.map(_raw_worker, [[str(paths[0])]] * processes)  # warm-up: imports, first encode
+        started = time.perf_counter()
+        done = sum(pool.map(_raw_worker, chunks))
+        elapsed = time.perf_counter() - started
+    return RawRow(processes, done / elapsed)
+
+
+def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[ServiceRow], list[RawRow]]:
+    paths = config.images("photo")
+    images = [p.read_bytes() for p in paths]
+    worker_counts = (1,) if config.smoke else (1, 2)
+    client_counts = (1,) if config.smoke else (1, 4, 16)
+    requests = 3 if config.smoke else 2 * len(images)
+    rows: list[ServiceRow] = []
+    for workers in worker_counts:
+        with running_server(workers) as url:
+            drive(url, images[:1], clients=1, requests=1)  # warm-up
+            for clients in client_counts:
+                row = drive(url, images, clients=clients, requests=max(requests, clients))
+                rows.append(replace(row, workers=workers))
+                log(f"service: {workers} workers, {clients} clients: {row.images_per_s:.2f} images/s")
+    raw = [raw_throughput(paths, processes=n, rounds=1 if config.smoke else 2) for n in worker_counts]
+    for raw_row in raw:
+        log(f"raw encode: {raw_row.processes} processes: {raw_row.images_per_s:.2f} images/s")
+    return rows, raw
