@@ -214,3 +214,21 @@ def test_health_ready_and_openapi(server: ServerProcess) -> None:
 
 def test_no_token_in_the_logs(server: ServerProcess) -> None:
     assert TOKEN["X-Token"] not in server.log()
+
+
+def test_idempotency_key_returns_the_same_task_charged_once(server: ServerProcess, corpus: Path) -> None:
+    data = (corpus / "graphic" / "text.png").read_bytes()
+    headers = {"X-Token": "idempotent-site", "Idempotency-Key": "upload-42"}
+
+    def send() -> dict:
+        return httpx.post(
+            f"{server.url}/api/optimize/submit", headers=headers, files={"file": ("t.png", data)}, timeout=60
+        ).json()["data"]
+
+    first, second = send(), send()
+    assert first["task_id"] == second["task_id"]
+    assert second["idempotent_replay"] is True
+    quota = httpx.get(f"{server.url}/api/optimize/quota", headers={"X-Token": "idempotent-site"}).json()[
+        "data"
+    ]
+    assert quota["used_mb"] == round(len(data) / 1048576, 2)

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+
+from pixpress import imaging
+from pixpress.config import Settings
+from pixpress.db.session import Database
+from pixpress.errors import TooManyPending
+from pixpress.storage.memory import MemoryStorage
+from pixpress.tasks.records import TaskRecords
+from pixpress.tasks.service import TaskService, Upload
+
+
+def test_a_token_with_too_many_unfinished_tasks_is_refused_uncharged(
+    database: Database, settings: Settings, corpus: Path
+) -> None:
+    settings.max_pending_per_token = 3
+    queued: list[str] = []
+    service = TaskService(
+        settings=settings, records=TaskRecords(database), storage=MemoryStorage(), enqueue=queued.append
+    )
+    data = (corpus / "graphic" / "logo.png").read_bytes()
+    upload = Upload(
+        data=data,
+        filename="logo.png",
+        info=imaging.probe(data, limits=imaging.Limits()),
+        options=imaging.OptimizeOptions(),
+    )
+    charges: list[int] = []
+
+    def submit(token_hash: str) -> None:
+        service.submit(
+            upload,
+            token_hash=token_hash,
+            idempotency_key=None,
+            charge=lambda _task, size: charges.append(size),
+            uncharge=lambda _task, size: charges.append(-size),
+        )
+
+    for _ in range(3):
+        submit("a" * 64)
+    with pytest.raises(TooManyPending) as refused:
+        submit("a" * 64)
+    assert refused.value.headers["Retry-After"]
+    assert sum(charges) == 3 * len(data)  # the refused one was never charged
+    submit("b" * 64)  # other sites are not held back
+    assert len(queued) == 4
