@@ -262,3 +262,27 @@ def test_processes_share_one_licence_call_through_redis(
         for process in processes:
             process.close()
         client.close()
+
+
+def test_stopped_licence_server_then_restarted_recovers(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    from tests.quota.conftest import start_licence_server
+
+    fresh = quota_settings.model_copy(update={"quota_cache_ttl": 0, "quota_refresh_interval": 0})
+    service = make_service(fresh)
+    service.authenticate("premium-token", client_address=ADDR)
+    licence_server.stop()
+    assert service.authenticate("premium-token", client_address=ADDR).source == "database_fallback"
+    with pytest.raises(LicenseServerUnavailable):
+        service.authenticate("small-token", client_address=ADDR)
+    port = int(licence_server.url.rsplit(":", 1)[1])
+    restarted = start_licence_server(licence_server.tokens_file, port=port)
+    try:
+        deadline = time.monotonic() + 10
+        while service.authenticate("premium-token", client_address=ADDR).source != "license_api":
+            assert time.monotonic() < deadline, "did not recover"
+            time.sleep(0.1)
+        assert service.authenticate("small-token", client_address=ADDR).quota_mb == 50
+    finally:
+        restarted.stop()
