@@ -52,12 +52,16 @@ class Client:
     def close(self) -> None:
         self.http.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, raw: bool = False, **kwargs: Any) -> Any:
+        """One call with the retry policy; `raw` hands back the body of a 200 as bytes."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                return read(self.http.request(method, path, **kwargs))
+                response = self.http.request(method, path, **kwargs)
+                if raw and response.status_code == 200:
+                    return response.content
+                return read(response)
             except httpx.TransportError as exc:
                 error: PixpressClientError = connection_failed(exc, self.base_url)
             except PixpressClientError as exc:
@@ -94,24 +98,9 @@ class Client:
         return TaskStatus.from_data(self._call("GET", f"/api/optimize/status/{task_id}"))
 
     def download(self, task_id: str, variant: str | None = None) -> bytes:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self.http.get(
-                    f"/api/optimize/download/{task_id}", params={"variant": variant} if variant else None
-                )
-                if response.status_code == 200:
-                    return response.content
-                read(response)
-            except httpx.TransportError as exc:
-                error: PixpressClientError = connection_failed(exc, self.base_url)
-            except PixpressClientError as exc:
-                error = exc
-            delay = self.retry.delay_s(error, attempt)
-            if delay is None:
-                raise error
-            self.sleep(delay)
+        params = {"variant": variant} if variant else None
+        data: bytes = self._call("GET", f"/api/optimize/download/{task_id}", raw=True, params=params)
+        return data
 
     def delete(self, task_id: str) -> None:
         self._call("DELETE", f"/api/optimize/task/{task_id}")
