@@ -137,9 +137,9 @@ def test_resize_never_upscales_and_fits() -> None:
 
 
 def test_never_bigger_returns_the_original() -> None:
-    # An already heavily compressed JPEG: the preset quality would make it bigger.
+    # An already heavily compressed JPEG asked at a high fixed quality: re-encoding would make it bigger.
     data = images.load(images.read(images.PHOTO / "kodim05.png")).jpegsave_buffer(Q=20, keep="none")
-    result = run(data)
+    result = run(data, quality=95)
     assert result.kept_original
     assert result.image.data == data
     assert result.variants and result.variants[0].size_bytes >= len(data)
@@ -209,7 +209,8 @@ def test_webp_and_avif_inputs(fmt: str) -> None:
     data = source.webpsave_buffer(Q=95) if fmt == "webp" else source.heifsave_buffer(Q=90, compression="av1")
     result = run(data)
     assert result.image.format is ImageFormat(fmt)
-    assert result.image.size_bytes < len(data)
+    # Smaller at the target, or the upload itself when re-encoding cannot beat it (AVIF at q90 here).
+    assert result.image.size_bytes < len(data) or result.kept_original
     assert (result.image.width, result.image.height) == (198, 128)
     converted = run(data, format=OutputFormat.JPEG)
     assert images.load(converted.image.data).get("vips-loader") == "jpegload_buffer"

@@ -53,11 +53,23 @@ class KeepMetadata(StrEnum):
 
 
 @dataclass(frozen=True)
+class Targets:
+    """SSIMULACRA2 each mode aims for (PIXPRESS_TARGET_GLOSSY / _LOSSY); lossless is pixel-exact."""
+
+    glossy: float = 80.0
+    lossy: float = 70.0
+
+    def for_mode(self, mode: Mode) -> float | None:
+        return {Mode.GLOSSY: self.glossy, Mode.LOSSY: self.lossy}.get(mode)
+
+
+@dataclass(frozen=True)
 class Limits:
     max_pixels: int = 50_000_000  # per frame
     max_frames: int = 1000
     max_dimension_px: int = 32768
     max_total_pixels: int = 500_000_000  # all frames of an animation together (decoded memory guard)
+    targets: Targets = field(default_factory=Targets)  # perceptual goals of the modes
 
 
 @dataclass(frozen=True)

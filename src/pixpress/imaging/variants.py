@@ -1,66 +1,125 @@
-"""Step 7 for one target format: choose the encoder settings for the mode and produce an EncodedImage.
+"""Step 7 for one target format: choose the encoder setting and produce an EncodedImage.
 
-This is where the per-image quality search will plug in: today the quality is the mode's fixed
-preset (or the caller's `quality`); `encode(image, fmt, quality)` does the encoding itself.
+Lossy modes aim for a perceptual target (SSIMULACRA2, Limits.targets): the quality search finds the
+smallest encoder setting whose output reaches it, measured against the oriented, resized source. An
+explicit `quality` is a fixed setting (its score is still reported). Lossless stays pixel-exact.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pixpress.imaging import icc, presets
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
-from pixpress.imaging.palette import palette_png
+from pixpress.imaging.perceptual import Judge
+from pixpress.imaging.quality_search import search_quality
 from pixpress.imaging.types import EncodedImage, ImageFormat, Mode
+
+SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)
+Q_MAX = 95
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    quality: int | None
+    settings: dict[str, Any]
+    score: float | None = None
 
 
 def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
-    if ctx.options.mode is Mode.LOSSLESS:
-        data, quality, settings = _lossless(ctx, fmt)
-    else:
-        data, quality, settings = _lossy(ctx, fmt)
-    image = ctx.pixels
+    encoded = _lossless(ctx, fmt) if ctx.options.mode is Mode.LOSSLESS else _lossy(ctx, fmt)
     return EncodedImage(
-        data=data,
+        data=encoded.data,
         format=fmt,
-        width=int(image.width),
+        width=int(ctx.pixels.width),
         height=ctx.frame_height,
-        quality=quality,
-        settings=settings,
+        quality=encoded.quality,
+        score=encoded.score,
+        settings=encoded.settings,
     )
 
 
-def choose_quality(ctx: Context, fmt: ImageFormat) -> int:
-    """The encoder quality for `fmt`: the caller's, else the mode's preset. The seam for the
-    per-image quality search (SSIMULACRA2 target), which will search here with `encode`."""
-    quality = ctx.options.quality or presets.default_quality(ctx.options.mode, fmt)
-    assert quality is not None, "lossless mode has no quality"
-    return quality
+def judge(ctx: Context) -> Judge:
+    """One prepared reference per image, shared by every format and every probe."""
+    found = ctx.notes.get("judge")
+    if not isinstance(found, Judge):
+        found = Judge(ctx.pixels, frame_height=ctx.frame_height)
+        ctx.notes["judge"] = found
+    return found
 
 
-def _lossy(ctx: Context, fmt: ImageFormat) -> tuple[bytes, int | None, dict[str, Any]]:
+def _lossy(ctx: Context, fmt: ImageFormat) -> Encoded:
     options = ctx.options
-    quality = choose_quality(ctx, fmt)
-    keep = options.keep_metadata
+    target = ctx.limits.targets.for_mode(options.mode)
+    preset = presets.default_quality(options.mode, fmt)
+    assert preset is not None and target is not None
+    fixed = options.quality
+    encode_at = partial(_encode, ctx, fmt)
+    if fmt is ImageFormat.GIF:
+        quality = fixed or preset
+        return Encoded(encode_at(quality), quality, encoder_settings(fmt, quality))
     if fmt is ImageFormat.PNG:
-        data = palette_png(
-            ctx.pixels, quality=quality, mode=options.mode, keep=keep, checked=options.quality is None
-        )
-        if data is not None:
-            return data, quality, {**encoder_settings(fmt, quality)}
-        # The palette would change the look: lossless PNG instead.
-        return (
-            lossless_png(ctx.pixels, keep=keep, deadline=ctx.deadline),
-            None,
-            {"palette": False, **encoder_settings(fmt, None)},
-        )
-    data = encode(ctx.pixels, fmt, quality, keep=keep, deadline=ctx.deadline)
-    return data, quality, encoder_settings(fmt, quality)
+        return _palette_or_lossless(ctx, fixed or preset, target, explicit=fixed is not None)
+    scorer = judge(ctx)
+    if fixed is not None or ctx.animated:
+        # A fixed setting: the caller's, or one preset for every frame of an animation.
+        quality = fixed or preset
+        data = encode_at(quality)
+        return Encoded(data, quality, _settings(ctx, fmt, quality, target), scorer.score(data))
+    ctx.deadline.check(f"search:{fmt.value}")
+    found = search_quality(
+        encode=encode_at, measure=scorer.score, target=target, format=fmt, start=preset, q_max=Q_MAX
+    )
+    settings = {
+        **_settings(ctx, fmt, found.quality, target),
+        "encodes": found.encodes,
+        "reached": found.reached,
+    }
+    if not found.reached:
+        return _best_effort(ctx, fmt, target, searched_up_to=found.quality)
+    return Encoded(found.data, found.quality, settings, found.score)
 
 
-def _lossless(ctx: Context, fmt: ImageFormat) -> tuple[bytes, int | None, dict[str, Any]]:
+def _best_effort(ctx: Context, fmt: ImageFormat, target: float, *, searched_up_to: int) -> Encoded:
+    """No lossy setting reaches the target: never hand out a file that looks worse than promised.
+    WebP and AVIF go lossless; JPEG goes to quality 100 with full colour resolution."""
+    quality = 100 if fmt is ImageFormat.JPEG else None
+    data = _encode(ctx, fmt, quality)
+    settings = {
+        **_settings(ctx, fmt, quality, target),
+        "fallback": "lossless" if quality is None else "q100",
+        "searched_up_to": searched_up_to,
+    }
+    return Encoded(data, quality, settings, judge(ctx).score(data))
+
+
+def _encode(ctx: Context, fmt: ImageFormat, quality: int | None) -> bytes:
+    ctx.deadline.check(f"encode:{fmt.value}")
+    return encode(ctx.pixels, fmt, quality, keep=ctx.options.keep_metadata, deadline=ctx.deadline)
+
+
+def _settings(ctx: Context, fmt: ImageFormat, quality: int | None, target: float) -> dict[str, Any]:
+    return {**encoder_settings(fmt, quality), "target": target, "scored": judge(ctx).measured_on}
+
+
+def _palette_or_lossless(ctx: Context, quality: int, target: float, *, explicit: bool) -> Encoded:
+    """A libimagequant palette when it reaches the target (or was asked for), else lossless PNG."""
+    palette = _encode(ctx, ImageFormat.PNG, quality)
+    score = judge(ctx).score(palette)
+    if explicit or score >= target:
+        settings = {**encoder_settings(ImageFormat.PNG, quality), "palette": True, "target": target}
+        return Encoded(palette, quality, settings, score)
+    data = lossless_png(ctx.pixels, keep=ctx.options.keep_metadata, deadline=ctx.deadline)
+    settings = {**encoder_settings(ImageFormat.PNG, None), "palette": False, "palette_score": score}
+    return Encoded(data, None, settings, 100.0)
+
+
+def _lossless(ctx: Context, fmt: ImageFormat) -> Encoded:
     keep = ctx.options.keep_metadata
     image = ctx.pixels
     if fmt is ImageFormat.JPEG and ctx.source_format is ImageFormat.JPEG and not ctx.resized:
@@ -71,19 +130,16 @@ def _lossless(ctx: Context, fmt: ImageFormat) -> tuple[bytes, int | None, dict[s
             srgb_or_no_profile=profile is None or icc.is_srgb(profile),
             orientation=ctx.orientation,
         )
-        return data, None, {"method": "metadata-strip", "exact": True}
+        return Encoded(data, None, {"method": "metadata-strip", "exact": True}, 100.0)
     if fmt is ImageFormat.PNG:
-        return (
-            lossless_png(image, keep=keep, deadline=ctx.deadline),
-            None,
-            {**encoder_settings(fmt, None), "exact": True},
-        )
+        data = lossless_png(image, keep=keep, deadline=ctx.deadline)
+        return Encoded(data, None, {**encoder_settings(fmt, None), "exact": True}, 100.0)
     data = encode(image, fmt, None, keep=keep, deadline=ctx.deadline)
     settings: dict[str, Any] = encoder_settings(fmt, None)
     if fmt is ImageFormat.JPEG:
         # JPEG from other pixels cannot be exact: quality 100 with full chroma is the closest.
-        return data, 100, {**settings, "exact": False}
+        return Encoded(data, 100, {**settings, "exact": False})
     exact = exact_pixels(image, data)
     if not exact and fmt is ImageFormat.GIF and not ctx.resized:
-        return ctx.data, None, {"method": "original", "exact": True}
-    return data, None, {**settings, "exact": exact}
+        return Encoded(ctx.data, None, {"method": "original", "exact": True}, 100.0)
+    return Encoded(data, None, {**settings, "exact": exact}, 100.0 if exact else None)

@@ -15,7 +15,7 @@ from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.errors import InternalError, PixpressError, TaskTimeout
-from pixpress.imaging.types import EncodedImage, Limits
+from pixpress.imaging.types import EncodedImage, Limits, Targets
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks.records import Claim, TaskRecords
 from pixpress.tasks.states import input_key, result_key, variant_key
@@ -32,6 +32,7 @@ def limits_from(settings: Settings) -> Limits:
         max_frames=settings.max_frames,
         max_dimension_px=settings.max_dimension_px,
         max_total_pixels=int(settings.max_total_megapixels * 1_000_000),
+        targets=Targets(glossy=settings.target_glossy, lossy=settings.target_lossy),
     )
 
 

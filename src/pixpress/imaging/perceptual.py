@@ -1,0 +1,39 @@
+"""Judging candidates the way a site visitor sees them: SSIMULACRA2 against the oriented, resized
+source (alpha composited on white and on black, the worse counts; see ssimulacra2.Reference).
+
+Images above MAX_SCORED_MEGAPIXELS are scored on both sides downscaled to that size with the same
+kernel: the prepared reference costs about 26 bytes per pixel and scoring 40 more, so a 50 MP upload
+would need 3 GB for a full-size score. The reported score says where it was measured.
+"""
+
+from __future__ import annotations
+
+import pyvips
+
+from pixpress.imaging.ssimulacra2 import Reference
+
+MAX_SCORED_MEGAPIXELS = 16.0
+
+
+class Judge:
+    def __init__(self, pixels: pyvips.Image, *, frame_height: int) -> None:
+        first_frame = (
+            pixels if frame_height == pixels.height else pixels.crop(0, 0, pixels.width, frame_height)
+        )
+        megapixels = first_frame.width * first_frame.height / 1e6
+        self.scale = min(1.0, (MAX_SCORED_MEGAPIXELS / megapixels) ** 0.5)
+        self.reference = Reference(self._scaled(first_frame))
+
+    def _scaled(self, image: pyvips.Image) -> pyvips.Image:
+        return image if self.scale >= 1.0 else image.resize(self.scale)
+
+    def score(self, data: bytes) -> float:
+        """SSIMULACRA2 of encoded `data` (its first frame) against the source."""
+        candidate = pyvips.Image.new_from_buffer(data, "")
+        if candidate.get_typeof("page-height") and candidate.get("page-height") != candidate.height:
+            candidate = candidate.crop(0, 0, candidate.width, candidate.get("page-height"))
+        return round(self.reference.score(self._scaled(candidate)), 2)
+
+    @property
+    def measured_on(self) -> str:
+        return "full size" if self.scale >= 1.0 else f"downscaled x{self.scale:.2f}"
