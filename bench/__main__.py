@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = Figures(machine=machine(), matched_max_mp=config.matched_max_mp)
     if "compression" in only:
-        figures.common, figures.matched = compression.run(config, log)
+        figures.common, figures.matched, figures.smart = compression.run(config, log)
     if "service" in only:
         figures.service, figures.raw = service.run(config, log)
     if "quota" in only:

@@ -16,7 +16,7 @@ from PIL import Image as PILImage
 from bench.common import BenchConfig, median
 from pixpress import imaging
 from pixpress.imaging.ssimulacra2 import Reference
-from pixpress.imaging.types import KeepMetadata, Limits, Mode, OptimizeOptions, OutputFormat
+from pixpress.imaging.types import ImageFormat, KeepMetadata, Limits, Mode, OptimizeOptions, OutputFormat
 
 FORMATS = ("jpeg", "png", "webp", "avif")
 LOSSY = ("jpeg", "webp", "avif")
@@ -56,8 +56,12 @@ class MatchedRow:
 
 
 def source_pixels(path: Path, max_mp: float | None = None) -> pyvips.Image:
-    """The image as a browser shows it (oriented, sRGB, 8-bit, alpha flattened on white)."""
+    """The image as a browser shows it (oriented, its colour profile applied, 8-bit sRGB, alpha
+    flattened on white), untagged, so every encoder starts from the same pixels."""
     image = pyvips.Image.new_from_buffer(path.read_bytes(), "").autorot()
+    if image.get_typeof("icc-profile-data"):
+        image = image.icc_transform("srgb", embedded=True, intent="relative").copy()
+        image.remove("icc-profile-data")
     if max_mp and image.width * image.height > max_mp * 1e6:
         scale = (max_mp * 1e6 / (image.width * image.height)) ** 0.5
         image = image.resize(scale)
@@ -117,9 +121,12 @@ def smallest_reaching(
     return min(reaching, key=len)
 
 
-def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[CommonRow], list[MatchedRow]]:
+def run(
+    config: BenchConfig, log: Callable[[str], None]
+) -> tuple[list[CommonRow], list[MatchedRow], list[SmartRow]]:
     common: list[CommonRow] = []
     matched: list[MatchedRow] = []
+    smart: list[SmartRow] = []
     formats = ("jpeg",) if config.smoke else FORMATS
     for kind in ("photo", "graphic"):
         for path in config.images(kind):
@@ -165,8 +172,55 @@ def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[CommonRow
                             len(found["pillow"]) if found["pillow"] else None,
                         )
                     )
+                if fmt == "jpeg":
+                    smart.extend(smart_rows(path.name, small_png, small_reference, caches["pillow"]))
             log(f"compression: {path.name} matched quality done")
-    return common, matched
+    return common, matched, smart
+
+
+@dataclass(frozen=True)
+class SmartRow:
+    """pixpress's own choice (quality search at the lossy target) against Pillow's smallest JPEG
+    scoring at least as well."""
+
+    image: str
+    output: str  # jpeg | auto
+    chosen_format: str
+    pixpress_bytes: int
+    pixpress_score: float
+    pillow_jpeg_bytes: int | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.pixpress_bytes / self.pillow_jpeg_bytes if self.pillow_jpeg_bytes else None
+
+
+def smart_rows(
+    name: str, png: bytes, reference: Reference, cache: dict[int, tuple[bytes, float]]
+) -> list[SmartRow]:
+    rows = []
+    for output, options in (
+        ("jpeg", OptimizeOptions(format=OutputFormat.JPEG, keep_metadata=KeepMetadata.NONE)),
+        (
+            "auto",
+            OptimizeOptions(
+                format=OutputFormat.AUTO,
+                accept=frozenset({ImageFormat.WEBP, ImageFormat.AVIF}),
+                keep_metadata=KeepMetadata.NONE,
+            ),
+        ),
+    ):
+        image = imaging.optimize(png, options=options, limits=Limits()).image
+        score = reference.score_bytes(image.data)
+        pillow = smallest_reaching(
+            partial(_at_quality, pillow_encode, png, "jpeg"), reference.score_bytes, score, cache
+        )
+        rows.append(
+            SmartRow(
+                name, output, image.format.value, image.size_bytes, score, len(pillow) if pillow else None
+            )
+        )
+    return rows
 
 
 def median_ratios(matched: list[MatchedRow]) -> dict[tuple[str, float], float]:

@@ -12,17 +12,24 @@ from pathlib import Path
 
 from bench.common import BenchConfig
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
 MEASURE = r"""
-import json, resource, sys
+import json, sys
 import pyvips
 pyvips.cache_set_max(0)
 from pixpress import imaging
 from pixpress.imaging.types import Limits, OptimizeOptions
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def high_water_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+baseline = high_water_kb()
 data = open(sys.argv[1], "rb").read()
 info = imaging.probe(data, limits=Limits())
 imaging.optimize(data, options=OptimizeOptions(), limits=Limits())
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = high_water_kb()
 print(json.dumps({"mp": info.width * info.height / 1e6, "baseline_kb": baseline, "peak_kb": peak}))
 """
 
