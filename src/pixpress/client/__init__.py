@@ -5,7 +5,7 @@
         result = client.optimize("photo.jpg", mode="glossy", format="webp")
         Path("photo.webp").write_bytes(result.data)
 
-It imports nothing of the server: only httpx and rich.
+It imports nothing of the server: httpx, and rich and typer for the command.
 """
 
 from pixpress.client.aio import AsyncClient
@@ -17,10 +17,12 @@ from pixpress.client.errors import (
     PixpressClientError,
     QuotaExceededError,
     RateLimitedError,
+    ServerError,
     ServerUnavailableError,
     TaskFailed,
+    TaskTimeout,
 )
-from pixpress.client.models import Quota, Result, SubmitResult, TaskStatus
+from pixpress.client.models import Quota, ResetResult, Result, SubmitResult, TaskStatus
 from pixpress.client.policy import RetryPolicy
 from pixpress.client.sync import Client
 
@@ -35,10 +37,13 @@ __all__ = [
     "Quota",
     "QuotaExceededError",
     "RateLimitedError",
+    "ResetResult",
     "Result",
     "RetryPolicy",
+    "ServerError",
     "ServerUnavailableError",
     "SubmitResult",
     "TaskFailed",
     "TaskStatus",
+    "TaskTimeout",
 ]

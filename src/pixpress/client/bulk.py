@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pixpress.client.errors import ConnectionFailed, PixpressClientError, QuotaExceededError
+from pixpress.client.models import TaskStatus, failure_of
 from pixpress.client.outputs import OutputPlan, replace_keeping_backup, write_atomically
-from pixpress.client.state import StateFile, fingerprint
+from pixpress.client.state import StateFile, fingerprint, output_facts
 from pixpress.client.sync import Client
+
+SUBMIT_WAIT_S = 10.0
 
 
 @dataclass
@@ -28,6 +31,7 @@ class FileOutcome:
 class Summary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     stopped_reason: str | None = None  # quota_exceeded | interrupted | server_unreachable
+    not_sent: int = 0  # files left for a rerun when the run stopped early
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -49,7 +53,19 @@ class Reporter(Protocol):
     def stop(self) -> None: ...
 
 
+def job_key(options: dict[str, Any], plan: OutputPlan) -> str:
+    """What a file was sent with (options and the kind of output): a change means sending it again."""
+    kind = (
+        "siblings:" + ",".join(plan.siblings) if plan.siblings else ("in_place" if plan.in_place else "dir")
+    )
+    text = repr(sorted((k, str(v)) for k, v in options.items())) + kind
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class BulkRun:
+    """Sends `files` through `client`, `concurrency` at a time. Stops sending new files (the uploads under
+    way finish and are recorded) on quota_exceeded, on a server that cannot be reached, or `interrupt()`."""
+
     def __init__(
         self,
         *,
@@ -59,30 +75,34 @@ class BulkRun:
         options: dict[str, Any],
         concurrency: int,
         reporter: Reporter,
-        roots: dict[Path, Path],
+        roots: dict[Path, Path] | None = None,
     ) -> None:
         self.client = client
         self.plan = plan
         self.state = state
         self.options = options
+        self.job = job_key(options, plan)
         self.concurrency = max(1, concurrency)
         self.reporter = reporter
-        self.roots = roots  # file -> the folder it was found under (for output_dir layout)
+        self.roots = roots or {}  # file -> the folder it was found under (for the output_dir layout)
         self.stop = threading.Event()
         self.summary = Summary()
         self._lock = threading.Lock()
 
+    def todo(self, files: list[Path]) -> list[Path]:
+        return [path for path in files if not self.state.is_done(path, job=self.job)]
+
     def run(self, files: list[Path]) -> Summary:
-        pending = []
+        pending = self.todo(files)
+        waiting = set(pending)
         for path in files:
-            if self.state.is_done(path):
+            if path not in waiting:
                 self._record(FileOutcome(path, "skipped", message="already done"))
-            else:
-                pending.append(path)
         self.reporter.start(len(pending), sum(p.stat().st_size for p in pending))
         queue = iter(pending)
+        started = 0
         try:
-            with ThreadPoolExecutor(self.concurrency) as pool:
+            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pixpress-upload") as pool:
                 running: set[Future[None]] = set()
                 try:
                     while True:
@@ -91,68 +111,82 @@ class BulkRun:
                             if upcoming is None:
                                 break
                             running.add(pool.submit(self._one, upcoming))
+                            started += 1
                         if not running:
                             break
                         _, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
-                    self.summary.stopped_reason = self.summary.stopped_reason or "interrupted"
-                    self.stop.set()
+                    self._halt("interrupted")
                     wait(running)  # the uploads under way finish and are recorded
                     raise
         finally:
+            self.summary.not_sent += len(pending) - started
             self.reporter.stop()
         return self.summary
-
-    def _one(self, path: Path) -> None:
-        if self.stop.is_set():
-            return
-        source = fingerprint(path)
-        try:
-            outcome = self._optimize(path, source)
-        except QuotaExceededError as exc:
-            self._halt("quota_exceeded")
-            outcome = FileOutcome(path, "failed", source["size"], message=f"{exc.code}: {exc.message}")
-        except ConnectionFailed as exc:
-            self._halt("server_unreachable")
-            outcome = FileOutcome(path, "failed", source["size"], message=exc.message)
-        except PixpressClientError as exc:
-            outcome = FileOutcome(path, "failed", source["size"], message=f"{exc.code}: {exc.message}")
-        except OSError as exc:
-            outcome = FileOutcome(path, "failed", source["size"], message=f"cannot write: {exc}")
-        self._record(outcome)
-
-    def _optimize(self, path: Path, source: dict[str, Any]) -> FileOutcome:
-        # The key is derived from the content: a rerun after a crash is charged once by the server.
-        key = f"bulk-{source['sha256'][:40]}-{_options_key(self.options, self.plan)}"
-        if self.plan.siblings:
-            options = {**self.options, "format": "auto", "accept": ",".join(self.plan.siblings)}
-            submitted = self.client.submit(path, idempotency_key=key, wait_s=10, **options)
-            status = submitted.status if submitted.status.finished else self.client.wait(submitted.task_id)
-            _raise_if_failed(status.raw)
-            written = 0
-            for fmt in self.plan.siblings:
-                data = self.client.download(status.task_id, variant=fmt)
-                write_atomically(OutputPlan.sibling(path, fmt), data)
-                written += len(data)
-            self.state.mark_done(path, source=source, task_id=status.task_id)
-            return FileOutcome(path, "done", source["size"], written)
-        submitted = self.client.submit(path, idempotency_key=key, wait_s=10, **self.options)
-        status = submitted.status if submitted.status.finished else self.client.wait(submitted.task_id)
-        _raise_if_failed(status.raw)
-        data = self.client.download(status.task_id)
-        if self.plan.in_place:
-            replace_keeping_backup(path, data)
-            output_sha = hashlib.sha256(data).hexdigest()
-            self.state.mark_done(path, source=source, task_id=status.task_id, output_sha256=output_sha)
-        else:
-            target = self.plan.target(path, self.roots.get(path), status.format)
-            write_atomically(target, data)
-            self.state.mark_done(path, source=source, task_id=status.task_id, output=str(target))
-        return FileOutcome(path, "done", source["size"], len(data))
 
     def interrupt(self) -> None:
         """Ctrl-C: send nothing new; the uploads under way finish and are recorded."""
         self._halt("interrupted")
+
+    def _one(self, path: Path) -> None:
+        size = 0
+        try:
+            if self.stop.is_set():  # stopped while this one waited for a free slot
+                with self._lock:
+                    self.summary.not_sent += 1
+                return
+            source = fingerprint(path)
+            size = int(source["size"])
+            outcome = self._optimize(path, source)
+        except QuotaExceededError as exc:
+            self._halt("quota_exceeded")
+            outcome = FileOutcome(path, "failed", size, message=f"{exc.code}: {exc.message}")
+        except ConnectionFailed as exc:
+            self._halt("server_unreachable")
+            outcome = FileOutcome(path, "failed", size, message=exc.message)
+        except PixpressClientError as exc:
+            outcome = FileOutcome(path, "failed", size, message=f"{exc.code}: {exc.message}")
+        except OSError as exc:
+            outcome = FileOutcome(path, "failed", size, message=f"file error: {exc}")
+        except Exception as exc:  # a bug or a malformed answer: this file fails, the run goes on
+            outcome = FileOutcome(path, "failed", size, message=f"unexpected {exc.__class__.__name__}: {exc}")
+        self._record(outcome)
+
+    def _optimize(self, path: Path, source: dict[str, Any]) -> FileOutcome:
+        # The key comes from the content and the job: a rerun after a crash is charged once by the server.
+        key = f"bulk-{source['sha256'][:40]}-{self.job}"
+        options = dict(self.options)
+        if self.plan.siblings:
+            options.update(format="auto", accept=",".join(self.plan.siblings))
+        status = self._finished(path, key, options)
+        if self.plan.siblings:
+            written, outputs = 0, []
+            for fmt in self.plan.siblings:
+                data = self.client.download(status.task_id, variant=fmt)
+                target = OutputPlan.sibling(path, fmt)
+                write_atomically(target, data)
+                written += len(data)
+                outputs.append(str(target.resolve()))
+            self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, outputs=outputs)
+            return FileOutcome(path, "done", source["size"], written)
+        data = self.client.download(status.task_id)
+        if self.plan.in_place:
+            replace_keeping_backup(path, data)
+            facts = output_facts(path, data)
+            self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, **facts)
+        else:
+            target = self.plan.target(path, self.roots.get(path), status.format)
+            write_atomically(target, data)
+            outputs = [str(target.resolve())]
+            self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, outputs=outputs)
+        return FileOutcome(path, "done", source["size"], len(data))
+
+    def _finished(self, path: Path, key: str, options: dict[str, Any]) -> TaskStatus:
+        submitted = self.client.submit(path, idempotency_key=key, wait_s=SUBMIT_WAIT_S, **options)
+        status = submitted.status if submitted.status.finished else self.client.wait(submitted.task_id)
+        if (failure := failure_of(status)) is not None:
+            raise failure
+        return status
 
     def _halt(self, reason: str) -> None:
         with self._lock:
@@ -164,14 +198,3 @@ class BulkRun:
             self.summary.outcomes.append(outcome)
         if outcome.status != "skipped":
             self.reporter.file_done(outcome)
-
-
-def _raise_if_failed(status: dict[str, Any]) -> None:
-    if status.get("status") == "failed":
-        error = status.get("error") or {}
-        raise PixpressClientError(str(error.get("code", "failed")), str(error.get("message", "")), status=200)
-
-
-def _options_key(options: dict[str, Any], plan: OutputPlan) -> str:
-    text = repr(sorted((k, str(v)) for k, v in options.items())) + repr(plan.siblings)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -1,42 +1,52 @@
-"""`pixpress optimize`, `pixpress quota` and `pixpress admin reset-usage`: the client commands."""
+"""`pixpress optimize`, `pixpress quota` and `pixpress admin reset-usage`: the client commands.
+
+Exit status of `optimize`: 0 all done, 1 some file failed (or a usage error), 3 the quota ran out,
+4 the server could not be reached, 130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
+import os
 import signal
-import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from pixpress.client.bulk import BulkRun, Reporter
-from pixpress.client.errors import PixpressClientError
-from pixpress.client.files import find_images
+from pixpress.client.bulk import BulkRun, Reporter, Summary
+from pixpress.client.errors import ConnectionFailed, PixpressClientError
+from pixpress.client.files import KINDS, find_images
+from pixpress.client.models import Quota
 from pixpress.client.outputs import OutputPlan
 from pixpress.client.progress import PlainReporter, TerminalReporter, human, summary_table
-from pixpress.client.state import StateFile
+from pixpress.client.state import DEFAULT_STATE_FILE, StateFile, StateFileError
 from pixpress.client.sync import Client
 
-Server = Annotated[str, typer.Option("--server", envvar="PIXPRESS_SERVER", help="pixpress base URL")]
+Server = Annotated[
+    str, typer.Option("--server", envvar="PIXPRESS_SERVER", help="pixpress base URL [PIXPRESS_SERVER]")
+]
 Token = Annotated[
     str, typer.Option("--token", envvar="PIXPRESS_TOKEN", help="licence token [PIXPRESS_TOKEN]")
 ]
+DEFAULT_SERVER = "http://127.0.0.1:8000"
 EXIT_FAILED, EXIT_QUOTA, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 1, 3, 4, 130
+MB = 1048576
 
 
 def register(app: typer.Typer) -> None:
+    """Add `optimize`, `quota` and `admin reset-usage` to the `pixpress` command."""
     app.command("optimize")(optimize)
     app.command("quota")(quota)
-    admin = typer.Typer(help="Vendor commands (admin token).")
+    admin = typer.Typer(help="Vendor commands (admin token).", no_args_is_help=True)
     admin.command("reset-usage")(reset_usage)
     app.add_typer(admin, name="admin")
 
 
 def optimize(
     paths: Annotated[list[Path], typer.Argument(help="files and folders (recursive)", exists=True)],
-    server: Server = "http://127.0.0.1:8000",
+    server: Server = DEFAULT_SERVER,
     token: Token = "",
     mode: Annotated[str | None, typer.Option(help="lossless | glossy | lossy")] = None,
     quality: Annotated[int | None, typer.Option(min=1, max=100)] = None,
@@ -49,34 +59,24 @@ def optimize(
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="uploads at once")] = 4,
     output_dir: Annotated[Path | None, typer.Option(help="write results here, mirroring the folders")] = None,
     in_place: Annotated[bool, typer.Option(help="replace originals, keeping NAME.orig.EXT")] = False,
-    siblings: Annotated[str | None, typer.Option(help="write e.g. webp,avif next to the originals")] = None,
-    state_file: Annotated[Path, typer.Option(help="remembers finished files")] = Path(".pixpress-state.json"),
+    siblings: Annotated[
+        str | None, typer.Option(help="write e.g. webp,avif next to the originals (one upload)")
+    ] = None,
+    state_file: Annotated[
+        Path, typer.Option(help="remembers finished files (JSON), so a rerun sends only the rest")
+    ] = DEFAULT_STATE_FILE,
     dry_run: Annotated[bool, typer.Option(help="list what would be sent and what it costs")] = False,
 ) -> None:
     """Optimize many images through a pixpress server, resumably."""
     console = Console(soft_wrap=True)  # log lines stay whole when piped
     if not token:
         _fail(console, "a token is needed: --token or PIXPRESS_TOKEN")
-    chosen = sum(bool(x) for x in (output_dir, in_place, siblings))
-    if chosen != 1:
-        _fail(console, "choose exactly one of --output-dir, --in-place, --siblings")
-    if in_place and format not in (None, "original"):
-        _fail(console, "--in-place keeps file names, so it cannot change the format")
-    plan = OutputPlan(
-        in_place=in_place,
-        output_dir=output_dir,
-        siblings=tuple(s.strip() for s in siblings.split(",") if s.strip()) if siblings else (),
-    )
-    skip = [state_file] + ([output_dir] if output_dir else [])
-    roots: dict[Path, Path] = {}
-    files: list[Path] = []
-    for root in paths:
-        for found in find_images([root], skip=skip):
-            if output_dir is not None and output_dir.resolve() in found.resolve().parents:
-                continue
-            roots[found] = root if root.is_dir() else found.parent
-            files.append(found)
-    state = StateFile(state_file)
+    plan = _plan(console, output_dir=output_dir, in_place=in_place, siblings=siblings, format=format)
+    try:
+        state = StateFile(state_file)
+    except StateFileError as exc:
+        _fail(console, str(exc))
+    files, roots = _files(paths, plan=plan, state=state, state_file=state_file)
     options = {
         k: v
         for k, v in {
@@ -90,27 +90,6 @@ def optimize(
         if v is not None
     }
     with Client(server, token) as client:
-        try:
-            before = client.quota()
-        except PixpressClientError as exc:
-            _fail(console, f"{exc.code}: {exc.message}", EXIT_UNREACHABLE if exc.status == 0 else EXIT_FAILED)
-        todo = [f for f in files if not state.is_done(f)]
-        size = sum(f.stat().st_size for f in todo)
-        console.print(
-            f"quota before: {before.used_mb:.2f} MB used of {before.quota_mb:.2f} MB "
-            f"({before.remaining_mb:.2f} MB left); {len(todo)} files to send ({human(size)}), "
-            f"{len(files) - len(todo)} already done; output {plan.describe()}",
-            highlight=False,
-        )
-        if dry_run:
-            for path in todo:
-                console.print(
-                    f"would send {path} ({human(path.stat().st_size)})", highlight=False, markup=False
-                )
-            mb = size / 1048576
-            verdict = "fits" if mb <= before.remaining_mb else "does NOT fit"
-            console.print(f"total {mb:.2f} MB against {before.remaining_mb:.2f} MB remaining: {verdict}")
-            return
         reporter: Reporter = TerminalReporter(console) if console.is_terminal else PlainReporter(console)
         run = BulkRun(
             client=client,
@@ -121,86 +100,191 @@ def optimize(
             reporter=reporter,
             roots=roots,
         )
-        started = time.monotonic()
-        interrupted = False
-        previous = signal.signal(signal.SIGINT, lambda *_: _interrupt(run, previous))
-        try:
-            summary = run.run(files)
-        except KeyboardInterrupt:  # a second Ctrl-C
-            interrupted = True
-            summary = run.summary
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        console.print(summary_table(summary, time.monotonic() - started))
-        try:
-            after = client.quota()
+        todo = run.todo(files)
+        size = sum(f.stat().st_size for f in todo)
+        before = _quota_or_none(console, client, fatal=not dry_run)
+        console.print(
+            f"quota before: {_quota_line(before)}; {len(todo)} files to send ({human(size)}), "
+            f"{len(files) - len(todo)} already done; output {plan.describe()}",
+            highlight=False,
+        )
+        if dry_run:
+            _dry_run(console, todo, size, before)
+            return
+        if before is not None and size / MB > before.remaining_mb:
             console.print(
-                f"quota after: {after.used_mb:.2f} MB used of {after.quota_mb:.2f} MB "
-                f"({after.remaining_mb:.2f} MB left)"
+                f"[yellow]warning:[/] {size / MB:.2f} MB to send but {before.remaining_mb:.2f} MB left: "
+                "the run will stop when the quota runs out (rerun after a reset to finish)",
+                highlight=False,
             )
-        except PixpressClientError:
-            pass
-    code = _exit_code(summary.stopped_reason, interrupted, summary.count("failed"))
+        started = time.monotonic()
+        summary, interrupted = _run_with_ctrl_c(run, files)
+        console.print(summary_table(summary, time.monotonic() - started))
+        after = _quota_or_none(console, client, fatal=False)
+        if after is not None:
+            console.print(f"quota after: {_quota_line(after)}", highlight=False)
+    _explain_stop(console, summary, interrupted, server=server, state_file=state_file)
+    raise typer.Exit(_exit_code(summary, interrupted))
+
+
+def _plan(
+    console: Console, *, output_dir: Path | None, in_place: bool, siblings: str | None, format: str | None
+) -> OutputPlan:
+    if sum(bool(x) for x in (output_dir, in_place, siblings)) != 1:
+        _fail(console, "choose exactly one of --output-dir, --in-place, --siblings")
+    if in_place and format not in (None, "original"):
+        _fail(console, "--in-place keeps file names, so it cannot change the format")
+    chosen = tuple(s.strip().lower() for s in siblings.split(",") if s.strip()) if siblings else ()
+    if siblings and (not chosen or not set(chosen) <= {"webp", "avif", "jpeg", "png"}):
+        _fail(console, "--siblings takes formats among webp, avif, jpeg, png, e.g. --siblings webp,avif")
+    if siblings and format is not None:
+        _fail(console, "--siblings chooses the formats itself; leave out --format")
+    return OutputPlan(in_place=in_place, output_dir=output_dir, siblings=chosen)
+
+
+def _files(
+    paths: list[Path], *, plan: OutputPlan, state: StateFile, state_file: Path
+) -> tuple[list[Path], dict[Path, Path]]:
+    """The images to consider and, for --output-dir, the folder each one's layout is relative to."""
+    skip = [state_file, *state.outputs()] + ([plan.output_dir] if plan.output_dir else [])
+    # A sibling never becomes an input of its own (photo.webp next to photo.jpg is an output).
+    kinds = KINDS - set(plan.siblings)
+    several = len(paths) > 1  # keep the roots apart in the output folder: out/<root name>/...
+    roots: dict[Path, Path] = {}
+    files: list[Path] = []
+    for root in paths:
+        base = root if root.is_dir() else root.parent
+        for found in find_images([root], skip=skip, kinds=kinds):
+            if found not in roots:
+                roots[found] = Path(os.path.abspath(base)).parent if several else base
+                files.append(found)
+    return files, roots
+
+
+def _run_with_ctrl_c(run: BulkRun, files: list[Path]) -> tuple[Summary, bool]:
+    """The first Ctrl-C lets the uploads under way finish; a second one stops at once."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def first_ctrl_c(_signum: int, _frame: Any) -> None:
+        run.interrupt()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, first_ctrl_c)
+    try:
+        return run.run(files), False
+    except KeyboardInterrupt:
+        return run.summary, True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _dry_run(console: Console, todo: list[Path], size: int, before: Quota | None) -> None:
+    for path in todo:
+        console.print(f"would send {path} ({human(path.stat().st_size)})", highlight=False, markup=False)
+    mb = size / MB
+    if before is None:
+        console.print(f"total {mb:.2f} MB (remaining quota unknown)", highlight=False)
+        return
+    verdict = "fits" if mb <= before.remaining_mb else "does NOT fit"
+    console.print(
+        f"total {mb:.2f} MB against {before.remaining_mb:.2f} MB remaining: {verdict}", highlight=False
+    )
+
+
+def _explain_stop(
+    console: Console, summary: Summary, interrupted: bool, *, server: str, state_file: Path
+) -> None:
+    left = f"{summary.not_sent} files not sent yet; " if summary.not_sent else ""
     if summary.stopped_reason == "quota_exceeded":
         console.print(
-            "[bold red]Stopped: the token's quota is used up.[/] Finished files are remembered in "
-            f"{state_file}; run the same command again after the quota is reset or raised."
+            "[bold red]Stopped: the token's quota is used up.[/] "
+            f"{left}finished files are remembered in {state_file}; run the same command again after "
+            "the quota is reset or raised.",
+            highlight=False,
         )
     elif summary.stopped_reason == "server_unreachable":
-        console.print(f"[bold red]Stopped: the server at {server} cannot be reached.[/] Rerun to resume.")
+        console.print(
+            f"[bold red]Stopped: the server at {server} cannot be reached.[/] "
+            f"{left}finished files are remembered in {state_file}; rerun to resume.",
+            highlight=False,
+        )
     elif interrupted or summary.stopped_reason == "interrupted":
-        console.print(f"Interrupted. Finished files are remembered in {state_file}; rerun to resume.")
-    raise typer.Exit(code)
+        console.print(
+            f"Interrupted. {left}Finished files are remembered in {state_file}; rerun to resume.",
+            highlight=False,
+        )
 
 
-def _interrupt(run: BulkRun, previous: Any) -> None:
-    run.interrupt()
-    signal.signal(signal.SIGINT, previous)  # a second Ctrl-C stops at once
-
-
-def _exit_code(reason: str | None, interrupted: bool, failed: int) -> int:
+def _exit_code(summary: Summary, interrupted: bool) -> int:
+    reason = summary.stopped_reason
     if interrupted or reason == "interrupted":
         return EXIT_INTERRUPTED
     if reason == "quota_exceeded":
         return EXIT_QUOTA
     if reason == "server_unreachable":
         return EXIT_UNREACHABLE
-    return EXIT_FAILED if failed else 0
+    return EXIT_FAILED if summary.count("failed") else 0
 
 
-def quota(server: Server = "http://127.0.0.1:8000", token: Token = "") -> None:
+def _quota_or_none(console: Console, client: Client, *, fatal: bool) -> Quota | None:
+    try:
+        return client.quota()
+    except PixpressClientError as exc:
+        if fatal:
+            _fail_on(console, exc)
+        console.print(f"[yellow]quota unknown:[/] {exc.code}: {exc.message}", highlight=False)
+        return None
+
+
+def _quota_line(quota: Quota | None) -> str:
+    if quota is None:
+        return "unknown"
+    return f"{quota.used_mb:.2f} MB used of {quota.quota_mb:.2f} MB ({quota.remaining_mb:.2f} MB left)"
+
+
+def quota(server: Server = DEFAULT_SERVER, token: Token = "") -> None:
     """Show the token's quota."""
     console = Console()
+    if not token:
+        _fail(console, "a token is needed: --token or PIXPRESS_TOKEN")
     with Client(server, token) as client:
         try:
             info = client.quota()
         except PixpressClientError as exc:
-            _fail(console, f"{exc.code}: {exc.message}")
+            _fail_on(console, exc)
+    console.print(_quota_line(info), highlight=False)
     for key, value in info.raw.items():
-        console.print(f"{key}: {value}", highlight=False)
+        if key != "token":  # never echo the secret back
+            console.print(f"  {key}: {value}", highlight=False)
 
 
 def reset_usage(
     token: Annotated[str, typer.Argument(help="the customer token to reset")],
-    server: Server = "http://127.0.0.1:8000",
+    server: Server = DEFAULT_SERVER,
     admin_token: Annotated[
-        str, typer.Option(envvar="PIXPRESS_ADMIN_TOKEN", help="[PIXPRESS_ADMIN_TOKEN]")
+        str, typer.Option(envvar="PIXPRESS_ADMIN_TOKEN", help="an admin token [PIXPRESS_ADMIN_TOKEN]")
     ] = "",
 ) -> None:
     """Reset a token's monthly usage (vendor only)."""
     console = Console()
+    if not admin_token:
+        _fail(console, "an admin token is needed: --admin-token or PIXPRESS_ADMIN_TOKEN")
     with Client(server, admin_token) as client:
         try:
             result = client.reset_usage(token)
         except PixpressClientError as exc:
-            _fail(console, f"{exc.code}: {exc.message}")
+            _fail_on(console, exc)
     console.print(
-        f"usage reset: {result['old_usage_mb']} MB -> {result['new_usage_mb']} MB "
-        f"({result['remaining_mb']} MB of {result['quota_mb']} MB left)"
+        f"usage reset: {result.old_usage_mb:.2f} MB -> {result.new_usage_mb:.2f} MB "
+        f"({result.remaining_mb:.2f} MB of {result.quota_mb:.2f} MB left)",
+        highlight=False,
     )
 
 
-def _fail(console: Console, message: str, code: int = EXIT_FAILED) -> None:
+def _fail_on(console: Console, exc: PixpressClientError) -> NoReturn:
+    _fail(console, f"{exc.code}: {exc.message}", EXIT_UNREACHABLE if isinstance(exc, ConnectionFailed) else 1)
+
+
+def _fail(console: Console, message: str, code: int = EXIT_FAILED) -> NoReturn:
     console.print(f"[bold red]error:[/] {message}", highlight=False)
-    sys.stdout.flush()
     raise typer.Exit(code)

@@ -6,9 +6,11 @@ PixpressClientError (code, message, status, details)
 ├── InvalidRequestError     413/415/422: file_too_large, unsupported_format, invalid_image, ...
 ├── QuotaExceededError      429 quota_exceeded (never retried)
 ├── RateLimitedError        429 too_many_pending, rate_limited (retried, honouring Retry-After)
-├── ServerUnavailableError  5xx, license_server_unavailable (retried)
-├── ConnectionFailed        the server could not be reached
-└── TaskFailed              the task ended in `failed`
+├── ServerError             500 and other 5xx answers (not retried: the same request fails again)
+│   └── ServerUnavailableError  502/503/504, license_server_unavailable (retried, honouring Retry-After)
+├── ConnectionFailed        the server could not be reached (retried when the call is idempotent)
+├── TaskFailed              the task ended in `failed` (the code is the server's, e.g. invalid_image)
+└── TaskTimeout             the task did not finish within the client's wait
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ class RateLimitedError(PixpressClientError):
     pass
 
 
-class ServerUnavailableError(PixpressClientError):
+class ServerError(PixpressClientError):
+    pass
+
+
+class ServerUnavailableError(ServerError):
     pass
 
 
@@ -54,6 +60,10 @@ class ConnectionFailed(PixpressClientError):
 
 
 class TaskFailed(PixpressClientError):
+    pass
+
+
+class TaskTimeout(PixpressClientError):
     pass
 
 
@@ -73,8 +83,10 @@ def error_for(status: int, body: Any) -> PixpressClientError:
         kind = AuthError
     elif status == 404:
         kind = NotFoundError
-    elif status >= 500:
+    elif status in (502, 503, 504) or code == "license_server_unavailable":
         kind = ServerUnavailableError
+    elif status >= 500:
+        kind = ServerError
     else:
         kind = InvalidRequestError
     return kind(code, message, status=status, details=details)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 BACKUP_MARKER = ".orig"
+HEAD_BYTES = 64
+KINDS = frozenset({"jpeg", "png", "webp", "gif", "avif"})
 
 
 def image_kind(head: bytes) -> str | None:
@@ -19,28 +21,42 @@ def image_kind(head: bytes) -> str | None:
         return "webp"
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
-    if head[4:8] == b"ftyp" and (b"avif" in head[8:32] or b"avis" in head[8:32]):
+    if head[4:8] == b"ftyp" and _brands(head) & {b"avif", b"avis"}:
         return "avif"
     return None
 
 
-def find_images(paths: Iterable[Path], *, skip: Iterable[Path] = ()) -> Iterator[Path]:
-    """Files given and files under folders given (recursively), that are images, in a stable order."""
+def _brands(head: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO-BMFF `ftyp` box (HEIF/AVIF)."""
+    end = min(int.from_bytes(head[:4], "big"), len(head))
+    brands = {head[8:12]}
+    brands.update(head[i : i + 4] for i in range(16, end - 3, 4))
+    return brands
+
+
+def find_images(
+    paths: Iterable[Path], *, skip: Iterable[Path] = (), kinds: Iterable[str] = KINDS
+) -> Iterator[Path]:
+    """Files given and files under folders given (recursively) that are images of `kinds`, in a stable
+    order. Hidden files and folders, backups (NAME.orig.EXT) and `skip` (files or folders) are left out."""
+    wanted = frozenset(kinds)
     skipped = {p.resolve() for p in skip}
     seen: set[Path] = set()
     for path in paths:
         candidates = [path] if path.is_file() else sorted(_walk(path))
         for candidate in candidates:
             resolved = candidate.resolve()
-            if resolved in seen or resolved in skipped or BACKUP_MARKER + "." in candidate.name:
+            if resolved in seen or BACKUP_MARKER + "." in candidate.name:
+                continue
+            if resolved in skipped or not skipped.isdisjoint(resolved.parents):
                 continue
             seen.add(resolved)
             try:
                 with candidate.open("rb") as handle:
-                    kind = image_kind(handle.read(32))
+                    kind = image_kind(handle.read(HEAD_BYTES))
             except OSError:
                 continue
-            if kind is not None:
+            if kind in wanted:
                 yield candidate
 
 

@@ -1,9 +1,11 @@
-"""What the client hands back: plain dataclasses over the server's JSON."""
+"""What the client hands back: plain dataclasses over the server's JSON (`raw` keeps every field)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from pixpress.client.errors import TaskFailed
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Quota:
 @dataclass(frozen=True)
 class TaskStatus:
     task_id: str
-    status: str
+    status: str  # queued | processing | done | failed
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -43,12 +45,18 @@ class TaskStatus:
         return int(self.raw.get("optimized_size", 0))
 
     @property
+    def savings_percent(self) -> float:
+        return float(self.raw.get("savings_percent", 0.0))
+
+    @property
     def format(self) -> str | None:
-        return self.raw.get("format")
+        value = self.raw.get("format")
+        return str(value) if value else None
 
     @property
     def variants(self) -> list[dict[str, Any]]:
-        return list(self.raw.get("variants", []))
+        """With format=auto: one entry per format made ({format, size, download_url})."""
+        return list(self.raw.get("variants") or [])
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaskStatus:
@@ -58,8 +66,32 @@ class TaskStatus:
 @dataclass(frozen=True)
 class SubmitResult:
     task_id: str
-    status: TaskStatus
-    quota: Quota | None
+    status: TaskStatus  # "queued", or already finished when ?wait was given and the task ended in time
+    quota: Quota | None  # the token's quota after this upload was charged
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> SubmitResult:
+        quota = Quota.from_data(data["quota_info"]) if isinstance(data.get("quota_info"), dict) else None
+        return cls(task_id=str(data["task_id"]), status=TaskStatus.from_data(data), quota=quota)
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    token: str
+    old_usage_mb: float
+    new_usage_mb: float
+    quota_mb: float
+    remaining_mb: float
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ResetResult:
+        return cls(
+            token=str(data["token"]),
+            old_usage_mb=float(data["old_usage_mb"]),
+            new_usage_mb=float(data["new_usage_mb"]),
+            quota_mb=float(data["quota_mb"]),
+            remaining_mb=float(data["remaining_mb"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +100,19 @@ class Result:
 
     status: TaskStatus
     data: bytes
+    quota: Quota | None = None
 
     @property
     def savings_percent(self) -> float:
-        return float(self.status.raw.get("savings_percent", 0.0))
+        return self.status.savings_percent
+
+
+def failure_of(status: TaskStatus) -> TaskFailed | None:
+    """The server's error of a failed task, as an exception; None when it did not fail."""
+    if status.status != "failed":
+        return None
+    error = status.raw.get("error")
+    error = error if isinstance(error, dict) else {}
+    code = str(error.get("code") or status.raw.get("error_code") or "task_failed")
+    message = str(error.get("message") or status.raw.get("error_message") or "the task failed")
+    return TaskFailed(code, message, status=200, details={"task_id": status.task_id})

@@ -31,13 +31,18 @@ class OutputPlan:
         if self.in_place:
             return source
         assert self.output_dir is not None
-        relative = source.relative_to(root) if root is not None else Path(source.name)
+        # abspath, not resolve: a symlink inside the root keeps its place in the layout
+        relative = _absolute(source).relative_to(_absolute(root)) if root is not None else Path(source.name)
         destination = self.output_dir / relative
         return destination.with_suffix(EXTENSIONS[fmt]) if fmt and fmt not in _same(source) else destination
 
     @staticmethod
     def sibling(source: Path, fmt: str) -> Path:
         return source.with_suffix(EXTENSIONS[fmt])
+
+
+def _absolute(path: Path) -> Path:
+    return Path(os.path.abspath(path))
 
 
 def _same(source: Path) -> set[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
+import email.utils
+import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,25 +17,47 @@ from pixpress.client.errors import (
     error_for,
 )
 
-OPTION_NAMES = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept")
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
-    max_delay_s: float = 30.0  # a Retry-After longer than this is capped
+    """Bounded retries: at most `max_retries` more attempts and `max_total_s` of waiting in all.
+
+    Retried: 429 too_many_pending / rate_limited and 502/503/504 (license_server_unavailable), after the
+    server's Retry-After when it sends one (never sooner; a Retry-After above `max_delay_s` gives up at
+    once instead), else after an exponential backoff. A connection that could not be opened is retried
+    for every call; a connection lost after the request went out only for idempotent calls. Never
+    retried: quota_exceeded, authentication, bad input, 500.
+    """
+
+    max_retries: int = 4
+    max_delay_s: float = 60.0
+    max_total_s: float = 180.0
     base_delay_s: float = 0.5
 
-    def delay_s(self, error: PixpressClientError, attempt: int) -> float | None:
+    def delay_s(
+        self, error: PixpressClientError, *, retries_done: int, waited_s: float, idempotent: bool
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up now."""
-        if attempt >= self.max_attempts:
+        if retries_done >= self.max_retries or not retryable(error, idempotent=idempotent):
             return None
-        if not isinstance(error, RateLimitedError | ServerUnavailableError | ConnectionFailed):
-            return None  # quota_exceeded, bad input, auth: retrying cannot help
         retry_after = error.details.get("retry_after_s")
         if isinstance(retry_after, int | float) and retry_after >= 0:
-            return float(min(retry_after, self.max_delay_s))
-        return float(min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s))
+            delay = float(retry_after)
+            if delay > self.max_delay_s:
+                return None
+        else:
+            delay = min(self.base_delay_s * 2**retries_done, self.max_delay_s)
+        if waited_s + delay > self.max_total_s:
+            return None
+        return delay
+
+
+def retryable(error: PixpressClientError, *, idempotent: bool) -> bool:
+    if isinstance(error, RateLimitedError | ServerUnavailableError):
+        return True
+    if isinstance(error, ConnectionFailed):
+        return idempotent or error.details.get("sent") is False
+    return False
 
 
 def read(response: httpx.Response) -> Any:
@@ -46,40 +68,37 @@ def read(response: httpx.Response) -> Any:
         body = None
     if response.status_code == 200 and isinstance(body, dict) and body.get("success") is True:
         return body.get("data", {})
+    raise error_of(response, body)
+
+
+def error_of(response: httpx.Response, body: Any) -> PixpressClientError:
     error = error_for(response.status_code, body)
-    retry_after = response.headers.get("retry-after")
-    if retry_after and retry_after.isdigit():
-        error.details["retry_after_s"] = int(retry_after)
-    return _raise(error)
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if retry_after is not None:
+        error.details["retry_after_s"] = retry_after
+    return error
 
 
-def _raise(error: PixpressClientError) -> Any:
-    raise error
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def connection_failed(exc: httpx.TransportError, base_url: str) -> ConnectionFailed:
+    # Connect errors happen before any byte of the request left: always safe to try again.
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
     return ConnectionFailed(
-        "connection_failed", f"cannot reach pixpress at {base_url} ({exc.__class__.__name__})", status=0
+        "connection_failed",
+        f"cannot reach pixpress at {base_url} ({exc.__class__.__name__})",
+        status=0,
+        details={"sent": sent},
     )
-
-
-def submit_fields(options: dict[str, Any]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for name, value in options.items():
-        if name not in OPTION_NAMES:
-            raise TypeError(f"unknown option {name!r} (known: {', '.join(OPTION_NAMES)})")
-        if value is None:
-            continue
-        fields[name] = ",".join(value) if isinstance(value, list | tuple | set) else str(value)
-    return fields
-
-
-def upload_of(path_or_bytes: str | Path | bytes, filename: str | None) -> tuple[str, bytes]:
-    if isinstance(path_or_bytes, bytes | bytearray):
-        return filename or "image", bytes(path_or_bytes)
-    path = Path(path_or_bytes)
-    return filename or path.name, path.read_bytes()
-
-
-def new_idempotency_key() -> str:
-    return str(uuid.uuid4())

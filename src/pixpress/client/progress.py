@@ -108,6 +108,7 @@ def summary_table(summary: Summary, elapsed_s: float) -> Table:
         ("optimized", str(summary.count("done"))),
         ("skipped (done before)", str(summary.count("skipped"))),
         ("failed", str(summary.count("failed"))),
+        ("not sent (stopped early)", str(summary.not_sent)),
         ("bytes in", human(summary.bytes_in)),
         ("bytes out", human(summary.bytes_out)),
         ("saved", f"{human(saved)} ({percent:.1f}%)"),

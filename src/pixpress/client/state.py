@@ -1,4 +1,17 @@
-"""The resume file of a bulk run: which files are done, so a rerun skips them and sends none twice."""
+"""The resume file of a bulk run: which files are done, so a rerun skips them and sends none twice.
+
+One JSON document, by default `.pixpress-state.json` in the current directory (`--state-file`):
+
+    {"version": 2, "done": {"/abs/path/photo.jpg": {
+        "size": 3296423, "mtime_ns": ..., "sha256": "...",      # the file as it was sent
+        "job": "3f2a...",                                      # options + output kind it was sent with
+        "task_id": "...", "output": "/abs/out/photo.jpg",      # or output_size/_mtime_ns/_sha256 in place
+    }}}
+
+A file counts as done when the entry's job matches and the file is unchanged (same size and mtime, or
+failing that the same sha256), or, in place, when it is the output written there. Written after every
+file, atomically (write, then rename), so an interrupted run loses nothing it finished.
+"""
 
 from __future__ import annotations
 
@@ -10,44 +23,85 @@ import threading
 from pathlib import Path
 from typing import Any
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+DEFAULT_STATE_FILE = Path(".pixpress-state.json")
 
 
 def fingerprint(path: Path) -> dict[str, Any]:
+    """size, mtime_ns and sha256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
     stat = path.stat()
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return {"size": stat.st_size, "sha256": digest}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest.hexdigest()}
+
+
+def output_facts(path: Path, data: bytes) -> dict[str, Any]:
+    """What an in-place result looks like on disk, so the next run recognises it."""
+    stat = path.stat()
+    return {
+        "output_size": stat.st_size,
+        "output_mtime_ns": stat.st_mtime_ns,
+        "output_sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 class StateFile:
-    """JSON: {"version": 1, "done": {"/abs/path": {"size", "sha256", "output", ...}}}. Written after
-    every file, atomically (write then rename), so an interrupted run loses nothing it finished."""
-
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         self.done: dict[str, dict[str, Any]] = {}
         if path.exists():
-            document = json.loads(path.read_text() or "{}")
-            if document.get("version") == STATE_VERSION:
+            try:
+                document = json.loads(path.read_text() or "{}")
+            except ValueError as exc:
+                raise StateFileError(f"{path} is not a pixpress state file ({exc}); move it away") from exc
+            if isinstance(document, dict) and document.get("version") == STATE_VERSION:
                 self.done = dict(document.get("done", {}))
 
-    def is_done(self, file: Path) -> bool:
-        """Done and unchanged since (same size and content), or the output written in place."""
-        entry = self.done.get(str(file.resolve()))
-        if entry is None:
+    def is_done(self, file: Path, *, job: str) -> bool:
+        entry = self.done.get(_key(file))
+        if entry is None or entry.get("job") != job:
             return False
-        current = fingerprint(file)
-        return current["sha256"] in (entry.get("sha256"), entry.get("output_sha256"))
+        stat = file.stat()
+        for prefix in ("", "output_"):
+            if (stat.st_size, stat.st_mtime_ns) == (
+                entry.get(prefix + "size"),
+                entry.get(prefix + "mtime_ns"),
+            ):
+                return True
+        sha256 = fingerprint(file)["sha256"]
+        return sha256 in (entry.get("sha256"), entry.get("output_sha256"))
 
-    def mark_done(self, file: Path, *, source: dict[str, Any], **facts: Any) -> None:
+    def outputs(self) -> set[Path]:
+        """Every file a recorded run wrote (outputs and siblings), so a rerun never sends them."""
+        found: set[Path] = set()
+        for entry in self.done.values():
+            for name in entry.get("outputs", []):
+                found.add(Path(name))
+        return found
+
+    def mark_done(self, file: Path, *, source: dict[str, Any], job: str, **facts: Any) -> None:
         with self._lock:
-            self.done[str(file.resolve())] = {**source, **facts}
+            self.done[_key(file)] = {**source, "job": job, **facts}
             self._write()
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pixpress-state-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"version": STATE_VERSION, "done": self.done}, handle, indent=1)
-        os.replace(tmp, self.path)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"version": STATE_VERSION, "done": self.done}, handle, indent=1)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class StateFileError(Exception):
+    pass
+
+
+def _key(file: Path) -> str:
+    return str(file.resolve())

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from pixpress.client.errors import ConnectionFailed, PixpressClientError, TaskFailed
-from pixpress.client.models import Quota, Result, SubmitResult, TaskStatus
-from pixpress.client.policy import (
-    RetryPolicy,
-    connection_failed,
-    new_idempotency_key,
-    read,
-    submit_fields,
-    upload_of,
-)
-
-POLL_START_S = 0.2
-POLL_MAX_S = 2.0
+from pixpress.client import calls
+from pixpress.client.calls import Call
+from pixpress.client.errors import PixpressClientError, TaskTimeout
+from pixpress.client.models import Quota, ResetResult, Result, SubmitResult, TaskStatus, failure_of
+from pixpress.client.policy import RetryPolicy, connection_failed, read
 
 
 class Client:
-    """pixpress over HTTP: `Client(base_url, token).optimize("photo.jpg")`."""
+    """pixpress over HTTP: `Client(base_url, token).optimize("photo.jpg")`.
+
+    `max_retries` bounds the retries of one call (see RetryPolicy); pass `retry=` for the whole policy.
+    `transport` and `sleep` are for tests (httpx.MockTransport, a recording sleep).
+    """
 
     def __init__(
         self,
@@ -32,12 +29,13 @@ class Client:
         token: str,
         *,
         timeout_s: float = 60.0,
+        max_retries: int = 4,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
-        sleep: Any = time.sleep,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(max_retries=max_retries)
         self.sleep = sleep
         self.http = httpx.Client(
             base_url=self.base_url, headers={"X-Token": token}, timeout=timeout_s, transport=transport
@@ -52,24 +50,28 @@ class Client:
     def close(self) -> None:
         self.http.close()
 
-    def _call(self, method: str, path: str, *, raw: bool = False, **kwargs: Any) -> Any:
-        """One call with the retry policy; `raw` hands back the body of a 200 as bytes."""
-        attempt = 0
+    def send(self, call: Call) -> Any:
+        """One call under the retry policy: the `data` of the envelope, or bytes for a raw call."""
+        retries = 0
+        waited_s = 0.0
         while True:
-            attempt += 1
             try:
-                response = self.http.request(method, path, **kwargs)
-                if raw and response.status_code == 200:
+                response = self.http.request(call.method, call.path, **call.httpx_kwargs())
+                if call.raw and response.status_code == 200:
                     return response.content
                 return read(response)
             except httpx.TransportError as exc:
                 error: PixpressClientError = connection_failed(exc, self.base_url)
             except PixpressClientError as exc:
                 error = exc
-            delay = self.retry.delay_s(error, attempt)
+            delay = self.retry.delay_s(
+                error, retries_done=retries, waited_s=waited_s, idempotent=call.idempotent
+            )
             if delay is None:
                 raise error
             self.sleep(delay)
+            retries += 1
+            waited_s += delay
 
     def submit(
         self,
@@ -80,61 +82,70 @@ class Client:
         wait_s: float = 0,
         **options: Any,
     ) -> SubmitResult:
-        name, data = upload_of(path_or_bytes, filename)
-        # One key for every retry of this submit: the server charges it once.
-        headers = {"Idempotency-Key": idempotency_key or new_idempotency_key()}
-        answer = self._call(
-            "POST",
-            "/api/optimize/submit",
-            params={"wait": wait_s} if wait_s else None,
-            files={"file": (name, data, "application/octet-stream")},
-            data=submit_fields(options),
-            headers=headers,
+        """Upload one image. Options: mode, quality, format, max_width, max_height, keep_metadata, accept.
+        The Idempotency-Key (a uuid4 unless given) is the same for every retry: charged once."""
+        call = calls.submit(
+            path_or_bytes, filename=filename, idempotency_key=idempotency_key, wait_s=wait_s, options=options
         )
-        quota = Quota.from_data(answer["quota_info"]) if "quota_info" in answer else None
-        return SubmitResult(task_id=answer["task_id"], status=TaskStatus.from_data(answer), quota=quota)
+        return SubmitResult.from_data(self.send(call))
 
     def status(self, task_id: str) -> TaskStatus:
-        return TaskStatus.from_data(self._call("GET", f"/api/optimize/status/{task_id}"))
+        return TaskStatus.from_data(self.send(calls.status(task_id)))
 
     def download(self, task_id: str, variant: str | None = None) -> bytes:
-        params = {"variant": variant} if variant else None
-        data: bytes = self._call("GET", f"/api/optimize/download/{task_id}", raw=True, params=params)
+        data: bytes = self.send(calls.download(task_id, variant))
         return data
 
     def delete(self, task_id: str) -> None:
-        self._call("DELETE", f"/api/optimize/task/{task_id}")
+        self.send(calls.delete(task_id))
 
     def quota(self) -> Quota:
-        return Quota.from_data(self._call("GET", "/api/optimize/quota"))
+        return Quota.from_data(self.send(calls.quota()))
 
     def refresh_quota(self) -> Quota:
-        return Quota.from_data(self._call("POST", "/api/optimize/refresh-quota"))
+        return Quota.from_data(self.send(calls.refresh_quota()))
 
-    def reset_usage(self, token: str) -> dict[str, Any]:
-        """Admin: close the token's period (this client's token must be an admin token)."""
-        data: dict[str, Any] = self._call("POST", "/api/optimize/reset-usage", json={"token": token})
-        return data
+    def reset_usage(self, token: str) -> ResetResult:
+        """Admin: close `token`'s period (this client's own token must be an admin token)."""
+        return ResetResult.from_data(self.send(calls.reset_usage(token)))
 
     def wait(self, task_id: str, *, timeout_s: float = 300.0) -> TaskStatus:
+        """Poll until the task is done or failed, backing off from 0.2 s to 2 s between polls."""
         deadline = time.monotonic() + timeout_s
-        delay = POLL_START_S
+        delay = calls.POLL_START_S
         while True:
             status = self.status(task_id)
             if status.finished:
                 return status
             if time.monotonic() > deadline:
-                raise ConnectionFailed("timeout", f"task {task_id} not finished after {timeout_s:.0f} s")
+                raise TaskTimeout("task_timeout", f"task {task_id} not finished after {timeout_s:.0f} s")
             self.sleep(delay)
-            delay = min(delay * 1.5, POLL_MAX_S)
+            delay = calls.next_poll_delay_s(delay)
 
     def optimize(
-        self, path_or_bytes: str | Path | bytes, *, variant: str | None = None, **options: Any
+        self,
+        path_or_bytes: str | Path | bytes,
+        *,
+        filename: str | None = None,
+        idempotency_key: str | None = None,
+        variant: str | None = None,
+        timeout_s: float = 300.0,
+        **options: Any,
     ) -> Result:
-        """Submit, wait for the result, download it."""
-        submitted = self.submit(path_or_bytes, wait_s=10, **options)
-        status = submitted.status if submitted.status.finished else self.wait(submitted.task_id)
-        if status.status == "failed":
-            error = status.raw.get("error") or {}
-            raise TaskFailed(str(error.get("code", "failed")), str(error.get("message", "")), status=200)
-        return Result(status=status, data=self.download(status.task_id, variant))
+        """Submit (waiting inline up to 10 s), poll until finished, download. Raises TaskFailed with the
+        server's code when the task failed."""
+        submitted = self.submit(
+            path_or_bytes,
+            filename=filename,
+            idempotency_key=idempotency_key,
+            wait_s=calls.SUBMIT_WAIT_S,
+            **options,
+        )
+        status = (
+            submitted.status
+            if submitted.status.finished
+            else self.wait(submitted.task_id, timeout_s=timeout_s)
+        )
+        if (failure := failure_of(status)) is not None:
+            raise failure
+        return Result(status=status, data=self.download(status.task_id, variant), quota=submitted.quota)
