@@ -1,219 +1,229 @@
-"""`pixpress optimize` against a real `pixpress serve` subprocess."""
+"""`pixpress optimize`, `quota` and `admin reset-usage` against a real `pixpress serve` subprocess that
+takes its quotas from the reference licence server (fixtures in conftest.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
 import shutil
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.server import ServerProcess, serve
+from pixpress.client.files import image_kind
+from tests.client.conftest import (
+    ADMIN_TOKEN,
+    Stack,
+    client_env,
+    pixpress_command,
+    run_pixpress,
+)
+from tests.e2e.server import serve
 
 pytestmark = pytest.mark.slow
-TOKENS = """
-[tokens."bulk-site"]
-quota_mb = 1000
-
-[tokens."resume-site"]
-quota_mb = 1000
-
-[tokens."tiny-site"]
-quota_mb = 1
-"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    tmp = tmp_path_factory.mktemp("bulk")
-    tokens = tmp / "tokens.toml"
-    tokens.write_text(TOKENS)
-    process = serve(tmp, env={"PIXPRESS_TOKENS_FILE": str(tokens)})
-    yield process
-    process.stop()
+GRAPHIC = ("logo.png", "hopper.png", "transparent.png", "text.png")
+PHOTO = ("rocket.jpg", "kodim03.png", "chelsea.png", "coffee.png")
 
 
 @pytest.fixture
 def media(tmp_path: Path, corpus: Path) -> Path:
+    """8 distinct corpus images (1.6 MB) in two folders, and a text file the run must leave alone."""
     folder = tmp_path / "media"
     (folder / "2024").mkdir(parents=True)
-    for name in ("logo.png", "hopper.png", "transparent.png", "text.png"):
+    for name in GRAPHIC:
         shutil.copy(corpus / "graphic" / name, folder / name)
-    for name in ("rocket.jpg", "kodim03.png", "chelsea.png", "coffee.png"):
+    for name in PHOTO:
         shutil.copy(corpus / "photo" / name, folder / "2024" / name)
     (folder / "readme.txt").write_text("not an image")
     return folder
 
 
-def run_cli(*args: str, cwd: Path, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pixpress", "optimize", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+def image_sizes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_size
+        for p in folder.rglob("*")
+        if p.suffix in (".png", ".jpg")
+    }
 
 
-def used_bytes(server: ServerProcess, token: str) -> float:
-    return httpx.get(f"{server.url}/api/optimize/quota", headers={"X-Token": token}).json()["data"]["used_mb"]
+def optimize(stack: Stack, *args: str, cwd: Path, token: str) -> subprocess.CompletedProcess[str]:
+    return run_pixpress("optimize", *args, "--server", stack.url, cwd=cwd, PIXPRESS_TOKEN=token)
 
 
-def total_mb(folder: Path) -> float:
-    return round(
-        sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in (".png", ".jpg")) / 1048576, 2
-    )
+def charged(stack: Stack, token: str) -> tuple[int, int]:
+    """(bytes, uploads) charged to the token over every period."""
+    usage = stack.usage(token)
+    past = usage["past_periods"]
+    assert isinstance(past, list)
+    periods = [usage["current_period"], *past]
+    return sum(int(p.get("charged_bytes", 0)) for p in periods), sum(int(p["uploads"]) for p in periods)
 
 
-def test_a_folder_end_to_end(server: ServerProcess, media: Path, tmp_path: Path) -> None:
-    env_token = {"PIXPRESS_TOKEN": "bulk-site"}
-    os.environ.update(env_token)
-    try:
-        done = run_cli(
-            str(media), "--server", server.url, "--output-dir", str(tmp_path / "out"), cwd=tmp_path
-        )
-    finally:
-        os.environ.pop("PIXPRESS_TOKEN")
+def test_a_folder_end_to_end(stack: Stack, media: Path, tmp_path: Path) -> None:
+    sizes = image_sizes(media)
+    done = optimize(stack, str(media), "--output-dir", "out", cwd=tmp_path, token="bulk-site")
     assert done.returncode == 0, done.stdout + done.stderr
-    outputs = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.*"))
-    assert outputs == sorted(
-        [
-            "logo.png",
-            "hopper.png",
-            "transparent.png",
-            "text.png",
-            "2024/rocket.jpg",
-            "2024/kodim03.png",
-            "2024/chelsea.png",
-            "2024/coffee.png",
-        ]
-    )
-    assert "quota before" in done.stdout and "quota after" in done.stdout
+    out = tmp_path / "out"
+    outputs = image_sizes(out)
+    assert sorted(outputs) == sorted(sizes)
+    for name, size in outputs.items():  # real images of the same kind, never bigger
+        assert image_kind((out / name).read_bytes()[:64]) == image_kind((media / name).read_bytes()[:64])
+        assert size <= sizes[name]
+    assert sum(outputs.values()) < sum(sizes.values())
+    assert "quota before: 0.00 MB used of 1000.00 MB" in done.stdout and "quota after:" in done.stdout
+    assert "[8/8] ok" in done.stdout and "readme.txt" not in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
-    again = run_cli(
-        str(media),
-        "--server",
-        server.url,
-        "--token",
-        "bulk-site",
-        "--output-dir",
-        str(tmp_path / "out"),
-        cwd=tmp_path,
-    )
-    assert again.returncode == 0 and "8 already done" in again.stdout
+    assert charged(stack, "bulk-site") == (sum(sizes.values()), 8)
+    again = optimize(stack, str(media), "--output-dir", "out", cwd=tmp_path, token="bulk-site")
+    assert again.returncode == 0 and "0 files to send" in again.stdout and "8 already done" in again.stdout
+    assert charged(stack, "bulk-site") == (sum(sizes.values()), 8)
+    shown = run_pixpress("quota", "--server", stack.url, cwd=tmp_path, PIXPRESS_TOKEN="bulk-site")
+    assert shown.returncode == 0 and "of 1000.00 MB" in shown.stdout and "source: " in shown.stdout
+    assert "bulk-site" not in shown.stdout  # the token is not echoed
 
 
-def test_quota_running_out_stops_cleanly_and_resumes(
-    server: ServerProcess, media: Path, tmp_path: Path
+def test_quota_running_out_stops_cleanly_resets_and_resumes(
+    stack: Stack, media: Path, tmp_path: Path
 ) -> None:
-    args = (str(media), "--server", server.url, "--token", "tiny-site", "--in-place", "--concurrency", "1")
-    first = run_cli(*args, cwd=tmp_path)
+    sizes = image_sizes(media)
+    args = (str(media), "--in-place", "--concurrency", "1")
+    first = optimize(stack, *args, cwd=tmp_path, token="tiny-site")
     assert first.returncode == 3, first.stdout + first.stderr
-    assert "quota is used up" in first.stdout and "Traceback" not in first.stdout + first.stderr
-    state = (tmp_path / ".pixpress-state.json").read_text()
-    assert '"done"' in state and state.count("sha256") >= 2
-    dry = run_cli(*args, "--dry-run", cwd=tmp_path)
-    assert "does NOT fit" in dry.stdout or "fits" in dry.stdout
-    assert "already done" in dry.stdout
+    assert "Stopped: the token's quota is used up." in first.stdout and "files not sent yet" in first.stdout
+    assert "Traceback" not in first.stdout + first.stderr
+    state = json.loads((tmp_path / ".pixpress-state.json").read_text())
+    finished = len(state["done"])
+    assert 0 < finished < 8 and len(list(media.rglob("*.orig.*"))) == finished
+    sent_bytes, uploads = charged(stack, "tiny-site")
+    assert uploads == finished and sent_bytes <= 1048576
 
+    dry = optimize(stack, *args, "--dry-run", cwd=tmp_path, token="tiny-site")
+    assert dry.returncode == 0 and f"{finished} already done" in dry.stdout
+    assert dry.stdout.count("would send ") == 8 - finished and "does NOT fit" in dry.stdout
 
-def test_ctrl_c_then_rerun_sends_no_file_twice(server: ServerProcess, media: Path, tmp_path: Path) -> None:
-    token = "resume-site"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pixpress",
-        "optimize",
-        str(media),
+    reset = run_pixpress(
+        "admin",
+        "reset-usage",
+        "tiny-site",
         "--server",
-        server.url,
-        "--token",
-        token,
-        "--output-dir",
-        str(tmp_path / "out"),
-        "--concurrency",
-        "1",
-    ]
-    process = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stack.url,
+        cwd=tmp_path,
+        PIXPRESS_ADMIN_TOKEN=ADMIN_TOKEN,
+    )
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    assert f"usage reset: {sent_bytes / 1048576:.2f} MB -> 0.00 MB" in reset.stdout
+    refused = run_pixpress(
+        "admin", "reset-usage", "tiny-site", "--server", stack.url, "--admin-token", "tiny-site", cwd=tmp_path
+    )
+    assert refused.returncode == 1 and "admin_required" in refused.stdout
+
+    rest = [name for name in sizes if str((media / name).resolve()) not in state["done"]]
+    if sum(sizes[name] for name in rest) > 1048576:  # the rest needs more than one month's quota
+        pytest.fail(f"corpus choice: the rest ({rest}) does not fit in 1 MB")
+    second = optimize(stack, *args, cwd=tmp_path, token="tiny-site")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"{finished} already done" in second.stdout
+    assert charged(stack, "tiny-site") == (sum(sizes.values()), 8)  # every file charged exactly once
+    assert len(list(media.rglob("*.orig.*"))) == 8
+
+
+def test_ctrl_c_then_rerun_sends_no_file_twice(stack: Stack, media: Path, tmp_path: Path) -> None:
+    sizes = image_sizes(media)
+    cmd = pixpress_command(
+        "optimize", str(media), "--server", stack.url, "--output-dir", "out", "--concurrency", "1"
+    )
+    env = client_env(PIXPRESS_TOKEN="resume-site")
+    process = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
     assert process.stdout is not None
     seen = []
-    for line in process.stdout:  # wait until some files are done
+    for line in process.stdout:  # wait until two files are done
         seen.append(line)
         if line.startswith("[2/"):
             break
     assert process.poll() is None, "".join(seen)
     process.send_signal(signal.SIGINT)
-    output = process.communicate(timeout=120)[0]
+    output = "".join(seen) + process.communicate(timeout=120)[0]
     assert process.returncode == 130, output
-    assert "rerun to resume" in output and "Traceback" not in output
-    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stdout
-    assert used_bytes(server, token) == total_mb(media)  # every file charged exactly once
+    assert "Interrupted." in output and "rerun to resume" in output and "Traceback" not in output
+    _, uploads = charged(stack, "resume-site")
+    assert 2 <= uploads < 8
+    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{uploads} already done" in rerun.stdout
+    assert charged(stack, "resume-site") == (sum(sizes.values()), 8)  # no file sent twice
+    assert sorted(image_sizes(tmp_path / "out")) == sorted(sizes)
 
 
+def test_siblings_are_real_webp_and_avif(stack: Stack, tmp_path: Path, corpus: Path) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    shutil.copy(corpus / "graphic" / "hopper.png", folder / "hopper.png")
+    shutil.copy(corpus / "photo" / "paris_exif_xmp_icc.jpg", folder / "paris.jpg")
+    done = optimize(
+        stack, str(folder), "--siblings", "webp,avif", "--concurrency", "2", cwd=tmp_path, token="bulk-site"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for stem in ("hopper", "paris"):
+        assert image_kind((folder / f"{stem}.webp").read_bytes()[:64]) == "webp"
+        assert image_kind((folder / f"{stem}.avif").read_bytes()[:64]) == "avif"
+    again = optimize(stack, str(folder), "--siblings", "webp,avif", cwd=tmp_path, token="bulk-site")
+    assert again.returncode == 0 and "0 files to send" in again.stdout  # siblings are not inputs
+
+
+@pytest.mark.usefixtures("serve_available")
 def test_a_vanishing_server_gives_a_clear_error(media: Path, tmp_path: Path) -> None:
     (tmp_path / "lone").mkdir()
-    lone = serve(tmp_path / "lone")
-    cmd = [
-        sys.executable,
-        "-m",
-        "pixpress",
-        "optimize",
-        str(media),
-        "--server",
-        lone.url,
-        "--token",
-        "t",
-        "--output-dir",
-        str(tmp_path / "out"),
-        "--concurrency",
-        "1",
-    ]
-    process = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if line.startswith("[1/"):
-            break
-    assert process.poll() is None, "".join(seen)
-    os.killpg(lone.process.pid, signal.SIGKILL)  # type: ignore[union-attr]
-    lone.process.wait()  # type: ignore[union-attr]
-    output = process.communicate(timeout=180)[0]
+    lone = serve(tmp_path / "lone")  # no licence server: the development default quota
+    try:
+        cmd = pixpress_command(
+            "optimize", str(media), "--server", lone.url, "--output-dir", "out", "--concurrency", "1"
+        )
+        process = subprocess.Popen(
+            cmd,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=client_env(PIXPRESS_TOKEN="t"),
+        )
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("[1/"):
+                break
+        assert process.poll() is None, "".join(seen)
+        assert lone.process is not None
+        os.killpg(lone.process.pid, signal.SIGKILL)
+        lone.process.wait()
+        output = "".join(seen) + process.communicate(timeout=180)[0]
+    finally:
+        lone.stop()
     assert process.returncode == 4, output
-    assert "cannot be reached" in output and "Traceback" not in output
+    assert f"Stopped: the server at {lone.url} cannot be reached." in output
+    assert "Traceback" not in output and "files not sent yet" in output
+    state = json.loads((tmp_path / ".pixpress-state.json").read_text())
+    assert len(state["done"]) >= 1  # what finished before is kept for the rerun
 
 
-def test_progress_bar_on_a_terminal(server: ServerProcess, media: Path, tmp_path: Path) -> None:
+def test_progress_bar_on_a_terminal(stack: Stack, media: Path, tmp_path: Path) -> None:
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pixpress",
-            "optimize",
-            str(media / "2024"),
-            "--server",
-            server.url,
-            "--token",
-            "bulk-site",
-            "--output-dir",
-            str(tmp_path / "tty-out"),
-        ],
+        pixpress_command(
+            "optimize", str(media / "2024"), "--server", stack.url, "--output-dir", str(tmp_path / "tty-out")
+        ),
         cwd=tmp_path,
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env={**os.environ, "TERM": "xterm", "COLUMNS": "160"},
+        env=client_env(PIXPRESS_TOKEN="terminal-site", TERM="xterm", COLUMNS="160"),
     )
     os.close(slave)
     screen = b""
@@ -223,7 +233,7 @@ def test_progress_bar_on_a_terminal(server: ServerProcess, media: Path, tmp_path
         if ready:
             try:
                 chunk = os.read(master, 65536)
-            except OSError:
+            except OSError:  # the child closed the terminal
                 break
             if not chunk:
                 break
@@ -235,4 +245,6 @@ def test_progress_bar_on_a_terminal(server: ServerProcess, media: Path, tmp_path
     text = screen.decode(errors="replace")
     assert process.returncode == 0, text
     assert "\x1b[" in text  # a live display, not plain lines
-    assert "4/4" in text and "ETA" in text and "optimizing" in text
+    assert "optimizing" in text and "4/4" in text and "ETA" in text
+    assert " -> " in text and "%" in text  # bytes in -> out and the savings
+    assert "[1/4] ok" not in text  # the plain log lines are for pipes only
