@@ -54,7 +54,7 @@ def test_killed_worker_task_is_retried_and_finishes_once(tmp_path: Path, corpus:
         assert status["status"] == "done", status
         used = httpx.get(f"{server.url}/api/optimize/quota", headers=TOKEN).json()["data"]["used_mb"]
         assert used == pytest.approx(status["original_size"] / 1048576, abs=0.01)  # charged once
-        assert "re-queued" in server.log()
+        assert "re-queued" in server.log_path.read_text()
     finally:
         server.stop()
 

@@ -115,3 +115,15 @@ def _expire_lease(database: Database, task_id: str) -> None:
         session.execute(
             update(Task).where(Task.id == task_id).values(lease_expires_at=utcnow() - timedelta(seconds=1))
         )
+
+
+def test_renew_extends_only_the_holding_attempt(records: TaskRecords, database: Database) -> None:
+    task = new_task()
+    records.insert(task)
+    claim = records.claim(task.id, lease_s=0.001)
+    assert claim is not None
+    assert records.renew(claim, lease_s=60)
+    requeued, _ = records.requeue_expired(max_attempts=2, stale_queued_s=3600)
+    assert requeued == []  # renewed: not lost
+    records.complete(claim)
+    assert not records.renew(claim, lease_s=60)

@@ -99,6 +99,21 @@ class TaskRecords:
             )
         return Claim(task_id, int(attempt)) if attempt is not None else None
 
+    def renew(self, claim: Claim, *, lease_s: float) -> bool:
+        """Extend the lease of a task this attempt still holds (the worker's heartbeat)."""
+        with self.db.session() as session:
+            renewed = session.scalar(
+                update(Task)
+                .where(
+                    Task.id == claim.task_id,
+                    Task.status == TaskState.PROCESSING.value,
+                    Task.attempts == claim.attempt,
+                )
+                .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
+                .returning(Task.id)
+            )
+        return renewed is not None
+
     def complete(self, claim: Claim, **values: Any) -> bool:
         """processing -> done, only for the attempt that holds the task."""
         return self._finish(claim, TaskState.DONE, values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ class TaskRunner:
             return
         started = time.monotonic()
         try:
-            with hard_time_limit(self.settings.task_time_limit_s + 5):
+            with self._heartbeat(claim), hard_time_limit(self.settings.task_time_limit_s + 5):
                 self._optimize(claim, deadline=started + self.settings.task_time_limit_s)
         except PixpressError as exc:
             self._fail(claim, exc)
@@ -98,6 +99,29 @@ class TaskRunner:
                 self.storage.delete(stale)
             return
         self.storage.delete(task.input_key)  # the result is all a client can ask for now
+
+    @contextmanager
+    def _heartbeat(self, claim: Claim) -> Iterator[None]:
+        """Renew the lease while this worker is alive and working: only a dead worker's lease runs out,
+        however long a task legitimately takes."""
+        stop = threading.Event()
+        interval_s = max(0.2, self.settings.task_lease_s / 3)
+
+        def beat() -> None:
+            while not stop.wait(interval_s):
+                try:
+                    if not self.records.renew(claim, lease_s=self.settings.task_lease_s):
+                        return  # finished, or taken over after all
+                except Exception:
+                    log.exception("lease renewal of task %s failed", claim.task_id)
+
+        thread = threading.Thread(target=beat, name=f"lease-{claim.task_id[:8]}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(5)
 
     def _store_variant(
         self, task_id: str, attempt: int, image: EncodedImage, stored_key: str | None
