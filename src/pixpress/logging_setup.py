@@ -44,5 +44,5 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("uvicorn.access", "httpx", "httpcore", "botocore", "urllib3"):
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "botocore", "urllib3", "pyvips", "huey"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
