@@ -4,6 +4,7 @@ vanishing server, dry runs and the three output kinds."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -13,12 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 import pixpress.client.cli as cli_module
 from pixpress.client import Client
+from pixpress.client.bulk import FileOutcome
 from pixpress.client.cli import register
 from pixpress.client.files import image_kind
+from pixpress.client.progress import PlainReporter, TerminalReporter
 from tests.client.fakes import FakePixpress, result_bytes
 
 GRAPHIC = ("color.png", "hopper.png", "logo.png", "page.png", "text.png", "transparent.png")
@@ -218,3 +222,29 @@ def test_a_broken_state_file_is_refused_not_overwritten(run: Cli, media: Path) -
     result = run(str(media), "--output-dir", "out")
     assert result.exit_code == 1 and "is not a pixpress state file" in result.output
     assert (run.cwd / ".pixpress-state.json").read_text() == "{oops"
+
+
+def test_the_terminal_bar_counts_files_and_bytes_and_prints_failures(tmp_path: Path) -> None:
+    screen = io.StringIO()
+    bar = TerminalReporter(Console(file=screen, force_terminal=True, width=160))
+    bar.start(3, 4000)
+    bar.file_done(FileOutcome(tmp_path / "a.png", "done", 1000, 250))
+    bar.file_done(FileOutcome(tmp_path / "[b].png", "failed", 1000, message="invalid_image: corrupt"))
+    bar.file_done(FileOutcome(tmp_path / "c.png", "done", 2000, 750))
+    bar.stop()
+    text = screen.getvalue()
+    assert "\x1b[" in text and "3/3 files" in text and "2.9 KB -> 1000 B" in text and "-66.7%" in text
+    assert f"{tmp_path / '[b].png'}: invalid_image: corrupt" in text  # a path is never markup
+    assert bar.progress.tasks[0].completed == bar.progress.tasks[0].total == 4000
+
+    plain = io.StringIO()
+    lines = PlainReporter(Console(file=plain, force_terminal=False, width=300))
+    lines.start(2, 3000)
+    lines.file_done(FileOutcome(tmp_path / "a.png", "done", 1000, 250))
+    lines.file_done(FileOutcome(tmp_path / "b.png", "failed", 2000, message="unsupported_format: no"))
+    assert "\x1b[" not in plain.getvalue()
+    assert plain.getvalue().splitlines() == [
+        "sending 2 files (2.9 KB)",
+        f"[1/2] ok {tmp_path / 'a.png'} 1000 B -> 250 B (-75.0%)",
+        f"[2/2] FAILED {tmp_path / 'b.png'}: unsupported_format: no",
+    ]

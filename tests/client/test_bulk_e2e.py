@@ -245,6 +245,6 @@ def test_progress_bar_on_a_terminal(stack: Stack, media: Path, tmp_path: Path) -
     text = screen.decode(errors="replace")
     assert process.returncode == 0, text
     assert "\x1b[" in text  # a live display, not plain lines
-    assert "optimizing" in text and "4/4" in text and "ETA" in text
+    assert "optimizing" in text and "4/4 files" in text and "ETA" in text
     assert " -> " in text and "%" in text  # bytes in -> out and the savings
     assert "[1/4] ok" not in text  # the plain log lines are for pipes only

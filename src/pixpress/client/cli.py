@@ -111,6 +111,9 @@ def optimize(
         if dry_run:
             _dry_run(console, todo, size, before)
             return
+        if not todo:
+            console.print("Nothing to send: every file found is done.")
+            return
         if before is not None and size / MB > before.remaining_mb:
             console.print(
                 f"[yellow]warning:[/] {size / MB:.2f} MB to send but {before.remaining_mb:.2f} MB left: "

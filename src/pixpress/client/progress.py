@@ -8,7 +8,6 @@ import time
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
     TextColumn,
@@ -16,6 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from pixpress.client.bulk import FileOutcome, Summary
 
@@ -29,12 +29,15 @@ def human(size: float) -> str:
 
 
 class TerminalReporter:
+    """One live bar. It advances by bytes (a 12 MP photo weighs more than an icon), so the ETA holds
+    for folders of mixed sizes; the file count is shown beside it."""
+
     def __init__(self, console: Console) -> None:
         self.console = console
         self.progress = Progress(
             TextColumn("[bold]optimizing"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[files]}"),
             TextColumn("{task.fields[bytes]}"),
             TextColumn("[green]{task.fields[savings]}"),
             TimeElapsedColumn(),
@@ -44,25 +47,33 @@ class TerminalReporter:
             transient=False,
         )
         self.task: TaskID | None = None
+        self.total_files = self.files = 0
         self.bytes_in = self.bytes_out = 0
         self._lock = threading.Lock()
 
     def start(self, total_files: int, total_bytes: int) -> None:
+        self.total_files = total_files
         self.progress.start()
-        self.task = self.progress.add_task("files", total=total_files, bytes="", savings="")
+        self.task = self.progress.add_task(
+            "files", total=max(total_bytes, 1), files=f"0/{total_files} files", bytes="", savings=""
+        )
 
     def file_done(self, outcome: FileOutcome) -> None:
         with self._lock:
+            self.files += 1
             if outcome.status == "done":
                 self.bytes_in += outcome.bytes_in
                 self.bytes_out += outcome.bytes_out
             else:
-                self.console.print(f"[red]failed[/red] {outcome.path}: {outcome.message}")
+                self.console.print(
+                    Text.assemble(("FAILED", "bold red"), f" {outcome.path}: {outcome.message}")
+                )
             saved = 100 * (1 - self.bytes_out / self.bytes_in) if self.bytes_in else 0.0
             assert self.task is not None
             self.progress.update(
                 self.task,
-                advance=1,
+                advance=outcome.bytes_in,
+                files=f"{self.files}/{self.total_files} files",
                 bytes=f"{human(self.bytes_in)} -> {human(self.bytes_out)}",
                 savings=f"-{saved:.1f}%",
             )
@@ -104,6 +115,7 @@ def summary_table(summary: Summary, elapsed_s: float) -> Table:
     table = Table(title="pixpress optimize", show_header=False)
     saved = summary.bytes_in - summary.bytes_out
     percent = 100 * saved / summary.bytes_in if summary.bytes_in else 0.0
+    rate = summary.count("done") / elapsed_s if elapsed_s > 0 else 0.0
     rows = [
         ("optimized", str(summary.count("done"))),
         ("skipped (done before)", str(summary.count("skipped"))),
@@ -112,7 +124,7 @@ def summary_table(summary: Summary, elapsed_s: float) -> Table:
         ("bytes in", human(summary.bytes_in)),
         ("bytes out", human(summary.bytes_out)),
         ("saved", f"{human(saved)} ({percent:.1f}%)"),
-        ("time", f"{elapsed_s:.1f} s"),
+        ("time", f"{elapsed_s:.1f} s ({rate:.2f} images/s)"),
     ]
     for name, value in rows:
         table.add_row(name, value)
