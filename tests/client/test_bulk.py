@@ -248,3 +248,13 @@ def test_the_terminal_bar_counts_files_and_bytes_and_prints_failures(tmp_path: P
         f"[1/2] ok {tmp_path / 'a.png'} 1000 B -> 250 B (-75.0%)",
         f"[2/2] FAILED {tmp_path / 'b.png'}: unsupported_format: no",
     ]
+
+
+def test_ctrl_c_before_the_run_is_a_clean_stop(run: Cli, media: Path) -> None:
+    def interrupted(_request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    run.handler = interrupted
+    result = run(str(media), "--output-dir", "out")
+    assert result.exit_code == 130 and "Interrupted." in result.output
+    assert isinstance(result.exception, SystemExit)

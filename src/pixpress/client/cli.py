@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -71,63 +73,73 @@ def optimize(
     console = Console(soft_wrap=True)  # log lines stay whole when piped
     if not token:
         _fail(console, "a token is needed: --token or PIXPRESS_TOKEN")
-    plan = _plan(console, output_dir=output_dir, in_place=in_place, siblings=siblings, format=format)
-    try:
-        state = StateFile(state_file)
-    except StateFileError as exc:
-        _fail(console, str(exc))
-    files, roots = _files(paths, plan=plan, state=state, state_file=state_file)
-    options = {
-        k: v
-        for k, v in {
-            "mode": mode,
-            "quality": quality,
-            "format": format,
-            "max_width": max_width,
-            "max_height": max_height,
-            "keep_metadata": keep_metadata,
-        }.items()
-        if v is not None
-    }
-    with Client(server, token) as client:
-        reporter: Reporter = TerminalReporter(console) if console.is_terminal else PlainReporter(console)
-        run = BulkRun(
-            client=client,
-            plan=plan,
-            state=state,
-            options=options,
-            concurrency=concurrency,
-            reporter=reporter,
-            roots=roots,
-        )
-        todo = run.todo(files)
-        size = sum(f.stat().st_size for f in todo)
-        before = _quota_or_none(console, client, fatal=not dry_run)
-        console.print(
-            f"quota before: {_quota_line(before)}; {len(todo)} files to send ({human(size)}), "
-            f"{len(files) - len(todo)} already done; output {plan.describe()}",
-            highlight=False,
-        )
-        if dry_run:
-            _dry_run(console, todo, size, before)
-            return
-        if not todo:
-            console.print("Nothing to send: every file found is done.")
-            return
-        if before is not None and size / MB > before.remaining_mb:
+    with _ctrl_c_exits(console, state_file):  # a Ctrl-C before or after the run: no traceback
+        plan = _plan(console, output_dir=output_dir, in_place=in_place, siblings=siblings, format=format)
+        try:
+            state = StateFile(state_file)
+        except StateFileError as exc:
+            _fail(console, str(exc))
+        files, roots = _files(paths, plan=plan, state=state, state_file=state_file)
+        options = {
+            k: v
+            for k, v in {
+                "mode": mode,
+                "quality": quality,
+                "format": format,
+                "max_width": max_width,
+                "max_height": max_height,
+                "keep_metadata": keep_metadata,
+            }.items()
+            if v is not None
+        }
+        with Client(server, token) as client:
+            reporter: Reporter = TerminalReporter(console) if console.is_terminal else PlainReporter(console)
+            run = BulkRun(
+                client=client,
+                plan=plan,
+                state=state,
+                options=options,
+                concurrency=concurrency,
+                reporter=reporter,
+                roots=roots,
+            )
+            todo = run.todo(files)
+            size = sum(f.stat().st_size for f in todo)
+            before = _quota_or_none(console, client, fatal=not dry_run)
             console.print(
-                f"[yellow]warning:[/] {size / MB:.2f} MB to send but {before.remaining_mb:.2f} MB left: "
-                "the run will stop when the quota runs out (rerun after a reset to finish)",
+                f"quota before: {_quota_line(before)}; {len(todo)} files to send ({human(size)}), "
+                f"{len(files) - len(todo)} already done; output {plan.describe()}",
                 highlight=False,
             )
-        started = time.monotonic()
-        summary, interrupted = _run_with_ctrl_c(run, files)
-        console.print(summary_table(summary, time.monotonic() - started))
-        after = _quota_or_none(console, client, fatal=False)
-        if after is not None:
-            console.print(f"quota after: {_quota_line(after)}", highlight=False)
-    _explain_stop(console, summary, interrupted, server=server, state_file=state_file)
-    raise typer.Exit(_exit_code(summary, interrupted))
+            if dry_run:
+                _dry_run(console, todo, size, before)
+                return
+            if not todo:
+                console.print("Nothing to send: every file found is done.")
+                return
+            if before is not None and size / MB > before.remaining_mb:
+                console.print(
+                    f"[yellow]warning:[/] {size / MB:.2f} MB to send but {before.remaining_mb:.2f} MB left: "
+                    "the run will stop when the quota runs out (rerun after a reset to finish)",
+                    highlight=False,
+                )
+            started = time.monotonic()
+            summary, interrupted = _run_with_ctrl_c(run, files)
+            console.print(summary_table(summary, time.monotonic() - started))
+            after = _quota_or_none(console, client, fatal=False)
+            if after is not None:
+                console.print(f"quota after: {_quota_line(after)}", highlight=False)
+        _explain_stop(console, summary, interrupted, server=server, state_file=state_file)
+        raise typer.Exit(_exit_code(summary, interrupted))
+
+
+@contextmanager
+def _ctrl_c_exits(console: Console, state_file: Path) -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        console.print(f"Interrupted. Finished files are remembered in {state_file}; rerun to resume.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _plan(
@@ -247,7 +259,7 @@ def _quota_line(quota: Quota | None) -> str:
 
 def quota(server: Server = DEFAULT_SERVER, token: Token = "") -> None:
     """Show the token's quota."""
-    console = Console()
+    console = Console(soft_wrap=True)
     if not token:
         _fail(console, "a token is needed: --token or PIXPRESS_TOKEN")
     with Client(server, token) as client:
@@ -269,7 +281,7 @@ def reset_usage(
     ] = "",
 ) -> None:
     """Reset a token's monthly usage (vendor only)."""
-    console = Console()
+    console = Console(soft_wrap=True)
     if not admin_token:
         _fail(console, "an admin token is needed: --admin-token or PIXPRESS_ADMIN_TOKEN")
     with Client(server, admin_token) as client:
