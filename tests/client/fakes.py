@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from pixpress.client.files import image_kind
+
 MB = 1048576
 
 
@@ -86,14 +88,14 @@ class FakePixpress:
             error_ = {"code": "invalid_image", "message": "The image is corrupt."}
             return {"task_id": task.task_id, "status": "failed", "error": error_}
         out = result_bytes(task.data, None)
-        fmt = task.fields.get("format", "png")
+        fmt = task.fields.get("format", "original")
         return {
             "task_id": task.task_id,
             "status": "done",
             "original_size": len(task.data),
             "optimized_size": len(out),
             "savings_percent": round(100 * (1 - len(out) / len(task.data)), 1),
-            "format": "png" if fmt in ("original", "auto") else fmt,
+            "format": (image_kind(task.data[:64]) or "png") if fmt in ("original", "auto") else fmt,
             "variants": [{"format": f} for f in task.fields.get("accept", "").split(",") if f],
         }
 

@@ -97,6 +97,8 @@ def test_a_folder_goes_through_once(run: Cli, media: Path, tmp_path: Path) -> No
     other = run(str(media), "--output-dir", "out", "--mode", "lossless")  # new options: a new job
     assert other.exit_code == 0 and "6 files to send" in other.output
     assert len(run.fake.charges) == 12
+    back = run(str(media), "--output-dir", "out", "--mode", "glossy")  # each job is remembered
+    assert back.exit_code == 0 and "6 already done" in back.output and len(run.fake.charges) == 12
 
 
 def test_quota_running_out_stops_cleanly_and_a_rerun_finishes(run: Cli, media: Path) -> None:
@@ -258,3 +260,19 @@ def test_ctrl_c_before_the_run_is_a_clean_stop(run: Cli, media: Path) -> None:
     result = run(str(media), "--output-dir", "out")
     assert result.exit_code == 130 and "Interrupted." in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_two_files_never_write_the_same_output(run: Cli, media: Path, corpus: Path) -> None:
+    shutil.copy(corpus / "photo" / "rocket.jpg", media / "logo.jpg")  # logo.jpg and logo.png -> logo.webp
+    siblings = run(str(media), "--siblings", "webp")
+    assert siblings.exit_code == 1, siblings.output
+    clash = f"{media / 'logo.png'}: not sent: its output {media / 'logo.webp'} would overwrite the one of"
+    assert f"warning: {clash} {media / 'logo.jpg'}" in siblings.output
+    assert (media / "logo.webp").read_bytes() == result_bytes((media / "logo.jpg").read_bytes(), "webp")
+    assert len(run.fake.charges) == 6  # 7 images, one refused
+    converted = run(str(media), "--output-dir", "out", "--format", "webp")
+    assert converted.exit_code == 1 and "would overwrite the one of" in converted.output
+    assert len(list((run.cwd / "out").rglob("*.webp"))) == 6
+    kept = run(str(media), "--output-dir", "same-names")  # no conversion: every name stays apart
+    assert kept.exit_code == 0, kept.output
+    assert len(list((run.cwd / "same-names").rglob("logo.*"))) == 2

@@ -10,7 +10,7 @@ import pytest
 
 import pixpress.client.state as state_module
 from pixpress.client.files import find_images, image_kind
-from pixpress.client.outputs import OutputPlan, backup_path, replace_keeping_backup
+from pixpress.client.outputs import OutputPlan, backup_path, replace_keeping_backup, write_atomically
 from pixpress.client.state import StateFile, StateFileError, fingerprint, output_facts
 
 
@@ -101,7 +101,7 @@ def test_the_state_file_is_plain_json_and_a_broken_one_is_refused(tmp_path: Path
     state = StateFile(tmp_path / "state.json")
     state.mark_done(image, source=fingerprint(image), job="j", outputs=["/out/a.png"])
     document = json.loads((tmp_path / "state.json").read_text())
-    entry = document["done"][str(image.resolve())]
+    entry = document["done"][str(image.resolve())]["j"]
     assert document["version"] == 2 and entry["size"] == 8 and len(entry["sha256"]) == 64
     assert state.outputs() == {Path("/out/a.png")}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "state.json"]  # no temp file left
@@ -128,3 +128,18 @@ def test_output_dir_mirrors_folders_and_changes_extension(tmp_path: Path) -> Non
     assert plan.target(root / "c.jpeg", root, "jpeg") == tmp_path / "out" / "c.jpeg"
     assert plan.target(root / "x" / ".." / "d.png", root, "png") == tmp_path / "out" / "d.png"
     assert OutputPlan.sibling(root / "e.jpg", "avif") == root / "e.avif"
+
+
+def test_results_keep_the_permissions_a_web_server_needs(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        image = tmp_path / "photo.jpg"
+        image.write_bytes(b"original")
+        image.chmod(0o640)
+        replace_keeping_backup(image, b"smaller")
+        assert image.stat().st_mode & 0o777 == 0o640  # as it was, not a temp file's 0600
+        new = tmp_path / "out" / "photo.webp"
+        write_atomically(new, b"webp")
+        assert new.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old_umask)

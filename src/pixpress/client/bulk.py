@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -53,6 +54,14 @@ class Reporter(Protocol):
     def stop(self) -> None: ...
 
 
+class OutputClash(Exception):
+    """Two files of one run would write the same output file."""
+
+
+def _absolute(path: Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
 def job_key(options: dict[str, Any], plan: OutputPlan) -> str:
     """What a file was sent with (options and the kind of output): a change means sending it again."""
     kind = (
@@ -88,15 +97,26 @@ class BulkRun:
         self.stop = threading.Event()
         self.summary = Summary()
         self._lock = threading.Lock()
+        self._claims: dict[Path, Path] = {}  # output -> the source that writes it in this run
 
     def todo(self, files: list[Path]) -> list[Path]:
         return [path for path in files if not self.state.is_done(path, job=self.job)]
 
-    def run(self, files: list[Path]) -> Summary:
-        pending = self.todo(files)
+    def run(self, files: list[Path], *, refused: dict[Path, str] | None = None) -> Summary:
+        """Send what is not done yet. `refused`: files not to send, each recorded as failed with why."""
+        refused = refused or {}
+        pending = [path for path in self.todo(files) if path not in refused]
+        fmt = self.options.get("format")
+        for path in pending:  # the names each file expects; a surprise format must not take another's
+            for output in self.plan.outputs_of(
+                path, self.roots.get(path), None if fmt == "original" else fmt
+            ):
+                self._claims.setdefault(_absolute(output), path)
         waiting = set(pending)
         for path in files:
-            if path not in waiting:
+            if path in refused:
+                self._record(FileOutcome(path, "failed", message=refused[path]), report=False)
+            elif path not in waiting:
                 self._record(FileOutcome(path, "skipped", message="already done"))
         self.reporter.start(len(pending), sum(p.stat().st_size for p in pending))
         queue = iter(pending)
@@ -146,6 +166,8 @@ class BulkRun:
             outcome = FileOutcome(path, "failed", size, message=exc.message)
         except PixpressClientError as exc:
             outcome = FileOutcome(path, "failed", size, message=f"{exc.code}: {exc.message}")
+        except OutputClash as exc:
+            outcome = FileOutcome(path, "failed", size, message=str(exc))
         except OSError as exc:
             outcome = FileOutcome(path, "failed", size, message=f"file error: {exc}")
         except Exception as exc:  # a bug or a malformed answer: this file fails, the run goes on
@@ -164,7 +186,7 @@ class BulkRun:
             for fmt in self.plan.siblings:
                 data = self.client.download(status.task_id, variant=fmt)
                 target = OutputPlan.sibling(path, fmt)
-                write_atomically(target, data)
+                self._write(path, target, data)
                 written += len(data)
                 outputs.append(str(target.resolve()))
             self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, outputs=outputs)
@@ -176,7 +198,7 @@ class BulkRun:
             self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, **facts)
         else:
             target = self.plan.target(path, self.roots.get(path), status.format)
-            write_atomically(target, data)
+            self._write(path, target, data)
             outputs = [str(target.resolve())]
             self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, outputs=outputs)
         return FileOutcome(path, "done", source["size"], len(data))
@@ -188,13 +210,20 @@ class BulkRun:
             raise failure
         return status
 
+    def _write(self, source: Path, target: Path, data: bytes) -> None:
+        with self._lock:
+            owner = self._claims.setdefault(_absolute(target), source)
+        if owner != source:
+            raise OutputClash(f"not written: {target} is the output of {owner}")
+        write_atomically(target, data)
+
     def _halt(self, reason: str) -> None:
         with self._lock:
             self.summary.stopped_reason = self.summary.stopped_reason or reason
         self.stop.set()
 
-    def _record(self, outcome: FileOutcome) -> None:
+    def _record(self, outcome: FileOutcome, *, report: bool = True) -> None:
         with self._lock:
             self.summary.outcomes.append(outcome)
-        if outcome.status != "skipped":
+        if report and outcome.status != "skipped":
             self.reporter.file_done(outcome)

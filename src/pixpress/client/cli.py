@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from pixpress.client.bulk import BulkRun, Reporter, Summary
 from pixpress.client.errors import ConnectionFailed, PixpressClientError
@@ -103,12 +104,15 @@ def optimize(
                 reporter=reporter,
                 roots=roots,
             )
-            todo = run.todo(files)
+            clashes = plan.clashes(files, roots, format if format not in (None, "original") else None)
+            for path, why in clashes.items():
+                console.print(Text.assemble(("warning: ", "yellow"), f"{path}: {why}"))
+            todo = [path for path in run.todo(files) if path not in clashes]
             size = sum(f.stat().st_size for f in todo)
             before = _quota_or_none(console, client, fatal=not dry_run)
             console.print(
                 f"quota before: {_quota_line(before)}; {len(todo)} files to send ({human(size)}), "
-                f"{len(files) - len(todo)} already done; output {plan.describe()}",
+                f"{len(files) - len(todo) - len(clashes)} already done; output {plan.describe()}",
                 highlight=False,
             )
             if dry_run:
@@ -116,7 +120,7 @@ def optimize(
                 return
             if not todo:
                 console.print("Nothing to send: every file found is done.")
-                return
+                raise typer.Exit(EXIT_FAILED if clashes else 0)
             if before is not None and size / MB > before.remaining_mb:
                 console.print(
                     f"[yellow]warning:[/] {size / MB:.2f} MB to send but {before.remaining_mb:.2f} MB left: "
@@ -124,7 +128,7 @@ def optimize(
                     highlight=False,
                 )
             started = time.monotonic()
-            summary, interrupted = _run_with_ctrl_c(run, files)
+            summary, interrupted = _run_with_ctrl_c(run, files, clashes)
             console.print(summary_table(summary, time.monotonic() - started))
             after = _quota_or_none(console, client, fatal=False)
             if after is not None:
@@ -176,7 +180,7 @@ def _files(
     return files, roots
 
 
-def _run_with_ctrl_c(run: BulkRun, files: list[Path]) -> tuple[Summary, bool]:
+def _run_with_ctrl_c(run: BulkRun, files: list[Path], refused: dict[Path, str]) -> tuple[Summary, bool]:
     """The first Ctrl-C lets the uploads under way finish; a second one stops at once."""
     previous = signal.getsignal(signal.SIGINT)
 
@@ -186,7 +190,7 @@ def _run_with_ctrl_c(run: BulkRun, files: list[Path]) -> tuple[Summary, bool]:
 
     signal.signal(signal.SIGINT, first_ctrl_c)
     try:
-        return run.run(files), False
+        return run.run(files, refused=refused), False
     except KeyboardInterrupt:
         return run.summary, True
     finally:

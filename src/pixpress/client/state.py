@@ -3,14 +3,14 @@
 One JSON document, by default `.pixpress-state.json` in the current directory (`--state-file`):
 
     {"version": 2, "done": {"/abs/path/photo.jpg": {
-        "size": 3296423, "mtime_ns": ..., "sha256": "...",      # the file as it was sent
-        "job": "3f2a...",                                      # options + output kind it was sent with
-        "task_id": "...", "output": "/abs/out/photo.jpg",      # or output_size/_mtime_ns/_sha256 in place
-    }}}
+        "3f2a...": {                                      # the job: options + output kind it was sent with
+            "size": 3296423, "mtime_ns": ..., "sha256": "...",  # the file as it was sent
+            "task_id": "...", "outputs": ["/abs/out/photo.jpg"],  # in place: output_size/_mtime_ns/_sha256
+    }}}}
 
-A file counts as done when the entry's job matches and the file is unchanged (same size and mtime, or
-failing that the same sha256), or, in place, when it is the output written there. Written after every
-file, atomically (write, then rename), so an interrupted run loses nothing it finished.
+A file counts as done for a job when that job's entry exists and the file is unchanged (same size and
+mtime, or failing that the same sha256), or, in place, when it is the output written there. Written after
+every file, atomically (write, then rename), so an interrupted run loses nothing it finished.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.done: dict[str, dict[str, Any]] = {}
+        self.done: dict[str, dict[str, dict[str, Any]]] = {}  # path -> job -> facts
         if path.exists():
             try:
                 document = json.loads(path.read_text() or "{}")
@@ -61,8 +61,8 @@ class StateFile:
                 self.done = dict(document.get("done", {}))
 
     def is_done(self, file: Path, *, job: str) -> bool:
-        entry = self.done.get(_key(file))
-        if entry is None or entry.get("job") != job:
+        entry = self.done.get(_key(file), {}).get(job)
+        if entry is None:
             return False
         stat = file.stat()
         for prefix in ("", "output_"):
@@ -77,14 +77,14 @@ class StateFile:
     def outputs(self) -> set[Path]:
         """Every file a recorded run wrote (outputs and siblings), so a rerun never sends them."""
         found: set[Path] = set()
-        for entry in self.done.values():
-            for name in entry.get("outputs", []):
-                found.add(Path(name))
+        for jobs in self.done.values():
+            for entry in jobs.values():
+                found.update(Path(name) for name in entry.get("outputs", []))
         return found
 
     def mark_done(self, file: Path, *, source: dict[str, Any], job: str, **facts: Any) -> None:
         with self._lock:
-            self.done[_key(file)] = {**source, "job": job, **facts}
+            self.done.setdefault(_key(file), {})[job] = {**source, **facts}
             self._write()
 
     def _write(self) -> None:
