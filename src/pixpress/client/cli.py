@@ -27,11 +27,15 @@ from pixpress.client.progress import PlainReporter, TerminalReporter, human, sum
 from pixpress.client.state import DEFAULT_STATE_FILE, StateFile, StateFileError
 from pixpress.client.sync import Client
 
-Server = Annotated[
-    str, typer.Option("--server", envvar="PIXPRESS_SERVER", help="pixpress base URL [PIXPRESS_SERVER]")
-]
+Server = Annotated[str, typer.Option("--server", envvar="PIXPRESS_SERVER", help="pixpress base URL")]
 Token = Annotated[
-    str, typer.Option("--token", envvar="PIXPRESS_TOKEN", help="licence token [PIXPRESS_TOKEN]")
+    str,
+    typer.Option(
+        "--token",
+        envvar="PIXPRESS_TOKEN",
+        help="licence token (better from the environment)",
+        show_default=False,
+    ),
 ]
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 EXIT_FAILED, EXIT_QUOTA, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 1, 3, 4, 130
@@ -61,14 +65,18 @@ def optimize(
     keep_metadata: Annotated[str | None, typer.Option(help="none | icc | all")] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="uploads at once")] = 4,
     output_dir: Annotated[Path | None, typer.Option(help="write results here, mirroring the folders")] = None,
-    in_place: Annotated[bool, typer.Option(help="replace originals, keeping NAME.orig.EXT")] = False,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="replace originals, keeping NAME.orig.EXT")
+    ] = False,
     siblings: Annotated[
         str | None, typer.Option(help="write e.g. webp,avif next to the originals (one upload)")
     ] = None,
     state_file: Annotated[
         Path, typer.Option(help="remembers finished files (JSON), so a rerun sends only the rest")
     ] = DEFAULT_STATE_FILE,
-    dry_run: Annotated[bool, typer.Option(help="list what would be sent and what it costs")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what would be sent and what it costs")
+    ] = False,
 ) -> None:
     """Optimize many images through a pixpress server, resumably."""
     console = Console(soft_wrap=True)  # log lines stay whole when piped
@@ -281,7 +289,7 @@ def reset_usage(
     token: Annotated[str, typer.Argument(help="the customer token to reset")],
     server: Server = DEFAULT_SERVER,
     admin_token: Annotated[
-        str, typer.Option(envvar="PIXPRESS_ADMIN_TOKEN", help="an admin token [PIXPRESS_ADMIN_TOKEN]")
+        str, typer.Option(envvar="PIXPRESS_ADMIN_TOKEN", help="an admin token", show_default=False)
     ] = "",
 ) -> None:
     """Reset a token's monthly usage (vendor only)."""
