@@ -33,6 +33,10 @@ quota_mb = 1000
 subscription_type = "premium"
 expires_at = "2099-12-31T23:59:59Z"
 
+[tokens."revoked-site"]
+valid = false
+quota_mb = 0
+
 [tokens."tiny-site"]
 quota_mb = 1
 subscription_type = "basic"
@@ -85,7 +89,11 @@ def serve_available() -> None:
 
 @pytest.fixture(scope="module")
 def stack(serve_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("client-stack")
+    yield from start_stack(tmp_path_factory.mktemp("client-stack"))
+
+
+def start_stack(tmp: Path, env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The licence server and `pixpress serve` using it (with `env` added), stopped afterwards."""
     tokens = tmp / "tokens.toml"
     tokens.write_text(TOKENS_TOML)
     port = free_port()
@@ -96,7 +104,10 @@ def stack(serve_available: None, tmp_path_factory: pytest.TempPathFactory) -> It
         port=port,
     ).start(ready_path="/_stats")
     try:
-        api = serve(tmp, env={"PIXPRESS_LICENSE_API_URL": licence.url, "PIXPRESS_LICENSE_API_KEY": API_KEY})
+        api = serve(
+            tmp,
+            env={"PIXPRESS_LICENSE_API_URL": licence.url, "PIXPRESS_LICENSE_API_KEY": API_KEY, **(env or {})},
+        )
     except BaseException:
         licence.stop()
         raise
