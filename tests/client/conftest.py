@@ -33,6 +33,11 @@ quota_mb = 1000
 subscription_type = "premium"
 expires_at = "2099-12-31T23:59:59Z"
 
+[tokens."double-site"]
+quota_mb = 1000
+subscription_type = "premium"
+expires_at = "2099-12-31T23:59:59Z"
+
 [tokens."revoked-site"]
 valid = false
 quota_mb = 0

@@ -104,9 +104,10 @@ def test_a_folder_goes_through_once(run: Cli, media: Path, tmp_path: Path) -> No
 def test_quota_running_out_stops_cleanly_and_a_rerun_finishes(run: Cli, media: Path) -> None:
     total = sum(sizes(media).values())
     run.fake.quota_bytes = total // 2
-    first = run(str(media), "--in-place", "--concurrency", "1")
+    first = run(str(media), "--in-place", "--concurrency", "1", "--state-file", "state[1].json")
     assert first.exit_code == 3, first.output
     assert "Stopped: the token's quota is used up." in first.output
+    assert "remembered in state[1].json" in first.output  # a path is printed as it is, never as markup
     assert "files not sent yet" in first.output and "does not fit" not in first.output
     assert "warning:" in first.output  # announced before the run
     assert first.exception is None or isinstance(first.exception, SystemExit)
@@ -114,7 +115,7 @@ def test_quota_running_out_stops_cleanly_and_a_rerun_finishes(run: Cli, media: P
     assert 0 < done_first < 6 and run.fake.used_bytes <= total // 2
     assert len(list(media.rglob("*.orig.png"))) == done_first  # backups of the finished ones
     run.fake.quota_bytes = total * 2  # the vendor raised the quota
-    rerun = run(str(media), "--in-place", "--concurrency", "1")
+    rerun = run(str(media), "--in-place", "--concurrency", "1", "--state-file", "state[1].json")
     assert rerun.exit_code == 0, rerun.output
     assert f"{done_first} already done" in rerun.output
     assert len(run.fake.charges) == 6 == len(set(run.fake.charges))  # no file sent twice

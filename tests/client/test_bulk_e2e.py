@@ -248,3 +248,38 @@ def test_progress_bar_on_a_terminal(stack: Stack, media: Path, tmp_path: Path) -
     assert "optimizing" in text and "4/4 files" in text and "ETA" in text
     assert " -> " in text and "%" in text  # bytes in -> out and the savings
     assert "[1/4] ok" not in text  # the plain log lines are for pipes only
+
+
+def test_a_second_ctrl_c_stops_at_once_and_the_rerun_is_charged_once(
+    stack: Stack, tmp_path: Path, corpus: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("hopper.png", "logo.png"):
+        shutil.copy(corpus / "graphic" / name, folder / name)
+    for name in ("dog_exif_extended_xmp_icc.jpg", "astronaut.png", "kodim08.png", "motorcycle_left.png"):
+        shutil.copy(corpus / "photo" / name, folder / name)
+    sizes = image_sizes(folder)
+    cmd = pixpress_command("optimize", str(folder), "--server", stack.url, "--in-place", "--concurrency", "2")
+    env = client_env(PIXPRESS_TOKEN="double-site")
+    process = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith("[1/"):
+            break
+    assert process.poll() is None, "".join(seen)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    output = "".join(seen) + process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output
+    assert "Interrupted." in output and "Traceback" not in output
+    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    # uploads abandoned by the second Ctrl-C were sent again with the same Idempotency-Key: charged once
+    assert charged(stack, "double-site") == (sum(sizes.values()), 6)
+    assert len(list(folder.glob("*.orig.*"))) == 6 and not list(folder.glob(".pixpress-*"))

@@ -33,6 +33,7 @@ class Summary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     stopped_reason: str | None = None  # quota_exceeded | interrupted | server_unreachable
     not_sent: int = 0  # files left for a rerun when the run stopped early
+    abandoned: int = 0  # uploads under way when a second Ctrl-C stopped at once
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -103,15 +104,14 @@ class BulkRun:
         return [path for path in files if not self.state.is_done(path, job=self.job)]
 
     def run(self, files: list[Path], *, refused: dict[Path, str] | None = None) -> Summary:
-        """Send what is not done yet. `refused`: files not to send, each recorded as failed with why."""
+        """Send what is not done yet. `refused`: files not to send, each recorded as failed with why.
+
+        `interrupt()` (the first Ctrl-C) lets the uploads under way finish and be recorded; a
+        KeyboardInterrupt raised in here (the second one) abandons them and propagates: their results
+        are not recorded, and a rerun sends them again, charged once thanks to their Idempotency-Key."""
         refused = refused or {}
         pending = [path for path in self.todo(files) if path not in refused]
-        fmt = self.options.get("format")
-        for path in pending:  # the names each file expects; a surprise format must not take another's
-            for output in self.plan.outputs_of(
-                path, self.roots.get(path), None if fmt == "original" else fmt
-            ):
-                self._claims.setdefault(_absolute(output), path)
+        self._claim_outputs(pending)
         waiting = set(pending)
         for path in files:
             if path in refused:
@@ -119,30 +119,45 @@ class BulkRun:
             elif path not in waiting:
                 self._record(FileOutcome(path, "skipped", message="already done"))
         self.reporter.start(len(pending), sum(p.stat().st_size for p in pending))
-        queue = iter(pending)
-        started = 0
         try:
-            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pixpress-upload") as pool:
-                running: set[Future[None]] = set()
-                try:
-                    while True:
-                        while len(running) < self.concurrency and not self.stop.is_set():
-                            upcoming = next(queue, None)
-                            if upcoming is None:
-                                break
-                            running.add(pool.submit(self._one, upcoming))
-                            started += 1
-                        if not running:
-                            break
-                        _, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    self._halt("interrupted")
-                    wait(running)  # the uploads under way finish and are recorded
-                    raise
+            self._send(pending)
+        except KeyboardInterrupt:
+            self._halt("interrupted")
+            raise
         finally:
-            self.summary.not_sent += len(pending) - started
             self.reporter.stop()
         return self.summary
+
+    def _send(self, pending: list[Path]) -> None:
+        queue = iter(pending)
+        started = 0
+        running: set[Future[None]] = set()
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="pixpress-upload")
+        try:
+            while True:
+                while len(running) < self.concurrency and not self.stop.is_set():
+                    upcoming = next(queue, None)
+                    if upcoming is None:
+                        break
+                    running.add(pool.submit(self._one, upcoming))
+                    started += 1
+                if not running:
+                    break
+                _, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # nothing runs here unless abandoned
+            with self._lock:
+                self.summary.not_sent += len(pending) - started
+                self.summary.abandoned = len(running)
+
+    def _claim_outputs(self, pending: list[Path]) -> None:
+        """The names each file expects: a format the server surprises us with must not take another's."""
+        fmt = self.options.get("format")
+        for path in pending:
+            for output in self.plan.outputs_of(
+                path, self.roots.get(path), None if fmt == "original" else fmt
+            ):
+                self._claims.setdefault(_absolute(output), path)
 
     def interrupt(self) -> None:
         """Ctrl-C: send nothing new; the uploads under way finish and are recorded."""

@@ -122,6 +122,7 @@ def optimize(
                 f"quota before: {_quota_line(before)}; {len(todo)} files to send ({human(size)}), "
                 f"{len(files) - len(todo) - len(clashes)} already done; output {plan.describe()}",
                 highlight=False,
+                markup=False,
             )
             if dry_run:
                 _dry_run(console, todo, size, before)
@@ -142,6 +143,9 @@ def optimize(
             if after is not None:
                 console.print(f"quota after: {_quota_line(after)}", highlight=False)
         _explain_stop(console, summary, interrupted, server=server, state_file=state_file)
+        if summary.abandoned:  # a second Ctrl-C: do not wait for the uploads under way
+            console.file.flush()
+            os._exit(EXIT_INTERRUPTED)
         raise typer.Exit(_exit_code(summary, interrupted))
 
 
@@ -150,7 +154,7 @@ def _ctrl_c_exits(console: Console, state_file: Path) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        console.print(f"Interrupted. Finished files are remembered in {state_file}; rerun to resume.")
+        console.print(Text(f"Interrupted. Finished files are remembered in {state_file}; rerun to resume."))
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
@@ -221,25 +225,21 @@ def _dry_run(console: Console, todo: list[Path], size: int, before: Quota | None
 def _explain_stop(
     console: Console, summary: Summary, interrupted: bool, *, server: str, state_file: Path
 ) -> None:
-    left = f"{summary.not_sent} files not sent yet; " if summary.not_sent else ""
+    left = f"{summary.not_sent} files not sent yet. " if summary.not_sent else ""
+    if summary.abandoned:
+        left += f"{summary.abandoned} uploads abandoned (a rerun sends them again, charged once). "
+    remembered = f"Finished files are remembered in {state_file}"
     if summary.stopped_reason == "quota_exceeded":
-        console.print(
-            "[bold red]Stopped: the token's quota is used up.[/] "
-            f"{left}finished files are remembered in {state_file}; run the same command again after "
-            "the quota is reset or raised.",
-            highlight=False,
-        )
+        headline = "Stopped: the token's quota is used up."
+        advice = f"{left}{remembered}; run the same command again after the quota is reset or raised."
     elif summary.stopped_reason == "server_unreachable":
-        console.print(
-            f"[bold red]Stopped: the server at {server} cannot be reached.[/] "
-            f"{left}finished files are remembered in {state_file}; rerun to resume.",
-            highlight=False,
-        )
+        headline = f"Stopped: the server at {server} cannot be reached."
+        advice = f"{left}{remembered}; rerun to resume."
     elif interrupted or summary.stopped_reason == "interrupted":
-        console.print(
-            f"Interrupted. {left}Finished files are remembered in {state_file}; rerun to resume.",
-            highlight=False,
-        )
+        headline, advice = "Interrupted.", f"{left}{remembered}; rerun to resume."
+    else:
+        return
+    console.print(Text.assemble((headline, "bold red" if headline != "Interrupted." else ""), " ", advice))
 
 
 def _exit_code(summary: Summary, interrupted: bool) -> int:
@@ -259,7 +259,7 @@ def _quota_or_none(console: Console, client: Client, *, fatal: bool) -> Quota | 
     except PixpressClientError as exc:
         if fatal:
             _fail_on(console, exc)
-        console.print(f"[yellow]quota unknown:[/] {exc.code}: {exc.message}", highlight=False)
+        console.print(Text.assemble(("quota unknown: ", "yellow"), f"{exc.code}: {exc.message}"))
         return None
 
 
@@ -282,7 +282,7 @@ def quota(server: Server = DEFAULT_SERVER, token: Token = "") -> None:
     console.print(_quota_line(info), highlight=False)
     for key, value in info.raw.items():
         if key != "token":  # never echo the secret back
-            console.print(f"  {key}: {value}", highlight=False)
+            console.print(Text(f"  {key}: {value}"))
 
 
 def reset_usage(
@@ -313,5 +313,5 @@ def _fail_on(console: Console, exc: PixpressClientError) -> NoReturn:
 
 
 def _fail(console: Console, message: str, code: int = EXIT_FAILED) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
     raise typer.Exit(code)
