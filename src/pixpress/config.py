@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
+    s3_connect_timeout_s: float = 5.0
+    s3_read_timeout_s: float = 60.0  # per request; a 25 MB upload on a slow link needs time
+    s3_max_attempts: int = 3  # first try plus retries (botocore "standard" mode, with backoff)
 
     # --- workers and tasks -----------------------------------------------------------------
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
