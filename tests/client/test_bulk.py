@@ -213,11 +213,15 @@ def test_several_roots_stay_apart_in_the_output_folder(run: Cli, media: Path, tm
         (("--in-place", "--output-dir", "x"), "choose exactly one"),
         (("--in-place", "--format", "webp"), "cannot change the format"),
         (("--siblings", "webp,bmp"), "--siblings takes formats among"),
+        (("--in-place", "--mode", "glosy"), "--mode takes one of lossless, glossy, lossy, not 'glosy'"),
+        (("--in-place", "--format", "gif"), "--format takes one of original, jpeg, png, webp, avif"),
+        (("--in-place", "--keep-metadata", "exif"), "--keep-metadata takes one of none, icc, all"),
     ],
 )
 def test_usage_errors_are_one_line(run: Cli, media: Path, args: tuple[str, ...], message: str) -> None:
     result = run(str(media), *args)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert run.fake.requests == []  # refused before anything is sent
 
 
 def test_a_broken_state_file_is_refused_not_overwritten(run: Cli, media: Path) -> None:

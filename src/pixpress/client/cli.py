@@ -40,6 +40,9 @@ Token = Annotated[
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 EXIT_FAILED, EXIT_QUOTA, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 1, 3, 4, 130
 MB = 1048576
+MODES = ("lossless", "glossy", "lossy")
+FORMATS = ("original", "jpeg", "png", "webp", "avif")
+METADATA = ("none", "icc", "all")
 
 
 def register(app: typer.Typer) -> None:
@@ -82,6 +85,13 @@ def optimize(
     console = Console(soft_wrap=True)  # log lines stay whole when piped
     if not token:
         _fail(console, "a token is needed: --token or PIXPRESS_TOKEN")
+    for option, value, allowed in (
+        ("--mode", mode, MODES),
+        ("--format", format, FORMATS),
+        ("--keep-metadata", keep_metadata, METADATA),
+    ):
+        if value is not None and value not in allowed:
+            _fail(console, f"{option} takes one of {', '.join(allowed)}, not {value!r}")
     with _ctrl_c_exits(console, state_file):  # a Ctrl-C before or after the run: no traceback
         plan = _plan(console, output_dir=output_dir, in_place=in_place, siblings=siblings, format=format)
         try:
