@@ -162,7 +162,9 @@ def test_retry_after_as_an_http_date() -> None:
         (503, "license_server_unavailable", ServerUnavailableError, 5),
     ],
 )
-def test_typed_errors_carry_the_code(status: int, code: str, kind: type, attempts: int) -> None:
+def test_typed_errors_carry_the_code(
+    status: int, code: str, kind: type[PixpressClientError], attempts: int
+) -> None:
     seen: list[httpx.Request] = []
     client = client_with([error(status, code, field="x")] * 10, seen, [])
     with pytest.raises(kind) as raised:
