@@ -23,6 +23,7 @@ class FakeTask:
     data: bytes
     fields: dict[str, str]
     polls_left: int = 0
+    error_code: str | None = None  # decided when the task is created, like a real worker's verdict
 
 
 @dataclass
@@ -35,7 +36,7 @@ class FakePixpress:
     charges: list[str] = field(default_factory=list)  # sha256 of every charged upload
     requests: list[httpx.Request] = field(default_factory=list)
     on_submit: Callable[[int], None] | None = None  # called with the number of charges so far
-    fail_names: set[str] = field(default_factory=set)  # uploads with these names end `failed`
+    fail_names: dict[str, str] = field(default_factory=dict)  # upload name -> the code its task fails with
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def transport(self) -> httpx.MockTransport:
@@ -72,7 +73,9 @@ class FakePixpress:
                 return error(429, "quota_exceeded", quota_info=self.quota_info())
             self.used_bytes += len(data)
             self.charges.append(hashlib.sha256(data).hexdigest())
-            task = FakeTask(str(uuid.uuid4()), name, data, fields, polls_left=self.polls_before_done)
+            task = FakeTask(
+                str(uuid.uuid4()), name, data, fields, self.polls_before_done, self.fail_names.get(name)
+            )
             self.tasks[task.task_id] = task
             self.keys[key] = task.task_id
             count = len(self.charges)
@@ -84,8 +87,9 @@ class FakePixpress:
         if task.polls_left > 0:
             task.polls_left -= 1
             return {"task_id": task.task_id, "status": "processing"}
-        if task.name in self.fail_names:
-            error_ = {"code": "invalid_image", "message": "The image is corrupt."}
+        if task.error_code is not None:
+            message = "The image is corrupt." if task.error_code == "invalid_image" else "Something broke."
+            error_ = {"code": task.error_code, "message": message}
             return {"task_id": task.task_id, "status": "failed", "error": error_}
         out = result_bytes(task.data, None)
         fmt = task.fields.get("format", "original")

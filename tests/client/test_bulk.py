@@ -188,11 +188,18 @@ def test_siblings_are_written_and_never_taken_for_inputs(run: Cli, media: Path) 
 
 
 def test_a_failed_file_fails_the_run_but_not_the_others(run: Cli, media: Path) -> None:
-    run.fake.fail_names = {"hopper.png"}
+    run.fake.fail_names = {"hopper.png": "invalid_image", "logo.png": "internal_error"}
     result = run(str(media), "--output-dir", "out")
     assert result.exit_code == 1, result.output
     assert "FAILED" in result.output and "invalid_image: The image is corrupt." in result.output
-    assert len(list((run.cwd / "out").rglob("*.png"))) == 5
+    assert "internal_error: Something broke." in result.output
+    assert len(list((run.cwd / "out").rglob("*.png"))) == 4
+    run.fake.fail_names = {}  # the server is healthy again
+    rerun = run(str(media), "--output-dir", "out")
+    assert rerun.exit_code == 1 and "2 files to send" in rerun.output
+    # the corrupt file gets its failed task back (no new charge); the server's failure is tried anew
+    assert "invalid_image" in rerun.output and "[2/2]" in rerun.output
+    assert (run.cwd / "out" / "logo.png").exists() and len(run.fake.charges) == 7
 
 
 def test_several_roots_stay_apart_in_the_output_folder(run: Cli, media: Path, tmp_path: Path) -> None:

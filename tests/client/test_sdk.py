@@ -220,7 +220,7 @@ def test_optimize_submits_with_wait_polls_with_backoff_and_downloads() -> None:
 
 
 def test_a_failed_task_raises_the_servers_code() -> None:
-    fake = FakePixpress(fail_names={"broken.png"})
+    fake = FakePixpress(fail_names={"broken.png": "invalid_image"})
     client = Client("http://pixpress.test", "tok", transport=fake.transport(), sleep=lambda _s: None)
     with pytest.raises(TaskFailed) as raised:
         client.optimize(PNG, filename="broken.png")

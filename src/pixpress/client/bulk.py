@@ -17,6 +17,11 @@ from pixpress.client.state import StateFile, fingerprint, output_facts
 from pixpress.client.sync import Client
 
 SUBMIT_WAIT_S = 10.0
+# Failures that sending the same file again would only repeat (and, found after the upload, be charged
+# for again): a rerun gets the same failed task back under the same Idempotency-Key.
+THE_FILES_FAULT = frozenset(
+    {"invalid_image", "image_too_large", "file_too_large", "unsupported_format", "invalid_option"}
+)
 
 
 @dataclass
@@ -192,6 +197,8 @@ class BulkRun:
     def _optimize(self, path: Path, source: dict[str, Any]) -> FileOutcome:
         # The key comes from the content and the job: a rerun after a crash is charged once by the server.
         key = f"bulk-{source['sha256'][:40]}-{self.job}"
+        if failures := self.state.failures(path, job=self.job):
+            key += f"-retry{failures}"  # the task under the plain key failed on the server's side
         options = dict(self.options)
         if self.plan.siblings:
             options.update(format="auto", accept=",".join(self.plan.siblings))
@@ -222,6 +229,8 @@ class BulkRun:
         submitted = self.client.submit(path, idempotency_key=key, wait_s=SUBMIT_WAIT_S, **options)
         status = submitted.status if submitted.status.finished else self.client.wait(submitted.task_id)
         if (failure := failure_of(status)) is not None:
+            if failure.code not in THE_FILES_FAULT:
+                self.state.mark_failed(path, job=self.job)
             raise failure
         return status
 

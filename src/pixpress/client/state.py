@@ -8,6 +8,10 @@ One JSON document, by default `.pixpress-state.json` in the current directory (`
             "task_id": "...", "outputs": ["/abs/out/photo.jpg"],  # in place: output_size/_mtime_ns/_sha256
     }}}}
 
+`"failed": {path: {job: n}}` counts the tasks the server failed through no fault of the file (an
+internal error, a lost worker): the next run sends it under a new Idempotency-Key instead of being handed
+the same failed task again.
+
 A file counts as done for a job when that job's entry exists and the file is unchanged (same size and
 mtime, or failing that the same sha256), or, in place, when it is the output written there. Written after
 every file, atomically (write, then rename), so an interrupted run loses nothing it finished.
@@ -52,6 +56,7 @@ class StateFile:
         self.path = path
         self._lock = threading.Lock()
         self.done: dict[str, dict[str, dict[str, Any]]] = {}  # path -> job -> facts
+        self.failed: dict[str, dict[str, int]] = {}  # path -> job -> server-side failures so far
         if path.exists():
             try:
                 document = json.loads(path.read_text() or "{}")
@@ -59,6 +64,7 @@ class StateFile:
                 raise StateFileError(f"{path} is not a pixpress state file ({exc}); move it away") from exc
             if isinstance(document, dict) and document.get("version") == STATE_VERSION:
                 self.done = dict(document.get("done", {}))
+                self.failed = dict(document.get("failed", {}))
 
     def is_done(self, file: Path, *, job: str) -> bool:
         entry = self.done.get(_key(file), {}).get(job)
@@ -87,12 +93,23 @@ class StateFile:
             self.done.setdefault(_key(file), {})[job] = {**source, **facts}
             self._write()
 
+    def failures(self, file: Path, *, job: str) -> int:
+        """How often the server failed this file through no fault of its own (a rerun tries anew)."""
+        return self.failed.get(_key(file), {}).get(job, 0)
+
+    def mark_failed(self, file: Path, *, job: str) -> None:
+        with self._lock:
+            jobs = self.failed.setdefault(_key(file), {})
+            jobs[job] = jobs.get(job, 0) + 1
+            self._write()
+
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pixpress-state-")
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump({"version": STATE_VERSION, "done": self.done}, handle, indent=1)
+                document = {"version": STATE_VERSION, "done": self.done, "failed": self.failed}
+                json.dump(document, handle, indent=1)
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
