@@ -1,13 +1,15 @@
 """`python -m bench`: run the benchmarks and write docs/benchmarks.md with its chart.
 
-python -m bench                    # everything, report in docs/
-python -m bench --only service     # a subset: compression, service, quota, memory, agreement
-python -m bench --smoke            # one image, a few requests; report in bench/out/ (what CI runs)
+python -m bench                          # everything, report in docs/
+python -m bench --only service,quota     # a subset: agreement, compression, service, quota, memory
+python -m bench --smoke                  # one image, a few requests; report in bench/out/ (what CI runs)
+python -m bench --metric reference       # score with the reference ssimulacra2 package whatever agrees
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import time
@@ -15,51 +17,99 @@ from pathlib import Path
 
 from bench import compression, memory, quota, service
 from bench.common import DEFAULT_CORPUS, REPO_ROOT, BenchConfig, machine
-from bench.report import Figures, write
+from bench.report import SECTION_ORDER, Figures, load, merge, write
 
-SECTIONS = ("compression", "service", "quota", "memory", "agreement")
+SECTIONS = SECTION_ORDER
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="pixpress benchmarks")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, set[str]]:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="pixpress benchmarks")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with photo/ and graphic/")
     parser.add_argument("--smoke", action="store_true", help="one image, a few requests (CI)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma list of sections")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {', '.join(SECTIONS)}")
     parser.add_argument(
-        "--out", type=Path, default=None, help="report folder (default docs/, bench/out/ in smoke)"
+        "--out", type=Path, default=None, help="report folder (default docs/, bench/out/ with --smoke)"
     )
-    parser.add_argument("--matched-max-mp", type=float, default=2.0)
+    parser.add_argument(
+        "--metric",
+        choices=("auto", "fast", "reference"),
+        default="auto",
+        help="SSIMULACRA2 implementation: auto takes pixpress's fast one only if it agrees within 1 point",
+    )
+    parser.add_argument(
+        "--matched-max-mp",
+        type=float,
+        default=None,
+        help="downscale images above this many megapixels for the matched-quality search (default: none)",
+    )
     args = parser.parse_args(argv)
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    if not (args.corpus / "photo").is_dir():
+        parser.error(f"no photo/ folder in the corpus {args.corpus} (use --corpus)")
+    return args, only
+
+
+def agreement_table(corpus: Path) -> tuple[str, float]:
+    """bench.ssimulacra2_agreement's markdown output and its max |difference|."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.ssimulacra2_agreement", "--corpus", str(corpus)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(r"Max \|difference\| ([0-9.]+)", out)
+    if found is None:
+        raise RuntimeError(f"bench.ssimulacra2_agreement printed no summary:\n{out[-2000:]}")
+    return out, float(found.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, only = parse_args(argv)
+    if args.smoke:
+        only.discard("agreement")  # the reference metric over the corpus takes minutes
     out = args.out or (REPO_ROOT / "bench" / "out" if args.smoke else REPO_ROOT / "docs")
     config = BenchConfig(
-        corpus=args.corpus, smoke=args.smoke, out_dir=out, matched_max_mp=args.matched_max_mp
+        corpus=args.corpus,
+        smoke=args.smoke,
+        out_dir=out,
+        matched_max_mp=args.matched_max_mp,
+        metric=args.metric,
     )
     started = time.monotonic()
 
     def log(message: str) -> None:
         print(f"[{time.monotonic() - started:6.0f}s] {message}", flush=True)
 
-    figures = Figures(machine=machine(), matched_max_mp=config.matched_max_mp)
+    about = machine()
+    stamp = f"`{about['command']}` on {time.strftime('%Y-%m-%d %H:%M %Z')}"
+    figures = Figures(
+        machine=about,
+        sections=sorted(only, key=SECTIONS.index),
+        smoke=args.smoke,
+        runs={section: stamp for section in only},
+    )
+    agreement_max: float | None = None
+    if "agreement" in only:
+        log("agreement: bench.ssimulacra2_agreement over the corpus (the reference metric is slow)")
+        figures.agreement, agreement_max = agreement_table(config.corpus)
+        log(f"agreement: max |difference| {agreement_max:.4f}")
     if "compression" in only:
-        figures.common, figures.matched, figures.smart = compression.run(config, log)
+        figures.compression = compression.run(config, log, agreement_max)
     if "service" in only:
         figures.service, figures.raw = service.run(config, log)
     if "quota" in only:
         figures.quota = quota.run(config, log)
     if "memory" in only:
         figures.memory = memory.run(config, log)
-    if "agreement" in only and not config.smoke:
-        log("agreement: running bench.ssimulacra2_agreement (the reference metric is slow)")
-        figures.agreement = subprocess.run(
-            [sys.executable, "-m", "bench.ssimulacra2_agreement", "--corpus", str(config.corpus)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+    figures.seconds = time.monotonic() - started
+    previous = load(config.out_dir / "benchmarks.json") if only != set(SECTIONS) else None
+    if previous is not None and previous.smoke == config.smoke:
+        figures = merge(previous, figures, set(figures.runs))
+        kept = ", ".join(sorted(set(SECTIONS) - only))
+        log(f"sections not run now are kept from the previous report: {kept}")
     report = write(figures, config.out_dir)
     log(f"report written to {report}")
     return 0

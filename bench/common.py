@@ -6,7 +6,7 @@ import os
 import platform
 import statistics
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -18,8 +18,8 @@ class BenchConfig:
     corpus: Path = DEFAULT_CORPUS
     smoke: bool = False
     out_dir: Path = REPO_ROOT / "docs"
-    matched_max_mp: float = 2.0  # matched-quality searches run on images downscaled to this size
-    only: set[str] = field(default_factory=lambda: {"compression", "service", "quota", "memory"})
+    matched_max_mp: float | None = None  # when set, matched-quality searches downscale to this size
+    metric: str = "auto"  # auto | fast | reference (SSIMULACRA2 implementation for the scores)
 
     def images(self, kind: str) -> list[Path]:
         folder = self.corpus / kind
@@ -31,17 +31,31 @@ def machine() -> dict[str, str]:
     import numpy
     import PIL
     import pyvips
+    from PIL import features
 
     return {
         "cpus": str(os.cpu_count()),
+        "cpu model": _cpu_model(),
+        "load average at start": " ".join(f"{value:.2f}" for value in os.getloadavg()),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "libvips": f"{pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}",
         "pyvips": pyvips.__version__,
         "pillow": PIL.__version__,
+        "pillow avif": "yes" if features.check("avif") else "no",
         "numpy": numpy.__version__,
         "command": " ".join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]]),
     }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def percentile(values: list[float], p: float) -> float:

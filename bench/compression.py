@@ -1,17 +1,25 @@
 """Bytes and SSIMULACRA2 of pixpress's output next to Pillow's encoders, at common settings and at
-matched quality (the smallest output of each encoder reaching a score target)."""
+matched quality (the smallest output of each encoder reaching a score target).
+
+Every encoder starts from the same pixels: the image as a browser shows it. Scores come from the
+reference `ssimulacra2` package or from pixpress's fast implementation; the fast one is used only when
+it agrees with the reference within 1 point (the agreement section of the run, plus a spot check on
+the very outputs this module produces), unless --metric forces a choice.
+"""
 
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyvips
 from PIL import Image as PILImage
+from PIL import features
 
 from bench.common import BenchConfig, median
 from pixpress import imaging
@@ -21,38 +29,101 @@ from pixpress.imaging.types import ImageFormat, KeepMetadata, Limits, Mode, Opti
 FORMATS = ("jpeg", "png", "webp", "avif")
 LOSSY = ("jpeg", "webp", "avif")
 TARGETS = (70.0, 80.0)
+KINDS = ("photo", "graphic")
+AGREEMENT_LIMIT = 1.0  # points: the fast metric replaces the reference only within this
+SPOT_CHECK_MAX_MP = 1.0  # outputs of images up to this size are scored by both metrics
 PILLOW_COMMON = {
     "jpeg": {"format": "JPEG", "quality": 80, "optimize": True, "progressive": True},
     "png": {"format": "PNG", "optimize": True},
     "webp": {"format": "WEBP", "quality": 80},
     "avif": {"format": "AVIF", "quality": 80},
 }
-PILLOW_FORMAT = {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
+
+
+class Scorer(Protocol):
+    def score_bytes(self, distorted: bytes) -> float: ...
 
 
 @dataclass(frozen=True)
 class CommonRow:
+    kind: str
     image: str
     format: str
     pixpress_bytes: int
     pixpress_score: float
-    pillow_bytes: int
-    pillow_score: float
+    pillow_bytes: int | None
+    pillow_score: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.pixpress_bytes / self.pillow_bytes if self.pillow_bytes else None
 
 
 @dataclass(frozen=True)
 class MatchedRow:
+    kind: str
     image: str
     format: str
     target: float
     pixpress_bytes: int | None
     pillow_bytes: int | None
+    pixpress_encodes: int = 0
+    pillow_encodes: int = 0
 
     @property
     def ratio(self) -> float | None:
         if self.pixpress_bytes is None or self.pillow_bytes is None:
             return None
         return self.pixpress_bytes / self.pillow_bytes
+
+
+@dataclass(frozen=True)
+class SmartRow:
+    """pixpress's own choice (quality search at the lossy target) against Pillow's smallest JPEG
+    scoring at least as well."""
+
+    image: str
+    output: str  # jpeg | auto
+    chosen_format: str
+    pixpress_bytes: int
+    pixpress_score: float
+    pillow_jpeg_bytes: int | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.pixpress_bytes / self.pillow_jpeg_bytes if self.pillow_jpeg_bytes else None
+
+
+@dataclass(frozen=True)
+class SpotRow:
+    """One output scored by both metrics."""
+
+    image: str
+    format: str
+    encoder: str
+    fast: float
+    reference: float
+
+    @property
+    def difference(self) -> float:
+        return self.fast - self.reference
+
+
+@dataclass
+class CompressionFigures:
+    common: list[CommonRow] = field(default_factory=list)
+    matched: list[MatchedRow] = field(default_factory=list)
+    smart: list[SmartRow] = field(default_factory=list)
+    spot: list[SpotRow] = field(default_factory=list)
+    metric: str = "fast"  # fast | reference
+    metric_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    matched_max_mp: float | None = None
+    downscaled: list[str] = field(default_factory=list)
+
+
+def pillow_has_avif() -> bool:
+    return bool(features.check("avif"))
 
 
 def source_pixels(path: Path, max_mp: float | None = None) -> pyvips.Image:
@@ -68,10 +139,37 @@ def source_pixels(path: Path, max_mp: float | None = None) -> pyvips.Image:
     image = image.colourspace("srgb") if image.interpretation != "srgb" else image
     if image.hasalpha():
         image = image.flatten(background=[255, 255, 255])
-    return image.cast("uchar")
+    return image.cast("uchar").copy_memory()
+
+
+def megapixels(image: pyvips.Image) -> float:
+    return float(image.width * image.height) / 1e6
+
+
+class ReferencePackage:
+    """The reference `ssimulacra2` package (PyPI), which reads files: both images go through PNG,
+    the distorted one decoded by libvips to 8-bit sRGB first (what the fast metric sees too)."""
+
+    def __init__(self, original: pyvips.Image, workdir: Path) -> None:
+        self.workdir = workdir
+        self.original = workdir / "original.png"
+        original.pngsave(str(self.original), compression=1)
+
+    def score_bytes(self, distorted: bytes) -> float:
+        from ssimulacra2 import compute_ssimulacra2
+
+        image = pyvips.Image.new_from_buffer(distorted, "")
+        if image.interpretation != "srgb" or image.format != "uchar":
+            image = image.colourspace("srgb").cast("uchar")
+        if image.hasalpha():
+            image = image.flatten(background=[255, 255, 255]).cast("uchar")
+        path = self.workdir / "distorted.png"
+        image.pngsave(str(path), compression=1)
+        return float(compute_ssimulacra2(str(self.original), str(path)))
 
 
 def pixpress_encode(png: bytes, fmt: str, quality: int | None) -> bytes:
+    """pixpress's output: default lossy mode (its own search) when quality is None, else that setting."""
     options = OptimizeOptions(
         mode=Mode.LOSSY, quality=quality, format=OutputFormat(fmt), keep_metadata=KeepMetadata.NONE
     )
@@ -100,7 +198,9 @@ def smallest_reaching(
     target: float,
     cache: dict[int, tuple[bytes, float]],
 ) -> bytes | None:
-    """Bisection over quality 1-100 for the lowest setting scoring >= target (results cached per q)."""
+    """Bisection over quality 1-100 for the lowest setting scoring >= target (results cached per q,
+    so a second target on the same image reuses the first one's encodes). Returns the smallest of
+    all the encodes tried that reach the target, or None when quality 100 does not."""
 
     def at(q: int) -> tuple[bytes, float]:
         if q not in cache:
@@ -117,103 +217,186 @@ def smallest_reaching(
             high = middle
         else:
             low = middle + 1
-    reaching = [data for q, (data, s) in cache.items() if s >= target]
+    reaching = [data for data, s in cache.values() if s >= target]
     return min(reaching, key=len)
 
 
+def choose_metric(requested: str, spot: list[SpotRow], agreement_max: float | None) -> tuple[str, str]:
+    """(metric, why). `auto` takes the fast metric only if every comparison in this run agrees
+    within AGREEMENT_LIMIT points."""
+    differences = [abs(row.difference) for row in spot]
+    if agreement_max is not None:
+        differences.append(agreement_max)
+    worst = max(differences, default=None)
+    seen = (
+        f"{len(spot)} outputs of this run scored by both"
+        + (f", agreement table max |difference| {agreement_max:.4f}" if agreement_max is not None else "")
+        + (f"; worst |difference| {worst:.4f} points" if worst is not None else "")
+    )
+    if requested == "reference":
+        return "reference", f"forced by --metric reference ({seen})"
+    if requested == "fast":
+        return "fast", f"forced by --metric fast ({seen})"
+    if worst is None:
+        return "reference", "no agreement measured in this run, so the reference package"
+    if worst <= AGREEMENT_LIMIT:
+        return "fast", f"pixpress's fast SSIMULACRA2, which agrees within {AGREEMENT_LIMIT:g} point ({seen})"
+    return (
+        "reference",
+        f"the reference package: the fast one disagrees by more than {AGREEMENT_LIMIT:g} ({seen})",
+    )
+
+
 def run(
-    config: BenchConfig, log: Callable[[str], None]
-) -> tuple[list[CommonRow], list[MatchedRow], list[SmartRow]]:
-    common: list[CommonRow] = []
-    matched: list[MatchedRow] = []
-    smart: list[SmartRow] = []
+    config: BenchConfig, log: Callable[[str], None], agreement_max: float | None = None
+) -> CompressionFigures:
+    figures = CompressionFigures(matched_max_mp=config.matched_max_mp)
+    avif = pillow_has_avif()
+    if not avif:
+        figures.notes.append(
+            "Pillow here has no AVIF encoder (`PIL.features.check('avif')` is false): the AVIF rows show"
+            " pixpress alone and AVIF is left out of the matched comparison."
+        )
     formats = ("jpeg",) if config.smoke else FORMATS
-    for kind in ("photo", "graphic"):
-        for path in config.images(kind):
-            full = source_pixels(path)
-            png = bytes(full.pngsave_buffer(compression=1))
-            reference = Reference(full)
+    kinds = ("photo",) if config.smoke else KINDS
+    images = [(kind, path) for kind in kinds for path in config.images(kind)]
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        outputs: dict[tuple[str, str], tuple[bytes, bytes | None]] = {}
+        for kind, path in images:
+            pixels = source_pixels(path)
+            png = bytes(pixels.pngsave_buffer(compression=1))
+            fast = Reference(pixels)
+            reference = (
+                ReferencePackage(pixels, workdir)
+                if config.metric != "fast" and (config.smoke or megapixels(pixels) <= SPOT_CHECK_MAX_MP)
+                else None
+            )
             for fmt in formats:
                 ours = pixpress_encode(png, fmt, None)
-                theirs = pillow_encode(png, fmt, None)
-                common.append(
+                theirs = pillow_encode(png, fmt, None) if fmt != "avif" or avif else None
+                outputs[(path.name, fmt)] = (ours, theirs)
+                figures.common.append(
                     CommonRow(
+                        kind,
                         path.name,
                         fmt,
                         len(ours),
-                        reference.score_bytes(ours),
-                        len(theirs),
-                        reference.score_bytes(theirs),
+                        fast.score_bytes(ours),
+                        len(theirs) if theirs else None,
+                        fast.score_bytes(theirs) if theirs else None,
                     )
                 )
+                if reference is not None:
+                    for encoder, data in (("pixpress", ours), ("Pillow", theirs)):
+                        if data is not None:
+                            figures.spot.append(
+                                SpotRow(
+                                    path.name,
+                                    fmt,
+                                    encoder,
+                                    fast.score_bytes(data),
+                                    reference.score_bytes(data),
+                                )
+                            )
             log(f"compression: {path.name} common settings done")
-            if kind != "photo" and not config.smoke:
-                continue
-            small = source_pixels(path, config.matched_max_mp)
-            small_png = bytes(small.pngsave_buffer(compression=1))
-            small_reference = Reference(small)
-            for fmt in ("jpeg",) if config.smoke else LOSSY:
+        figures.metric, figures.metric_reason = choose_metric(config.metric, figures.spot, agreement_max)
+        log(f"compression: scores by {figures.metric}: {figures.metric_reason}")
+        if figures.metric == "reference":
+            figures.common = rescore_common(images, figures.common, outputs, workdir)
+        del outputs
+        for kind, path in images:
+            full = source_pixels(path)
+            pixels = source_pixels(path, config.matched_max_mp)
+            if pixels.width != full.width:
+                figures.downscaled.append(
+                    f"{path.name} ({megapixels(full):.1f} -> {megapixels(pixels):.1f} MP)"
+                )
+            png = bytes(pixels.pngsave_buffer(compression=1))
+            scorer: Scorer = (
+                Reference(pixels) if figures.metric == "fast" else ReferencePackage(pixels, workdir)
+            )
+            lossy = [f for f in (("jpeg",) if config.smoke else LOSSY) if f != "avif" or avif]
+            for fmt in lossy:
                 caches: dict[str, dict[int, tuple[bytes, float]]] = {"pixpress": {}, "pillow": {}}
                 encoders: dict[str, Callable[[int], bytes]] = {
-                    "pixpress": partial(_at_quality, pixpress_encode, small_png, fmt),
-                    "pillow": partial(_at_quality, pillow_encode, small_png, fmt),
+                    "pixpress": partial(_at_quality, pixpress_encode, png, fmt),
+                    "pillow": partial(_at_quality, pillow_encode, png, fmt),
                 }
                 for target in TARGETS:
                     found = {
-                        name: smallest_reaching(encode, small_reference.score_bytes, target, caches[name])
+                        name: smallest_reaching(encode, scorer.score_bytes, target, caches[name])
                         for name, encode in encoders.items()
                     }
-                    matched.append(
+                    figures.matched.append(
                         MatchedRow(
+                            kind,
                             path.name,
                             fmt,
                             target,
                             len(found["pixpress"]) if found["pixpress"] else None,
                             len(found["pillow"]) if found["pillow"] else None,
+                            len(caches["pixpress"]),
+                            len(caches["pillow"]),
                         )
                     )
-                if fmt == "jpeg":
-                    smart.extend(smart_rows(path.name, small_png, small_reference, caches["pillow"]))
+                if fmt == "jpeg" and kind == "photo":
+                    outputs_wanted = ("jpeg",) if config.smoke else ("jpeg", "auto")
+                    figures.smart.extend(smart_rows(path.name, png, scorer, caches["pillow"], outputs_wanted))
             log(f"compression: {path.name} matched quality done")
-    return common, matched, smart
+    return figures
 
 
-@dataclass(frozen=True)
-class SmartRow:
-    """pixpress's own choice (quality search at the lossy target) against Pillow's smallest JPEG
-    scoring at least as well."""
-
-    image: str
-    output: str  # jpeg | auto
-    chosen_format: str
-    pixpress_bytes: int
-    pixpress_score: float
-    pillow_jpeg_bytes: int | None
-
-    @property
-    def ratio(self) -> float | None:
-        return self.pixpress_bytes / self.pillow_jpeg_bytes if self.pillow_jpeg_bytes else None
+def rescore_common(
+    images: list[tuple[str, Path]],
+    common: list[CommonRow],
+    outputs: dict[tuple[str, str], tuple[bytes, bytes | None]],
+    workdir: Path,
+) -> list[CommonRow]:
+    """The common-settings scores again, by the reference package."""
+    paths = {path.name: path for _, path in images}
+    rescored: list[CommonRow] = []
+    scorers: dict[str, ReferencePackage] = {}
+    for row in common:
+        if row.image not in scorers:
+            scorers.clear()  # one original on disk at a time
+            scorers[row.image] = ReferencePackage(source_pixels(paths[row.image]), workdir)
+        scorer = scorers[row.image]
+        ours, theirs = outputs[(row.image, row.format)]
+        rescored.append(
+            CommonRow(
+                row.kind,
+                row.image,
+                row.format,
+                row.pixpress_bytes,
+                scorer.score_bytes(ours),
+                row.pillow_bytes,
+                scorer.score_bytes(theirs) if theirs else None,
+            )
+        )
+    return rescored
 
 
 def smart_rows(
-    name: str, png: bytes, reference: Reference, cache: dict[int, tuple[bytes, float]]
+    name: str,
+    png: bytes,
+    scorer: Scorer,
+    cache: dict[int, tuple[bytes, float]],
+    outputs: tuple[str, ...],
 ) -> list[SmartRow]:
-    rows = []
-    for output, options in (
-        ("jpeg", OptimizeOptions(format=OutputFormat.JPEG, keep_metadata=KeepMetadata.NONE)),
-        (
-            "auto",
-            OptimizeOptions(
-                format=OutputFormat.AUTO,
-                accept=frozenset({ImageFormat.WEBP, ImageFormat.AVIF}),
-                keep_metadata=KeepMetadata.NONE,
-            ),
+    accept = {ImageFormat.WEBP, ImageFormat.AVIF}
+    choices = {
+        "jpeg": OptimizeOptions(format=OutputFormat.JPEG, keep_metadata=KeepMetadata.NONE),
+        "auto": OptimizeOptions(
+            format=OutputFormat.AUTO, accept=frozenset(accept), keep_metadata=KeepMetadata.NONE
         ),
-    ):
-        image = imaging.optimize(png, options=options, limits=Limits()).image
-        score = reference.score_bytes(image.data)
+    }
+    rows = []
+    for output in outputs:
+        image = imaging.optimize(png, options=choices[output], limits=Limits()).image
+        score = scorer.score_bytes(image.data)
         pillow = smallest_reaching(
-            partial(_at_quality, pillow_encode, png, "jpeg"), reference.score_bytes, score, cache
+            partial(_at_quality, pillow_encode, png, "jpeg"), scorer.score_bytes, score, cache
         )
         rows.append(
             SmartRow(
@@ -223,13 +406,21 @@ def smart_rows(
     return rows
 
 
-def median_ratios(matched: list[MatchedRow]) -> dict[tuple[str, float], float]:
+def median_ratios(matched: list[MatchedRow], kind: str = "photo") -> dict[tuple[str, float], float]:
     ratios: dict[tuple[str, float], float] = {}
     for fmt in LOSSY:
         for target in TARGETS:
             values = [
-                r.ratio for r in matched if r.format == fmt and r.target == target and r.ratio is not None
+                r.ratio
+                for r in matched
+                if r.kind == kind and r.format == fmt and r.target == target and r.ratio is not None
             ]
             if values:
                 ratios[(fmt, target)] = median(values)
     return ratios
+
+
+def matched_counts(matched: list[MatchedRow], kind: str, fmt: str, target: float) -> tuple[int, int]:
+    """(images compared, images in the table) for one cell of the headline."""
+    rows = [r for r in matched if r.kind == kind and r.format == fmt and r.target == target]
+    return sum(1 for r in rows if r.ratio is not None), len(rows)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyvips
+
 from bench.common import BenchConfig
 
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
@@ -64,18 +66,27 @@ def measure(path: Path) -> MemoryRow:
     )
 
 
+def largest(paths: list[Path], count: int) -> list[Path]:
+    """The `count` images with the most pixels (headers only)."""
+
+    def pixels(path: Path) -> int:
+        image = pyvips.Image.new_from_file(str(path))
+        return int(image.width * image.height)
+
+    return sorted(paths, key=pixels, reverse=True)[:count]
+
+
 def run(config: BenchConfig, log: Callable[[str], None]) -> list[MemoryRow]:
-    photos = {p.name: p for p in config.images("photo")}
+    photos = config.images("photo")
     if config.smoke:
-        return [measure(next(iter(photos.values())))]
-    rows = [
-        measure(photos[name]) for name in ("dog_exif_extended_xmp_icc.jpg", "kodim03.png") if name in photos
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-        big = Path(tmp) / "dog-50mp.jpg"
-        source = photos["dog_exif_extended_xmp_icc.jpg"]
-        subprocess.run([sys.executable, "-c", ENLARGE, str(source), str(big), "49.9"], check=True)
-        rows.append(measure(big))
+        rows = [measure(photos[0])]
+    else:
+        biggest = largest(photos, 3)
+        rows = [measure(path) for path in biggest]
+        with tempfile.TemporaryDirectory() as tmp:
+            big = Path(tmp) / f"{biggest[0].stem}-50mp.jpg"
+            subprocess.run([sys.executable, "-c", ENLARGE, str(biggest[0]), str(big), "49.9"], check=True)
+            rows.append(measure(big))
     for row in rows:
         log(f"memory: {row.image} {row.megapixels:.1f} MP peak {row.peak_mb:.0f} MB (+{row.added_mb:.0f} MB)")
     return rows

@@ -25,11 +25,18 @@ TOKENS = '[tokens."bench-token"]\nquota_mb = 100000\nsubscription_type = "premiu
 
 @dataclass(frozen=True)
 class QuotaFigures:
+    clients: int
     quota_rps: float
     quota_p50_ms: float
     quota_p99_ms: float
+    health_rps: float  # baseline: GET /health on the same server, same clients
+    health_p99_ms: float
+    health_ms: float  # baseline: median of one GET /health at a time
     submit_cached_ms: float
     submit_uncached_ms: float
+    licence_calls_cached: int  # requests the licence server saw during the cached submits
+    licence_calls_uncached: int
+    submits: int
     check_and_charge_cached_ms: float  # in process: authenticate + charge, SQLite
 
 
@@ -48,18 +55,20 @@ def tiny_png() -> bytes:
     )
 
 
-def load(url: str, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+def load(url: str, path: str, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+    """`clients` threads GET `path` for `seconds`: (requests per second, latencies in ms)."""
     latencies: list[float] = []
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
+    started = time.monotonic()
+    stop = started + seconds
 
     def client() -> None:
         mine: list[float] = []
         with httpx.Client(headers={"X-Token": "bench-token"}) as http:
             while time.monotonic() < stop:
-                started = time.perf_counter()
-                http.get(f"{url}/api/optimize/quota").raise_for_status()
-                mine.append((time.perf_counter() - started) * 1000)
+                sent = time.perf_counter()
+                http.get(f"{url}{path}").raise_for_status()
+                mine.append((time.perf_counter() - sent) * 1000)
         with lock:
             latencies.extend(mine)
 
@@ -68,7 +77,21 @@ def load(url: str, *, clients: int, seconds: float) -> tuple[float, list[float]]
         thread.start()
     for thread in threads:
         thread.join()
-    return len(latencies) / seconds, latencies
+    return len(latencies) / (time.monotonic() - started), latencies
+
+
+def sequential_latency(url: str, path: str, *, count: int) -> float:
+    times = []
+    with httpx.Client(headers={"X-Token": "bench-token"}) as http:
+        for _ in range(count):
+            started = time.perf_counter()
+            http.get(f"{url}{path}").raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    return median(times)
+
+
+def licence_calls(licence_url: str) -> int:
+    return int(httpx.get(f"{licence_url}/_stats").json()["requests"])
 
 
 def submit_latency(url: str, *, count: int) -> float:
@@ -77,7 +100,9 @@ def submit_latency(url: str, *, count: int) -> float:
     with httpx.Client(headers={"X-Token": "bench-token"}, timeout=30) as http:
         for _ in range(count):
             started = time.perf_counter()
-            http.post(f"{url}/api/optimize/submit", files={"file": ("t.png", data)}).raise_for_status()
+            response = http.post(f"{url}/api/optimize/submit", files={"file": ("t.png", data)})
+            if response.status_code >= 400:
+                raise RuntimeError(f"submit answered {response.status_code}: {response.text[:500]}")
             times.append((time.perf_counter() - started) * 1000)
     return median(times)
 
@@ -106,12 +131,14 @@ def in_process_cost(count: int) -> float:
 
 
 def run(config: BenchConfig, log: Callable[[str], None]) -> QuotaFigures:
-    seconds = 1.0 if config.smoke else 5.0
-    count = 5 if config.smoke else 100
+    seconds = 0.5 if config.smoke else 5.0
+    count = 3 if config.smoke else 100
+    clients = 4 if config.smoke else 16
     with tempfile.TemporaryDirectory() as tmp:
         tokens = Path(tmp) / "tokens.toml"
         tokens.write_text(TOKENS)
         port = free_port()
+        licence_url = f"http://127.0.0.1:{port}"
         licence = subprocess.Popen(
             [
                 sys.executable,
@@ -129,28 +156,54 @@ def run(config: BenchConfig, log: Callable[[str], None]) -> QuotaFigures:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait_for(f"http://127.0.0.1:{port}/_stats")
+            _wait_for(f"{licence_url}/_stats")
             licence_env = {
-                "PIXPRESS_LICENSE_API_URL": f"http://127.0.0.1:{port}",
+                "PIXPRESS_LICENSE_API_URL": licence_url,
                 "PIXPRESS_LICENSE_API_KEY": "k",
+                "PIXPRESS_MAX_PENDING_PER_TOKEN": "100000",  # submits outpace the worker here
             }
             with running_server(1, licence_env) as url:
-                rps, latencies = load(url, clients=1 if config.smoke else 16, seconds=seconds)
+                health_ms = sequential_latency(url, "/health", count=count)
+                health_rps, health_latencies = load(url, "/health", clients=clients, seconds=seconds)
+                rps, latencies = load(url, "/api/optimize/quota", clients=clients, seconds=seconds)
+                submit_latency(url, count=1)  # the token is in the cache from here on
+                before = licence_calls(licence_url)
                 cached = submit_latency(url, count=count)
-            log(f"quota: {rps:.0f} GET /quota per second, submit (cached token) {cached:.1f} ms")
+                cached_calls = licence_calls(licence_url) - before
+            log(
+                f"quota: {rps:.0f} GET /quota per second ({health_rps:.0f} GET /health), "
+                f"submit (cached token) {cached:.1f} ms, {cached_calls} licence calls"
+            )
             uncached_env = {
                 **licence_env,
                 "PIXPRESS_QUOTA_CACHE_TTL": "0",
                 "PIXPRESS_QUOTA_REFRESH_INTERVAL": "0",
             }
             with running_server(1, uncached_env) as url:
+                submit_latency(url, count=1)  # warm-up: first connection, first task
+                before = licence_calls(licence_url)
                 uncached = submit_latency(url, count=count)
-            log(f"quota: submit with the licence server asked every time {uncached:.1f} ms")
+                uncached_calls = licence_calls(licence_url) - before
+            log(f"quota: submit with the cache off {uncached:.1f} ms, {uncached_calls} licence calls")
         finally:
             licence.send_signal(signal.SIGTERM)
             licence.wait(10)
-    in_process = in_process_cost(50 if config.smoke else 1000)
-    return QuotaFigures(rps, median(latencies), percentile(latencies, 99), cached, uncached, in_process)
+    in_process = in_process_cost(20 if config.smoke else 1000)
+    return QuotaFigures(
+        clients=clients,
+        quota_rps=rps,
+        quota_p50_ms=median(latencies),
+        quota_p99_ms=percentile(latencies, 99),
+        health_rps=health_rps,
+        health_p99_ms=percentile(health_latencies, 99),
+        health_ms=health_ms,
+        submit_cached_ms=cached,
+        submit_uncached_ms=uncached,
+        licence_calls_cached=cached_calls,
+        licence_calls_uncached=uncached_calls,
+        submits=count,
+        check_and_charge_cached_ms=in_process,
+    )
 
 
 def _wait_for(url: str) -> None:

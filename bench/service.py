@@ -31,6 +31,7 @@ class ServiceRow:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    failed: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def running_server(workers: int, env: dict[str, str] | None = None) -> Iterator[
 def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: str = "bench") -> ServiceRow:
     """`clients` threads submit with ?wait=30 until `requests` uploads have finished."""
     latencies: list[float] = []
+    failed: list[str] = []
     lock = threading.Lock()
     counter = iter(range(requests))
 
@@ -96,15 +98,20 @@ def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: 
             for index in counter:
                 data = images[index % len(images)]
                 started = time.perf_counter()
-                body = http.post(
+                response = http.post(
                     f"{url}/api/optimize/submit", params={"wait": 30}, files={"file": ("image", data)}
-                ).json()
-                status = body["data"]
+                )
+                response.raise_for_status()
+                status = response.json()["data"]
                 while status["status"] not in ("done", "failed"):
                     time.sleep(0.05)
-                    status = http.get(f"{url}/api/optimize/status/{status['task_id']}").json()["data"]
+                    polled = http.get(f"{url}/api/optimize/status/{status['task_id']}")
+                    polled.raise_for_status()
+                    status = polled.json()["data"]
                 with lock:
                     latencies.append(time.perf_counter() - started)
+                    if status["status"] == "failed":
+                        failed.append(str(status.get("error")))
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
@@ -114,8 +121,17 @@ def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: 
         thread.join()
     elapsed = time.perf_counter() - started
     ms = [t * 1000 for t in latencies]
+    if len(latencies) != requests:
+        raise RuntimeError(f"{requests - len(latencies)} of {requests} requests did not finish")
     return ServiceRow(
-        0, clients, requests, requests / elapsed, median(ms), percentile(ms, 95), percentile(ms, 99)
+        0,
+        clients,
+        requests,
+        requests / elapsed,
+        median(ms),
+        percentile(ms, 95),
+        percentile(ms, 99),
+        len(failed),
     )
 
 
@@ -146,7 +162,7 @@ def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[ServiceRo
     images = [p.read_bytes() for p in paths]
     worker_counts = (1,) if config.smoke else (1, 2)
     client_counts = (1,) if config.smoke else (1, 4, 16)
-    requests = 3 if config.smoke else 2 * len(images)
+    requests = 2 if config.smoke else 2 * len(images)
     rows: list[ServiceRow] = []
     for workers in worker_counts:
         with running_server(workers) as url:
@@ -154,7 +170,10 @@ def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[ServiceRo
             for clients in client_counts:
                 row = drive(url, images, clients=clients, requests=max(requests, clients))
                 rows.append(replace(row, workers=workers))
-                log(f"service: {workers} workers, {clients} clients: {row.images_per_s:.2f} images/s")
+                log(
+                    f"service: {workers} workers, {clients} clients: {row.images_per_s:.2f} images/s, "
+                    f"p50 {row.p50_ms:.0f} ms, {row.failed} failed"
+                )
     raw = [raw_throughput(paths, processes=n, rounds=1 if config.smoke else 2) for n in worker_counts]
     for raw_row in raw:
         log(f"raw encode: {raw_row.processes} processes: {raw_row.images_per_s:.2f} images/s")
