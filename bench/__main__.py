@@ -37,6 +37,11 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, set[str]]:
         help="SSIMULACRA2 implementation: auto takes pixpress's fast one only if it agrees within 1 point",
     )
     parser.add_argument(
+        "--render",
+        action="store_true",
+        help="measure nothing: write the report again from the folder's benchmarks.json",
+    )
+    parser.add_argument(
         "--matched-max-mp",
         type=float,
         default=None,
@@ -78,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         matched_max_mp=args.matched_max_mp,
         metric=args.metric,
     )
+    if args.render:
+        saved = load(out / "benchmarks.json")
+        if saved is None:
+            print(f"no readable benchmarks.json in {out}", file=sys.stderr)
+            return 2
+        print(f"report written to {write(saved, out)}")
+        return 0
     started = time.monotonic()
 
     def log(message: str) -> None:
@@ -99,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if "compression" in only:
         figures.compression = compression.run(config, log, agreement_max)
     if "service" in only:
-        figures.service, figures.raw = service.run(config, log)
+        figures.service, figures.raw, figures.search = service.run(config, log)
     if "quota" in only:
         figures.quota = quota.run(config, log)
     if "memory" in only:

@@ -23,7 +23,7 @@ from bench.compression import (
 )
 from bench.memory import MemoryRow
 from bench.quota import QuotaFigures
-from bench.service import RawRow, ServiceRow
+from bench.service import RawRow, SearchRow, ServiceRow
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Figures:
     compression: CompressionFigures | None = None
     service: list[ServiceRow] = field(default_factory=list)
     raw: list[RawRow] = field(default_factory=list)
+    search: list[SearchRow] = field(default_factory=list)
     quota: QuotaFigures | None = None
     memory: list[MemoryRow] = field(default_factory=list)
     agreement: str = ""
@@ -82,6 +83,7 @@ def load(path: Path) -> Figures | None:
             ),
             service=[ServiceRow(**row) for row in raw.get("service", [])],
             raw=[RawRow(**row) for row in raw.get("raw", [])],
+            search=[SearchRow(**row) for row in raw.get("search", [])],
             quota=None if quota is None else QuotaFigures(**quota),
             memory=[MemoryRow(**row) for row in raw.get("memory", [])],
             agreement=raw.get("agreement", ""),
@@ -111,7 +113,7 @@ SECTION_ORDER = ("agreement", "compression", "service", "quota", "memory")
 SECTION_FIELDS = {
     "agreement": ("agreement",),
     "compression": ("compression",),
-    "service": ("service", "raw"),
+    "service": ("service", "raw", "search"),
     "quota": ("quota",),
     "memory": ("memory",),
 }
@@ -164,6 +166,12 @@ def headlines(f: Figures) -> list[str]:
                     f"{row.images_per_s / raw[workers]:.2f}x the raw in-process encode ({raw[workers]:.2f} images/s, "
                     f"{workers} process(es))"
                 )
+    for search in f.search:
+        lines.append(
+            f"- {search.mode} mode's quality search: {search.ratio:.2f}x the throughput of a fixed JPEG "
+            f"q{search.fixed_quality} ({search.search_images_per_s:.2f} vs {search.fixed_images_per_s:.2f} "
+            "images/s, 1 process)"
+        )
     if f.quota:
         q = f.quota
         lines.append(
@@ -362,6 +370,20 @@ def render_service(f: Figures) -> list[str]:
             f"| {r.workers} | {r.clients} | {r.requests} | {r.failed} | {r.images_per_s:.2f} | {r.p50_ms:.0f} | "
             f"{r.p95_ms:.0f} | {r.p99_ms:.0f} | {'n/a' if base is None else f'{base:.2f}'} | {ratio} |"
         )
+    if f.search:
+        lines += [
+            "",
+            "What the perceptual search costs: `imaging.optimize(format=jpeg)` over the same images in one",
+            "process, each mode with its search against the same mode at a fixed quality.",
+            "",
+            "| mode | search images/s | fixed quality | fixed images/s | search / fixed |",
+            "|---|---|---|---|---|",
+            *[
+                f"| {row.mode} | {row.search_images_per_s:.2f} | {row.fixed_quality} | {row.fixed_images_per_s:.2f} | "
+                f"{row.ratio:.2f} |"
+                for row in f.search
+            ],
+        ]
     return [*lines, ""]
 
 

@@ -135,29 +135,84 @@ def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: 
     )
 
 
-def _raw_worker(paths: list[str]) -> int:
-    from pixpress import imaging
-    from pixpress.imaging.types import Limits, OptimizeOptions
+@dataclass(frozen=True)
+class SearchRow:
+    """In-process throughput of a mode's quality search against a fixed setting (JPEG output)."""
 
+    mode: str
+    fixed_quality: int
+    search_images_per_s: float
+    fixed_images_per_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.search_images_per_s / self.fixed_images_per_s
+
+
+# (mode, quality, format): None keeps OptimizeOptions' default
+Job = tuple[str | None, int | None, str | None]
+DEFAULT_JOB: Job = (None, None, None)
+
+
+def _raw_worker(work: tuple[list[str], Job]) -> int:
+    from pixpress import imaging
+    from pixpress.imaging.types import Limits, Mode, OptimizeOptions, OutputFormat
+
+    paths, (mode, quality, fmt) = work
+    options = OptimizeOptions()
+    if mode is not None:
+        options = replace(options, mode=Mode(mode))
+    if quality is not None:
+        options = replace(options, quality=quality)
+    if fmt is not None:
+        options = replace(options, format=OutputFormat(fmt))
     for path in paths:
-        imaging.optimize(Path(path).read_bytes(), options=OptimizeOptions(), limits=Limits())
+        imaging.optimize(Path(path).read_bytes(), options=options, limits=Limits())
     return len(paths)
 
 
-def raw_throughput(paths: list[Path], *, processes: int, rounds: int) -> RawRow:
-    """imaging.optimize in a loop: the ceiling the service is measured against."""
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Processes started inside inherit OPENBLAS_NUM_THREADS=1, as `pixpress worker` sets it for its
+    worker processes (several processes each running a BLAS thread per core only contend)."""
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            os.environ["OPENBLAS_NUM_THREADS"] = before
+
+
+def raw_throughput(paths: list[Path], *, processes: int, rounds: int, job: Job = DEFAULT_JOB) -> float:
+    """imaging.optimize in a loop in `processes` fresh processes: images per second."""
     work = [str(p) for p in paths] * rounds
-    chunks = [work[i::processes] for i in range(processes)]
+    chunks = [(work[i::processes], job) for i in range(processes)]
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
-        pool.map(_raw_worker, [[str(paths[0])]] * processes)  # warm-up: imports, first encode
+    with one_blas_thread(), context.Pool(processes) as pool:
+        pool.map(_raw_worker, [([str(paths[0])], job)] * processes)  # warm-up: imports, first encode
         started = time.perf_counter()
         done = sum(pool.map(_raw_worker, chunks))
         elapsed = time.perf_counter() - started
-    return RawRow(processes, done / elapsed)
+    return done / elapsed
 
 
-def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[ServiceRow], list[RawRow]]:
+def search_cost(paths: list[Path], log: Callable[[str], None]) -> list[SearchRow]:
+    """Issue 6's throughput goal: each lossy mode's search against its fixed JPEG setting."""
+    rows = []
+    for mode, fixed in (("glossy", 86), ("lossy", 80)):
+        searched = raw_throughput(paths, processes=1, rounds=1, job=(mode, None, "jpeg"))
+        baseline = raw_throughput(paths, processes=1, rounds=1, job=(mode, fixed, "jpeg"))
+        rows.append(SearchRow(mode, fixed, searched, baseline))
+        log(f"search: {mode} {searched:.2f} images/s vs fixed q{fixed} {baseline:.2f} images/s")
+    return rows
+
+
+def run(
+    config: BenchConfig, log: Callable[[str], None]
+) -> tuple[list[ServiceRow], list[RawRow], list[SearchRow]]:
     paths = config.images("photo")
     images = [p.read_bytes() for p in paths]
     worker_counts = (1,) if config.smoke else (1, 2)
@@ -174,7 +229,10 @@ def run(config: BenchConfig, log: Callable[[str], None]) -> tuple[list[ServiceRo
                     f"service: {workers} workers, {clients} clients: {row.images_per_s:.2f} images/s, "
                     f"p50 {row.p50_ms:.0f} ms, {row.failed} failed"
                 )
-    raw = [raw_throughput(paths, processes=n, rounds=1 if config.smoke else 2) for n in worker_counts]
+    raw = [
+        RawRow(n, raw_throughput(paths, processes=n, rounds=1 if config.smoke else 2)) for n in worker_counts
+    ]
     for raw_row in raw:
         log(f"raw encode: {raw_row.processes} processes: {raw_row.images_per_s:.2f} images/s")
-    return rows, raw
+    search = [] if config.smoke else search_cost(paths, log)
+    return rows, raw, search

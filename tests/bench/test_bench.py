@@ -22,7 +22,7 @@ from bench.compression import (
 from bench.memory import MemoryRow
 from bench.quota import QuotaFigures
 from bench.report import Figures, load, merge, render, write
-from bench.service import RawRow, ServiceRow
+from bench.service import RawRow, SearchRow, ServiceRow
 
 
 def steps(score_of_quality: dict[int, float] | None = None) -> tuple[list[int], object, object]:
@@ -100,6 +100,7 @@ def sample_figures(machine: str) -> Figures:
         ),
         service=[ServiceRow(1, 4, 8, 1.5, 100.0, 200.0, 300.0)],
         raw=[RawRow(1, 2.0)],
+        search=[SearchRow("glossy", 86, 0.5, 1.0)],
         quota=QuotaFigures(16, 500.0, 20.0, 80.0, 1000.0, 40.0, 2.0, 12.0, 14.0, 0, 100, 100, 1.5),
         memory=[MemoryRow("a.png", 2.0, 150.0, 100.0)],
         seconds=60.0,
@@ -113,6 +114,7 @@ def test_report_round_trips_and_a_partial_run_keeps_the_other_sections(tmp_path:
     assert "0.850x" in report  # matched ratio
     assert "0.75x the raw in-process encode" in report  # service 1.5 / raw 2.0
     assert "0.50x the rate of GET /health" in report
+    assert "glossy mode's quality search: 0.50x the throughput of a fixed JPEG q86" in report
     assert (tmp_path / "benchmarks.png").read_bytes().startswith(b"\x89PNG")
     loaded = load(tmp_path / "benchmarks.json")
     assert loaded is not None and render(loaded, "c.png") == render(first, "c.png")
@@ -124,6 +126,7 @@ def test_report_round_trips_and_a_partial_run_keeps_the_other_sections(tmp_path:
     merged = merge(loaded, second, {"service"})
     assert merged.compression == first.compression and merged.quota == first.quota
     assert merged.service == second.service and merged.runs["service"] == "second"
+    assert merged.search == [], "the service section is replaced whole"
     assert merged.runs["memory"] == "first"
     assert load(tmp_path / "missing.json") is None
 
