@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis.exceptions
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pixpress.errors import InternalError, InvalidOption, PixpressError
+from pixpress.errors import InternalError, InvalidOption, PixpressError, ServiceUnavailable
 
 log = logging.getLogger("pixpress.api")
 
@@ -67,5 +69,29 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if reason := _unavailable_backend(exc):
+            # A backend that is down is not a bug: the client may retry; nothing was kept or charged
+            # (submit takes an upload back when its queueing fails).
+            log.error("answering 503: %s: %r", reason, exc)
+            unavailable = ServiceUnavailable(
+                "A backend pixpress depends on is unreachable; retry later.",
+                details={"reason": reason},
+                headers={"Retry-After": "5"},
+            )
+            return error_response(
+                unavailable.status,
+                unavailable.code,
+                unavailable.public_message,
+                unavailable.details,
+                unavailable.headers,
+            )
         log.exception("unhandled error", exc_info=exc)
         return error_response(InternalError.status, InternalError.code, InternalError.message)
+
+
+def _unavailable_backend(exc: Exception) -> str | None:
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return "redis_unavailable"
+    if isinstance(exc, sqlalchemy.exc.OperationalError):
+        return "database_unavailable"
+    return None

@@ -14,7 +14,7 @@ from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.db.session import as_utc, utcnow
-from pixpress.errors import TaskNotFound, TaskNotReady, TooManyPending
+from pixpress.errors import ServiceUnavailable, TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage
 from pixpress.tasks.maintenance import delete_task
@@ -111,7 +111,19 @@ class TaskService:
             uncharge(task_id, size)
             self.storage.delete(input_key(task_id))
             raise
-        self.enqueue(task_id)
+        try:
+            self.enqueue(task_id)
+        except Exception as exc:
+            # The queue is down (Redis unreachable): take the upload back entirely, so that the client's
+            # retry is charged once and the sweeper never runs a task nobody was told about.
+            log.error("enqueue failed for task %s, upload withdrawn: %r", task_id, exc)
+            uncharge(task_id, size)
+            delete_task(records=self.records, storage=self.storage, task=task)
+            raise ServiceUnavailable(
+                "The task queue is unreachable; the upload was not kept or charged. Retry later.",
+                details={"reason": "queue_unavailable"},
+                headers={"Retry-After": "5"},
+            ) from exc
         return task, True
 
     def _store(self, upload: Upload, *, task_id: str, token_hash: str, idempotency_key: str | None) -> Task:
