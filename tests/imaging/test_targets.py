@@ -84,3 +84,26 @@ def test_auto_lists_each_candidate_with_its_score() -> None:
     assert {v.format for v in result.variants} == {ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF}
     assert result.image.size_bytes == min(v.size_bytes for v in result.variants)
     assert all(v.score is not None and v.score >= 70 for v in result.variants)
+
+
+def jpeg_settings(name: str, mode: Mode) -> dict[str, object]:
+    data = (CORPUS / "photo" / name).read_bytes()
+    options = OptimizeOptions(mode=mode, format=OutputFormat.JPEG, keep_metadata=KeepMetadata.NONE)
+    return optimize(data, options=options, limits=LIMITS).image.settings
+
+
+def test_jpeg_search_subsamples_chroma_with_the_table_measured_for_the_target() -> None:
+    lossy, glossy = jpeg_settings("kodim03.png", Mode.LOSSY), jpeg_settings("kodim03.png", Mode.GLOSSY)
+    assert (lossy["quant_table"], lossy["subsample_mode"]) == (5, "on")
+    assert (glossy["quant_table"], glossy["subsample_mode"]) == (2, "on")
+
+
+def test_jpeg_search_keeps_full_chroma_where_subsampling_cannot_reach_the_target() -> None:
+    # kodim05: even 4:2:0 at quality 100 stays under 70 (fine coloured detail).
+    assert jpeg_settings("kodim05.png", Mode.LOSSY)["subsample_mode"] == "off"
+
+
+def test_large_photos_are_searched_on_a_mosaic_first() -> None:
+    settings = jpeg_settings("dog_exif_extended_xmp_icc.jpg", Mode.GLOSSY)
+    assert settings["proxy_encodes"]
+    assert settings["encodes"] <= 2  # full-size encodes, where three were typical without it

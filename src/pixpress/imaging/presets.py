@@ -46,8 +46,28 @@ DEFAULT_QUALITY: dict[Mode, dict[ImageFormat, int]] = {
     },
 }
 
-# JPEG keeps full-resolution chroma from this quality up (glossy: no colour bleeding on edges).
+# An explicit JPEG quality keeps full-resolution chroma from this setting up (glossy: no colour bleeding
+# on edges). The quality search chooses chroma resolution itself (see JPEG_SEARCH below).
 JPEG_NO_SUBSAMPLE_FROM = 86
+
+# The quality search's JPEG quantisation table per target, measured on ../shared/corpus/photo (up to 4 MP,
+# smallest mozjpeg 4:2:0 file reaching the target per image, median bytes against Pillow's at the same
+# target; `python -m bench.jpeg_tables`):
+#   table           0      1      2      3      4      5      6      7      8
+#   SSIMULACRA2 70  0.959  1.058  0.869  0.883  0.886  0.855  0.918  0.973  0.926
+#   SSIMULACRA2 80  1.014  1.028  0.920  0.942  0.977  0.931  1.161  0.985  0.922
+# So Klein's table (5) below 75 and the flat table (2) from 75 up.
+JPEG_SEARCH_TABLE_BELOW_75 = 5
+JPEG_SEARCH_TABLE_FROM_75 = 2
+# 4:2:0 is smaller at the same score until it needs about this setting; an image that 4:2:0 cannot
+# bring to the target by then (fine colour detail: hubble 0.61x, rocket, kodim05) is searched again with
+# full-resolution chroma.
+JPEG_SEARCH_SUBSAMPLED_UP_TO = 89
+
+
+def jpeg_search_table(target: float) -> int:
+    return JPEG_SEARCH_TABLE_BELOW_75 if target < 75 else JPEG_SEARCH_TABLE_FROM_75
+
 
 MOZJPEG = {
     "optimize_coding": True,

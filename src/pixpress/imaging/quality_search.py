@@ -13,6 +13,8 @@ It stops when the best passing probe is within `tolerance` points of the target,
 one step wide, or after `max_encodes`. Of the probes that reach the target it returns the smallest file;
 none ever scores under the target when one reached it. If none did, the last probe is spent on q_max,
 and that result comes back with `reached=False`, for the caller to fall back (lossless, or the original).
+A caller with a better fallback than q_max (JPEG: full-resolution chroma) can ask the search to give up
+as soon as its probes predict a setting beyond q_max.
 """
 
 from __future__ import annotations
@@ -44,6 +46,30 @@ TYPICAL_CURVES: dict[ImageFormat, Curve] = {
     ImageFormat.AVIF: (
         (30, 31.2), (35, 40.7), (40, 49.4), (45, 57.7), (50, 63.8), (55, 68.7), (60, 73.2), (65, 75.7),
         (70, 79.4), (75, 81.6), (80, 84.1), (85, 85.6), (90, 89.8), (95, 92.7), (100, 96.0),
+    ),
+}  # fmt: skip
+# The quality search's JPEG settings (presets.jpeg_search_table), same corpus and method: (quantisation
+# table, chroma subsampled) -> curve.
+JPEG_SEARCH_CURVES: dict[tuple[int, bool], Curve] = {
+    (5, True): (
+        (20, 33.2), (25, 42.1), (30, 47.0), (35, 52.5), (40, 55.0), (45, 58.4), (50, 60.8), (55, 62.8),
+        (60, 65.8), (65, 67.7), (70, 69.9), (75, 72.7), (80, 75.9), (85, 79.3), (87, 80.9), (89, 82.2),
+        (90, 83.1), (92, 84.8), (95, 87.3), (98, 90.5), (100, 92.1),
+    ),
+    (5, False): (
+        (20, 35.8), (25, 45.2), (30, 50.6), (35, 56.3), (40, 59.4), (45, 62.5), (50, 64.9), (55, 66.5),
+        (60, 69.1), (65, 70.9), (70, 73.4), (75, 75.4), (80, 78.0), (85, 81.6), (87, 83.1), (89, 84.5),
+        (90, 85.5), (92, 87.1), (95, 89.5), (98, 93.4), (100, 95.9),
+    ),
+    (2, True): (
+        (20, 26.3), (25, 36.6), (30, 45.4), (35, 50.7), (40, 53.5), (45, 56.8), (50, 59.7), (55, 62.0),
+        (60, 64.2), (65, 67.5), (70, 70.0), (75, 72.7), (80, 76.3), (85, 79.6), (87, 81.2), (89, 82.6),
+        (90, 83.7), (92, 85.4), (95, 87.8), (98, 90.8), (100, 92.1),
+    ),
+    (2, False): (
+        (20, 31.1), (25, 40.1), (30, 48.1), (35, 53.8), (40, 57.8), (45, 61.1), (50, 63.9), (55, 65.9),
+        (60, 68.2), (65, 71.0), (70, 73.4), (75, 75.1), (80, 78.9), (85, 82.6), (87, 84.1), (89, 85.3),
+        (90, 86.3), (92, 87.9), (95, 90.9), (98, 94.2), (100, 95.9),
     ),
 }  # fmt: skip
 _GENERIC_CURVE: Curve = ((1, 0.0), (30, 45.0), (60, 64.0), (80, 76.0), (90, 84.0), (100, 95.0))
@@ -82,16 +108,19 @@ def search_quality(
     start: int | None = None,
     margin: float = 0.5,
     tolerance: float = 1.5,
+    curve: Curve | None = None,
+    give_up_beyond_q_max: bool = False,
 ) -> SearchResult:
     """The smallest output of `encode(quality)`, q_min <= quality <= q_max, whose `measure` reaches
     `target`. `format` picks the typical curve the predictions start from (another format gets a generic
-    one); `start` overrides the first probe; predictions aim `margin` points above the target; the
-    search stops once a passing probe is within `tolerance` points of it."""
+    one) unless `curve` is given; `start` overrides the first probe; predictions aim `margin` points
+    above the target; the search stops once a passing probe is within `tolerance` points of it."""
     if not 1 <= q_min <= q_max:
         raise ValueError(f"need 1 <= q_min <= q_max, got {q_min}, {q_max}")
     if max_encodes < 1:
         raise ValueError("max_encodes must be at least 1")
-    curve = TYPICAL_CURVES.get(format, _GENERIC_CURVE) if format is not None else _GENERIC_CURVE
+    if curve is None:
+        curve = TYPICAL_CURVES.get(format, _GENERIC_CURVE) if format is not None else _GENERIC_CURVE
     tried: dict[int, tuple[bytes, float]] = {}
     order: list[int] = []
 
@@ -105,6 +134,9 @@ def search_quality(
         quality = _next_quality(tried, curve, target, margin, tolerance, q_min, q_max)
         if quality is None:
             break
+        if give_up_beyond_q_max and quality > q_max:
+            break  # every probe failed and the next would lie past q_max: the caller's fallback is better
+        quality = min(quality, q_max)
         if len(order) == max_encodes - 1 and all(score < target for _, score in tried.values()):
             quality = q_max  # the last encode: make sure the best possible one was tried
         if quality in tried:
@@ -154,8 +186,11 @@ def _next_quality(
         side = [q for q in (passing if high is not None else failing)]
         quality = _extrapolate(side, tried, curve, aim)
     lowest = (low + 1) if low is not None else q_min
-    highest = (high - 1) if high is not None else q_max
-    return _clamp(quality, lowest, highest)
+    if high is None:
+        # Nothing passed yet: a prediction past q_max is returned as it is (see give_up_beyond_q_max),
+        # unless q_max itself failed already.
+        return max(lowest, quality) if low != q_max else None
+    return _clamp(quality, lowest, high - 1)
 
 
 def _interpolate(q0: int, s0: float, q1: int, s1: float, aim: float) -> int:

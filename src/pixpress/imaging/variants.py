@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from pixpress.imaging import icc, presets
+import pyvips
+
+from pixpress.imaging import icc, presets, proxy
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
 from pixpress.imaging.perceptual import Judge
-from pixpress.imaging.quality_search import search_quality
+from pixpress.imaging.quality_search import JPEG_SEARCH_CURVES, search_quality
 from pixpress.imaging.types import EncodedImage, ImageFormat, Mode
 
 SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)
@@ -72,6 +74,8 @@ def _lossy(ctx: Context, fmt: ImageFormat) -> Encoded:
         data = encode_at(quality)
         return Encoded(data, quality, _settings(ctx, fmt, quality, target), scorer.score(data))
     ctx.deadline.check(f"search:{fmt.value}")
+    if fmt is ImageFormat.JPEG:
+        return _search_jpeg(ctx, target)
     found = search_quality(
         encode=encode_at, measure=scorer.score, target=target, format=fmt, start=preset, q_max=Q_MAX
     )
@@ -81,11 +85,67 @@ def _lossy(ctx: Context, fmt: ImageFormat) -> Encoded:
         "reached": found.reached,
     }
     if not found.reached:
-        return _best_effort(ctx, fmt, target, searched_up_to=found.quality)
+        return _best_effort(ctx, fmt, target, searched_up_to=found.quality, encodes=found.encodes + 1)
     return Encoded(found.data, found.quality, settings, found.score)
 
 
-def _best_effort(ctx: Context, fmt: ImageFormat, target: float, *, searched_up_to: int) -> Encoded:
+def _search_jpeg(ctx: Context, target: float) -> Encoded:
+    """4:2:0 chroma first, with the quantisation table measured best at this target; an image that 4:2:0
+    cannot bring to the target below JPEG_SEARCH_SUBSAMPLED_UP_TO is searched again at full chroma."""
+    table = presets.jpeg_search_table(target)
+    encodes = proxy_encodes = 0
+    for subsampled in (True, False):
+        overrides = {"quant_table": table, "subsample_mode": "on" if subsampled else "off"}
+        search = partial(
+            search_quality,
+            target=target,
+            curve=JPEG_SEARCH_CURVES[(table, subsampled)],
+            q_max=presets.JPEG_SEARCH_SUBSAMPLED_UP_TO if subsampled else 99,  # then q100 is left
+            give_up_beyond_q_max=subsampled,
+        )
+        start = None
+        if proxy.wanted(ctx.pixels.width, ctx.frame_height):
+            tiles = _mosaic(ctx)
+            trial = search(
+                encode=partial(encode, tiles, ImageFormat.JPEG, overrides=overrides, deadline=ctx.deadline),
+                measure=Judge(tiles, frame_height=tiles.height).score,
+                max_encodes=4,
+            )
+            proxy_encodes += trial.encodes
+            if not trial.reached and subsampled:
+                continue  # 4:2:0 will not do on the full image either
+            start = trial.quality
+        found = search(
+            encode=partial(_encode, ctx, ImageFormat.JPEG, overrides=overrides),
+            measure=judge(ctx).score,
+            max_encodes=3 if subsampled else 4,
+            start=start,
+        )
+        encodes += found.encodes
+        if found.reached:
+            settings = {
+                **_settings(ctx, ImageFormat.JPEG, found.quality, target),
+                **overrides,
+                "encodes": encodes,
+                "reached": True,
+            }
+            if proxy_encodes:
+                settings["proxy_encodes"] = proxy_encodes  # of the 1 MP mosaic (proxy.py)
+            return Encoded(found.data, found.quality, settings, found.score)
+    return _best_effort(ctx, ImageFormat.JPEG, target, searched_up_to=found.quality, encodes=encodes + 1)
+
+
+def _mosaic(ctx: Context) -> pyvips.Image:
+    found = ctx.notes.get("mosaic")
+    if not isinstance(found, pyvips.Image):
+        found = proxy.mosaic(ctx.pixels)
+        ctx.notes["mosaic"] = found
+    return found
+
+
+def _best_effort(
+    ctx: Context, fmt: ImageFormat, target: float, *, searched_up_to: int, encodes: int
+) -> Encoded:
     """No lossy setting reaches the target: never hand out a file that looks worse than promised.
     WebP and AVIF go lossless; JPEG goes to quality 100 with full colour resolution."""
     quality = 100 if fmt is ImageFormat.JPEG else None
@@ -94,13 +154,18 @@ def _best_effort(ctx: Context, fmt: ImageFormat, target: float, *, searched_up_t
         **_settings(ctx, fmt, quality, target),
         "fallback": "lossless" if quality is None else "q100",
         "searched_up_to": searched_up_to,
+        "encodes": encodes,
     }
     return Encoded(data, quality, settings, judge(ctx).score(data))
 
 
-def _encode(ctx: Context, fmt: ImageFormat, quality: int | None) -> bytes:
+def _encode(
+    ctx: Context, fmt: ImageFormat, quality: int | None, *, overrides: dict[str, Any] | None = None
+) -> bytes:
     ctx.deadline.check(f"encode:{fmt.value}")
-    return encode(ctx.pixels, fmt, quality, keep=ctx.options.keep_metadata, deadline=ctx.deadline)
+    return encode(
+        ctx.pixels, fmt, quality, keep=ctx.options.keep_metadata, deadline=ctx.deadline, overrides=overrides
+    )
 
 
 def _settings(ctx: Context, fmt: ImageFormat, quality: int | None, target: float) -> dict[str, Any]:
