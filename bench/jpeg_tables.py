@@ -1,18 +1,21 @@
-"""Which mozjpeg quantisation table the JPEG quality search uses (presets.jpeg_search_table).
+"""Which JPEG encoder and mozjpeg quantisation table the quality search uses (presets.jpeg_search_table).
 
-For each table and target, each corpus photo's smallest 4:2:0 file reaching the target (bisection over
-quality 1-100) against Pillow's smallest JPEG reaching it; the median ratio per table is printed.
+For each mozjpeg table (4:2:0), for jpegli (the pyjpegli wheel, its own defaults: one quality knob) and
+target, each corpus photo's smallest file reaching the target (bisection over quality 1-100) against
+Pillow's smallest JPEG reaching it; the median ratio per encoder is printed.
 `python -m bench.jpeg_tables [target ...]` (about 5 minutes for 70 and 80 on 2 cores).
 """
 
 from __future__ import annotations
 
+import io
 import statistics
 import sys
 from collections.abc import Callable
 from functools import partial
 
 import pyvips
+from PIL import Image as PILImage
 
 from bench.common import DEFAULT_CORPUS as CORPUS
 from bench.compression import _at_quality, pillow_encode, smallest_reaching, source_pixels
@@ -20,6 +23,8 @@ from pixpress.imaging import presets
 from pixpress.imaging.perceptual import Judge
 
 TABLES = range(9)
+JPEGLI = "jpegli"
+ENCODERS: list[int | str] = [*TABLES, JPEGLI]
 
 
 def mozjpeg(image: pyvips.Image, table: int) -> Callable[[int], bytes]:
@@ -31,15 +36,30 @@ def mozjpeg(image: pyvips.Image, table: int) -> Callable[[int], bytes]:
     return encode
 
 
+def jpegli(image: pyvips.Image) -> Callable[[int], bytes]:
+    import pyjpegli
+
+    rgb = image.write_to_memory()
+
+    def encode(quality: int) -> bytes:
+        data: bytes = pyjpegli.encode(rgb, image.width, image.height, quality)
+        # Compatibility with ordinary decoders (libjpeg-turbo in Pillow and in libvips) is a condition.
+        PILImage.open(io.BytesIO(data)).load()
+        pyvips.Image.new_from_buffer(data, "").copy_memory()
+        return data
+
+    return encode
+
+
 def main(argv: list[str]) -> int:
     targets = [float(t) for t in argv] or [70.0, 80.0]
-    ratios: dict[tuple[float, int], list[float]] = {}
+    ratios: dict[tuple[float, int | str], list[float]] = {}
     for path in sorted((CORPUS / "photo").iterdir()):
         image = source_pixels(path, 4.0)
         png = image.pngsave_buffer(compression=1)
         score = Judge(image, frame_height=image.height).score
         pillow_cache: dict[int, tuple[bytes, float]] = {}
-        caches: dict[int, dict[int, tuple[bytes, float]]] = {table: {} for table in TABLES}
+        caches: dict[int | str, dict[int, tuple[bytes, float]]] = {encoder: {} for encoder in ENCODERS}
         for target in targets:
             pillow = smallest_reaching(
                 partial(_at_quality, pillow_encode, png, "jpeg"), score, target, pillow_cache
@@ -53,8 +73,8 @@ def main(argv: list[str]) -> int:
                 )
         print(path.name, flush=True)
     for target in targets:
-        row = "  ".join(f"{table}: {statistics.median(ratios[(target, table)]):.3f}" for table in TABLES)
-        print(f"SSIMULACRA2 {target:.0f}, median bytes vs Pillow per table: {row}")
+        row = "  ".join(f"{e}: {statistics.median(ratios[(target, e)]):.3f}" for e in ENCODERS)
+        print(f"SSIMULACRA2 {target:.0f}, median bytes vs Pillow (mozjpeg table 0-8, jpegli): {row}")
     return 0
 
 
