@@ -66,9 +66,10 @@ def main(argv: list[str]) -> int:
             )
             if pillow is None:
                 continue  # Pillow never reaches it: no ratio
-            for table in TABLES:
-                ours = smallest_reaching(mozjpeg(image, table), score, target, caches[table])
-                ratios.setdefault((target, table), []).append(
+            for encoder in ENCODERS:
+                encode = jpegli(image) if encoder == JPEGLI else mozjpeg(image, int(encoder))
+                ours = smallest_reaching(encode, score, target, caches[encoder])
+                ratios.setdefault((target, encoder), []).append(
                     len(ours) / len(pillow) if ours else float("inf")
                 )
         print(path.name, flush=True)
