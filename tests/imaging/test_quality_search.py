@@ -175,13 +175,11 @@ def test_invalid_bounds_are_refused(options: dict[str, int]) -> None:
 
 def test_giving_up_beyond_q_max_spares_the_encodes_a_fallback_makes_useless() -> None:
     fake = FakeEncoder(lambda q: 30.0 + 0.3 * q)  # 56.7 at q 89: hopeless for 80
-    result = fake.search(80.0, q_max=89, curve=((30, 45.0), (89, 80.0)), give_up_beyond_q_max=True)
+    result = fake.search(80.0, q_max=89, curve=((30, 45.0), (89, 80.0)), give_up_above=89)
     assert not result.reached
     assert fake.calls == [89]  # the curve's first guess; then the prediction lay past q_max
     reachable = FakeEncoder(lambda q: 0.9 * q)  # 80.1 at q 89
-    assert reachable.search(
-        80.0, q_max=89, curve=((30, 27.0), (100, 90.0)), give_up_beyond_q_max=True
-    ).reached
+    assert reachable.search(80.0, q_max=89, curve=((30, 27.0), (100, 90.0)), give_up_above=89).reached
 
 
 def test_a_given_curve_picks_the_first_probe() -> None:

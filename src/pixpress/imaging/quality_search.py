@@ -14,7 +14,8 @@ one step wide, or after `max_encodes`. Of the probes that reach the target it re
 none ever scores under the target when one reached it. If none did, the last probe is spent on q_max,
 and that result comes back with `reached=False`, for the caller to fall back (lossless, or the original).
 A caller with a better fallback than q_max (JPEG: full-resolution chroma) can ask the search to give up
-as soon as its probes predict a setting beyond q_max.
+as soon as its probes predict a setting above `give_up_above` (a little above q_max: predictions from one
+probe are rough).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def search_quality(
     margin: float = 0.5,
     tolerance: float = 1.5,
     curve: Curve | None = None,
-    give_up_beyond_q_max: bool = False,
+    give_up_above: int | None = None,
 ) -> SearchResult:
     """The smallest output of `encode(quality)`, q_min <= quality <= q_max, whose `measure` reaches
     `target`. `format` picks the typical curve the predictions start from (another format gets a generic
@@ -134,8 +135,8 @@ def search_quality(
         quality = _next_quality(tried, curve, target, margin, tolerance, q_min, q_max)
         if quality is None:
             break
-        if give_up_beyond_q_max and quality > q_max:
-            break  # every probe failed and the next would lie past q_max: the caller's fallback is better
+        if give_up_above is not None and quality > give_up_above:
+            break  # every probe failed and the next lies well past q_max: the caller's fallback is better
         quality = min(quality, q_max)
         if len(order) == max_encodes - 1 and all(score < target for _, score in tried.values()):
             quality = q_max  # the last encode: make sure the best possible one was tried
@@ -187,7 +188,7 @@ def _next_quality(
         quality = _extrapolate(side, tried, curve, aim)
     lowest = (low + 1) if low is not None else q_min
     if high is None:
-        # Nothing passed yet: a prediction past q_max is returned as it is (see give_up_beyond_q_max),
+        # Nothing passed yet: a prediction past q_max is returned as it is (see give_up_above),
         # unless q_max itself failed already.
         return max(lowest, quality) if low != q_max else None
     return _clamp(quality, lowest, high - 1)

@@ -101,7 +101,7 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
             target=target,
             curve=JPEG_SEARCH_CURVES[(table, subsampled)],
             q_max=presets.JPEG_SEARCH_SUBSAMPLED_UP_TO if subsampled else 99,  # then q100 is left
-            give_up_beyond_q_max=subsampled,
+            give_up_above=presets.JPEG_SEARCH_SUBSAMPLED_UP_TO + 3 if subsampled else None,
         )
         start = None
         if proxy.wanted(ctx.pixels.width, ctx.frame_height):
@@ -118,7 +118,7 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
         found = search(
             encode=partial(_encode, ctx, ImageFormat.JPEG, overrides=overrides),
             measure=judge(ctx).score,
-            max_encodes=3 if subsampled else 4,
+            max_encodes=4,
             start=start,
         )
         encodes += found.encodes
