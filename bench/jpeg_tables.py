@@ -60,14 +60,14 @@ def main(argv: list[str]) -> int:
         score = Judge(image, frame_height=image.height).score
         pillow_cache: dict[int, tuple[bytes, float]] = {}
         caches: dict[int | str, dict[int, tuple[bytes, float]]] = {encoder: {} for encoder in ENCODERS}
+        encoders = {e: jpegli(image) if e == JPEGLI else mozjpeg(image, int(e)) for e in ENCODERS}
         for target in targets:
             pillow = smallest_reaching(
                 partial(_at_quality, pillow_encode, png, "jpeg"), score, target, pillow_cache
             )
             if pillow is None:
                 continue  # Pillow never reaches it: no ratio
-            for encoder in ENCODERS:
-                encode = jpegli(image) if encoder == JPEGLI else mozjpeg(image, int(encoder))
+            for encoder, encode in encoders.items():
                 ours = smallest_reaching(encode, score, target, caches[encoder])
                 ratios.setdefault((target, encoder), []).append(
                     len(ours) / len(pillow) if ours else float("inf")

@@ -1,12 +1,15 @@
-"""Build task rows for tests."""
+"""Build task rows and uploads for tests."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
+from pixpress import imaging
 from pixpress.db.models import Task
 from pixpress.db.session import utcnow
+from pixpress.tasks.service import Upload
 from pixpress.tasks.states import TaskState, input_key
 
 
@@ -28,4 +31,15 @@ def new_task(*, token_hash: str = "a" * 64, idempotency_key: str | None = None, 
         created_at=now,
         updated_at=now,
         expires_at=now + timedelta(seconds=ttl_s),
+    )
+
+
+def upload_of(path: Path) -> Upload:
+    """An upload of `path` in the default mode, probed as the API probes it."""
+    data = path.read_bytes()
+    return Upload(
+        data=data,
+        filename=path.name,
+        info=imaging.probe(data, limits=imaging.Limits()),
+        options=imaging.OptimizeOptions(),
     )

@@ -2,13 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.session import Database
 from pixpress.errors import TooManyPending
 from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.records import TaskRecords
-from pixpress.tasks.service import TaskService, Upload
+from pixpress.tasks.service import TaskService
+from tests.tasks.factories import upload_of
 
 
 def test_a_token_with_too_many_unfinished_tasks_is_refused_uncharged(
@@ -19,13 +19,8 @@ def test_a_token_with_too_many_unfinished_tasks_is_refused_uncharged(
     service = TaskService(
         settings=settings, records=TaskRecords(database), storage=MemoryStorage(), enqueue=queued.append
     )
-    data = (corpus / "graphic" / "logo.png").read_bytes()
-    upload = Upload(
-        data=data,
-        filename="logo.png",
-        info=imaging.probe(data, limits=imaging.Limits()),
-        options=imaging.OptimizeOptions(),
-    )
+    upload = upload_of(corpus / "graphic" / "logo.png")
+    data = upload.data
     charges: list[int] = []
 
     def submit(token_hash: str) -> None:

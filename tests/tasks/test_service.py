@@ -3,17 +3,16 @@ from pathlib import Path
 
 import pytest
 
-from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.session import Database, utcnow
 from pixpress.errors import ServiceUnavailable
 from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.queue import TaskQueue, make_huey
 from pixpress.tasks.records import TaskRecords
-from pixpress.tasks.service import TaskService, Upload, result_filename, task_status
+from pixpress.tasks.service import TaskService, result_filename, task_status
 from pixpress.tasks.states import TaskState, input_key
 from tests.e2e.server import free_port
-from tests.tasks.factories import new_task
+from tests.tasks.factories import new_task, upload_of
 
 
 @pytest.mark.parametrize(
@@ -60,13 +59,7 @@ def test_an_upload_whose_queueing_fails_is_taken_back_and_refunded(
     service = TaskService(
         settings=settings, records=records, storage=storage, enqueue=TaskQueue(make_huey(settings)).enqueue
     )
-    data = (corpus / "graphic" / "logo.png").read_bytes()
-    upload = Upload(
-        data=data,
-        filename="logo.png",
-        info=imaging.probe(data, limits=imaging.Limits()),
-        options=imaging.OptimizeOptions(),
-    )
+    upload = upload_of(corpus / "graphic" / "logo.png")
     charged: dict[str, int] = {}
 
     with pytest.raises(ServiceUnavailable) as refused:

@@ -47,9 +47,7 @@ def error_response(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PixpressError)
     async def pixpress_error(_request: Request, exc: PixpressError) -> JSONResponse:
-        if exc.status >= 500:
-            log.warning("answering %s %s", exc.status, exc.code)
-        return error_response(exc.status, exc.code, exc.public_message, exc.details, exc.headers)
+        return _pixpress_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -72,21 +70,22 @@ def install_error_handlers(app: FastAPI) -> None:
         if reason := _unavailable_backend(exc):
             # A backend that is down is not a bug: the client may retry; nothing was kept or charged
             # (submit takes an upload back when its queueing fails).
-            log.error("answering 503: %s: %r", reason, exc)
-            unavailable = ServiceUnavailable(
-                "A backend pixpress depends on is unreachable; retry later.",
-                details={"reason": reason},
-                headers={"Retry-After": "5"},
-            )
-            return error_response(
-                unavailable.status,
-                unavailable.code,
-                unavailable.public_message,
-                unavailable.details,
-                unavailable.headers,
+            log.error("backend unreachable: %s: %r", reason, exc)
+            return _pixpress_response(
+                ServiceUnavailable(
+                    "A backend pixpress depends on is unreachable; retry later.",
+                    details={"reason": reason},
+                    headers={"Retry-After": "5"},
+                )
             )
         log.exception("unhandled error", exc_info=exc)
         return error_response(InternalError.status, InternalError.code, InternalError.message)
+
+
+def _pixpress_response(exc: PixpressError) -> JSONResponse:
+    if exc.status >= 500:
+        log.warning("answering %s %s", exc.status, exc.code)
+    return error_response(exc.status, exc.code, exc.public_message, exc.details, exc.headers)
 
 
 def _unavailable_backend(exc: Exception) -> str | None:

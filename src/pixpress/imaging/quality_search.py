@@ -188,9 +188,9 @@ def _next_quality(
         quality = _extrapolate(side, tried, curve, aim)
     lowest = (low + 1) if low is not None else q_min
     if high is None:
-        # Nothing passed yet: a prediction past q_max is returned as it is (see give_up_above),
-        # unless q_max itself failed already.
-        return max(lowest, quality) if low != q_max else None
+        # Nothing passed yet (and q_max did not fail, see above): a prediction past q_max is returned
+        # as it is, for give_up_above.
+        return max(lowest, quality)
     return _clamp(quality, lowest, high - 1)
 
 
