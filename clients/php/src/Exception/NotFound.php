@@ -1,0 +1,8 @@
+<?php
+
+namespace Pixpress\Exception;
+
+/** 404: nothing under that id for this token. */
+class NotFound extends PixpressException
+{
+}

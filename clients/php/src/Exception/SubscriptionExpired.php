@@ -1,0 +1,8 @@
+<?php
+
+namespace Pixpress\Exception;
+
+/** 403 subscription_expired. */
+class SubscriptionExpired extends AuthError
+{
+}
