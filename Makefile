@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint bench bench-smoke lock clean
+.PHONY: install run test check lint bench bench-smoke lock clean php-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ lint: install
 	$(BIN)/lint-imports
 
 check: lint test
+
+# The PHP client's PHPUnit suite against a real `pixpress serve` (Debian packages: Packagist is not needed).
+PHP_PACKAGES = php-cli php-curl php-mbstring php-xml phpunit
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+php-test: install
+	@if ! command -v php >/dev/null || ! command -v phpunit >/dev/null || ! php -m | grep -qx curl; then \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y $(PHP_PACKAGES); fi
+	phpunit -c clients/php/phpunit.xml
 
 bench: install
 	$(BIN)/python -m bench
