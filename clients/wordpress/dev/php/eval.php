@@ -8,6 +8,10 @@ require __DIR__ . '/bootstrap.php';
 $pixpress_code = $argc >= 3 ? $argv[2] : stream_get_contents(STDIN);
 /* A fatal error should exit non-zero with the message on stderr, not WordPress's HTML page. */
 define('WP_DISABLE_FATAL_ERROR_HANDLER', true);
+/* Loading WordPress here must not spawn WP-Cron (a loopback request to the server) as a page view
+ * would: tests decide when cron runs. The mu-plugin pixpress-dev-env.php unhooks wp_cron when it
+ * sees this constant (DISABLE_WP_CRON is left alone: plugin code may read it). */
+define('PIXPRESS_DEV_CLI', true);
 require_once PIXPRESS_WP_ROOT . 'wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 require_once ABSPATH . 'wp-admin/includes/file.php';
