@@ -15,16 +15,22 @@ PURGE="${2:-}"
 [ -d "$RUN_DIR" ] || { log "$RUN_DIR: nothing there"; exit 0; }
 RUN_DIR="$(cd "$RUN_DIR" && pwd)"
 
+# Whether any process of group $1 is still running (zombies do not count: where nothing reaps the
+# server's processes after wp-up.sh has exited, they stay <defunct> but hold no port).
+group_running() {
+    ps -o stat= -g "$1" 2>/dev/null | grep -qv '^Z'
+}
+
 if [ -f "$RUN_DIR/server.pid" ]; then
     pid="$(cat "$RUN_DIR/server.pid")"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        # The pid is the process-group leader (setsid in wp-up.sh): signal the group.
+    if [ -n "$pid" ] && group_running "$pid"; then
+        # The pid is the process-group leader (setsid in wp-up.sh): signal the group, workers too.
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
         for _ in $(seq 1 50); do
-            kill -0 -- "-$pid" 2>/dev/null || break
+            group_running "$pid" || break
             sleep 0.1
         done
-        if kill -0 -- "-$pid" 2>/dev/null; then
+        if group_running "$pid"; then
             kill -KILL -- "-$pid" 2>/dev/null
         fi
         log "stopped php -S (pid $pid)"
