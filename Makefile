@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint bench bench-smoke lock clean php-test
+.PHONY: install run test check lint bench bench-smoke lock clean php-test wordpress-deps wordpress-up wordpress-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,18 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# A local WordPress (Debian's package, MariaDB, php -S) for trying the WordPress plugin by hand;
+# tests/wordpress brings up its own. See clients/wordpress/dev/README.md.
+WP_RUN_DIR ?= /tmp/pixpress-wp/manual
+WP_PORT ?= 8089
+WP_DEV = clients/wordpress/dev
+
+wordpress-deps:
+	$(WP_DEV)/wp-deps.sh
+
+wordpress-up: wordpress-deps
+	WP_PORT=$(WP_PORT) WP_SKIP_DEPS=1 $(WP_DEV)/wp-up.sh $(WP_RUN_DIR)
+
+wordpress-down:
+	$(WP_DEV)/wp-down.sh $(WP_RUN_DIR) --purge

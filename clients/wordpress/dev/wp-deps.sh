@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the Debian packages the local test WordPress needs, only when some are missing.
+# Needs root (apt-get). Idempotent: prints "wordpress deps: present" and exits 0 when all are there.
+set -euo pipefail
+
+PACKAGES=(wordpress php-cli php-mysql php-gd php-curl php-xml php-mbstring php-intl php-imagick
+          mariadb-server mariadb-client curl)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "wordpress deps: present" >&2
+    exit 0
+fi
+
+echo "wordpress deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    echo "wordpress deps: need root to apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Other sessions on the machine may hold the dpkg lock: wait for it instead of failing.
+apt-get update -qq -o DPkg::Lock::Timeout=600
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >&2
