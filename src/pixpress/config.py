@@ -6,6 +6,7 @@ table mirrors this file. No other module reads os.environ.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -30,6 +33,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     public_base_url: str = ""  # used in download_url; empty: relative URLs
+    # Comma-separated IPs/CIDRs of the load balancers whose X-Forwarded-For/-Proto are believed;
+    # empty: none, the client is the socket's peer (a client can write any X-Forwarded-For it likes).
+    trusted_proxies: str = ""
 
     # --- backends --------------------------------------------------------------------------
     database_url: str = ""  # empty: sqlite file in data_dir
@@ -89,6 +95,11 @@ class Settings(BaseSettings):
     target_lossy: float = 70.0
 
     @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> Settings:
+        self.trusted_proxy_networks  # noqa: B018  (raises on a malformed entry, at start)
+        return self
+
+    @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
         if self.environment == "production":
             if not self.admin_tokens_list:
@@ -105,6 +116,20 @@ class Settings(BaseSettings):
     @cached_property
     def admin_tokens_list(self) -> list[str]:
         return [t.strip() for t in self.admin_tokens.split(",") if t.strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        networks = []
+        for entry in (e.strip() for e in self.trusted_proxies.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"PIXPRESS_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from exc
+        return tuple(networks)
 
     @property
     def max_upload_bytes(self) -> int:

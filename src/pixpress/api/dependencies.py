@@ -28,6 +28,7 @@ def get_container(request: Request) -> Container:
 
 
 def client_address(request: Request) -> str:
+    """The key of the failed-check limit: already resolved behind trusted proxies (api/proxies.py)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -93,18 +93,37 @@ class QuotaService:
     # --- who is calling ----------------------------------------------------------------------
 
     def authenticate(self, token: str, *, client_address: str) -> QuotaInfo:
+        """The licence of `token`, or InvalidToken; failed checks are limited per client address.
+
+        A token this deployment already knows as valid is never refused for the failures of its address
+        (someone sharing or spoofing it cannot lock a customer out). Any other token from an address over
+        the limit gets RateLimited without asking the licence server, whatever it is: answering
+        differently for valid ones would let guessing go on without bound.
+        """
+        if not self._known_valid(token):
+            self._refuse_when_over_limit(client_address)
+        try:
+            return self._resolve(token)
+        except InvalidToken:
+            if self.settings.failed_token_checks_per_minute:
+                self.failures.add(client_address)
+            raise
+
+    def _known_valid(self, token: str) -> bool:
+        token_hash = hash_token(token)
+        cached = self._cache.get(token_hash)
+        if cached is not None:
+            return cached.verified.valid
+        licence = self.records.get(token_hash)
+        return licence is not None and licence.valid
+
+    def _refuse_when_over_limit(self, client_address: str) -> None:
         limit = self.settings.failed_token_checks_per_minute
         if limit and self.failures.count(client_address) >= limit:
             raise RateLimited(
                 "Too many failed token checks from this address; retry later.",
                 headers={"Retry-After": str(retry_after_s())},
             )
-        try:
-            return self._resolve(token)
-        except InvalidToken:
-            if limit:
-                self.failures.add(client_address)
-            raise
 
     def status(self, token: str, *, client_address: str) -> QuotaInfo:
         return self.authenticate(token, client_address=client_address)
