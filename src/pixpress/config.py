@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     quota_cache_ttl: float = 300.0  # seconds
     quota_refresh_interval: float = 900.0  # seconds
     quota_refresh_job_interval_s: float = 900.0
+    quota_cache_max_tokens: int = Field(default=10_000, ge=1)  # licence answers kept in one process
+    quota_refresh_max_tokens: int = Field(default=10_000, ge=1)  # valid tokens one process re-checks
+    max_token_chars: int = 512  # longer tokens are invalid_token without asking the licence server
     admin_tokens: str = ""  # comma-separated
     failed_token_checks_per_minute: int = 20
     idempotency_ttl_s: int = 24 * 3600

@@ -252,6 +252,54 @@ def test_background_refresh_rechecks_recent_tokens_once(
     assert licence_server.calls("premium-token") == calls + 1
 
 
+def test_only_tokens_that_validated_are_kept_for_re_checks(
+    quota_settings: Settings, make_service: MakeService
+) -> None:
+    service = make_service(quota_settings.model_copy(update={"failed_token_checks_per_minute": 0}))
+    for i in range(20):
+        with pytest.raises(InvalidToken):
+            service.authenticate(f"guess-{i}-" + "x" * 400, client_address=ADDR)
+    with pytest.raises(SubscriptionExpired):
+        service.authenticate("expired-token", client_address=ADDR)
+    service.authenticate("premium-token", client_address=ADDR)
+    assert set(service._recent.snapshot()) == {hash_token("expired-token"), hash_token("premium-token")}
+
+
+def test_the_licence_cache_and_the_re_check_list_are_bounded(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    licence_server.write_tokens(TOKENS + "".join(f'[tokens."site-{i}"]\nquota_mb = 10\n' for i in range(6)))
+    bounded = quota_settings.model_copy(
+        update={
+            "quota_cache_max_tokens": 3,
+            "quota_refresh_max_tokens": 2,
+            "failed_token_checks_per_minute": 0,
+        }
+    )
+    service = make_service(bounded)
+    for i in range(6):
+        service.authenticate(f"site-{i}", client_address=ADDR)
+        with pytest.raises(InvalidToken):
+            service.authenticate(f"guess-{i}", client_address=ADDR)
+    assert len(service._cache) == 3
+    assert set(service._recent.snapshot()) == {hash_token("site-4"), hash_token("site-5")}
+    # An evicted token is still served (from its database row), and is remembered again.
+    assert service.authenticate("site-0", client_address=ADDR).quota_mb == 10
+    assert hash_token("site-0") in service._recent
+
+
+def test_an_overlong_token_is_invalid_without_asking_the_licence_server(
+    service: QuotaService, licence_server: LicenceServer
+) -> None:
+    with pytest.raises(InvalidToken):
+        service.authenticate("x" * 513, client_address=ADDR)
+    assert licence_server.calls() == 0
+    assert len(service._cache) == 0
+    with pytest.raises(InvalidToken):  # 512 characters are still asked about
+        service.authenticate("x" * 512, client_address=ADDR)
+    assert licence_server.calls() == 1
+
+
 def test_default_quota_without_a_licence_server(settings: Settings, make_service: MakeService) -> None:
     service = make_service(settings)
     info = service.authenticate("any-token", client_address=ADDR)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from pixpress.errors import (
 from pixpress.quota.circuit import CircuitBreaker
 from pixpress.quota.info import QuotaInfo, ResetResult, iso, to_mb
 from pixpress.quota.licence_client import LicenceAnswer, LicenceClient, LicenceServerFailed
+from pixpress.quota.lru import LruDict
 from pixpress.quota.rate_limit import DatabaseFailureCounter, FailureCounter, retry_after_s
 from pixpress.quota.records import LicenceRecords, Verified
 from pixpress.quota.singleflight import SingleFlight
@@ -86,9 +86,10 @@ class QuotaService:
         # Across processes (Redis): one licence call per token for the whole deployment.
         self.shared_flights = shared_flights
         self.owner = owner_id()
-        self._cache: dict[str, _Cached] = {}
-        self._cache_lock = threading.Lock()
-        self._recent: dict[str, tuple[str, float]] = {}  # token hash -> (token, last seen), this process only
+        # Both bounded: their keys come from whoever sends requests.
+        self._cache: LruDict[str, _Cached] = LruDict(max_entries=settings.quota_cache_max_tokens)
+        # token hash -> (token, last seen) of tokens that validated here: re-checked in the background.
+        self._recent: LruDict[str, tuple[str, float]] = LruDict(max_entries=settings.quota_refresh_max_tokens)
 
     # --- who is calling ----------------------------------------------------------------------
 
@@ -110,6 +111,8 @@ class QuotaService:
             raise
 
     def _known_valid(self, token: str) -> bool:
+        if len(token) > self.settings.max_token_chars:
+            return False
         token_hash = hash_token(token)
         cached = self._cache.get(token_hash)
         if cached is not None:
@@ -228,9 +231,8 @@ class QuotaService:
         if self.licence is None:
             return 0
         cutoff = time.time() - RECENT_TOKEN_WINDOW_S
-        with self._cache_lock:
-            self._recent = {h: seen for h, seen in self._recent.items() if seen[1] >= cutoff}
-            recent = dict(self._recent)
+        self._recent.discard_where(lambda _hash, seen: seen[1] < cutoff)
+        recent = self._recent.snapshot()
         checked = 0
         for token_hash, (token, _) in recent.items():
             if self.breaker.is_open:
@@ -247,12 +249,13 @@ class QuotaService:
     # --- resolution --------------------------------------------------------------------------
 
     def _resolve(self, token: str, *, force: bool = False) -> QuotaInfo:
+        if len(token) > self.settings.max_token_chars:
+            raise InvalidToken()  # no licence has such a token: not worth a question upstream
         token_hash = hash_token(token)
-        with self._cache_lock:
-            self._recent[token_hash] = (token, time.time())
         verified, source = self._verified(token, token_hash, force=force)
         if not verified.valid:
             raise InvalidToken()
+        self._recent.put(token_hash, (token, time.time()))
         if verified.expires_at is not None and verified.expires_at < datetime.now(UTC):
             raise SubscriptionExpired(details={"expires_at": iso(verified.expires_at)})
         licence = self.records.get(token_hash)
@@ -339,8 +342,7 @@ class QuotaService:
         return verified
 
     def _remember(self, token_hash: str, verified: Verified) -> None:
-        with self._cache_lock:
-            self._cache[token_hash] = _Cached(verified, time.monotonic())
+        self._cache.put(token_hash, _Cached(verified, time.monotonic()))
 
     def _info(self, licence: Licence, source: str) -> QuotaInfo:
         return QuotaInfo(
