@@ -17,6 +17,7 @@ from pixpress.coordination.leases import Leases, owner_id
 from pixpress.db.models import Licence
 from pixpress.db.session import Database, as_utc, utcnow
 from pixpress.errors import (
+    AdminRequired,
     InvalidToken,
     LicenseServerUnavailable,
     QuotaExceeded,
@@ -134,6 +135,15 @@ class QuotaService:
     def refresh(self, token: str, *, client_address: str) -> QuotaInfo:
         self.authenticate(token, client_address=client_address)
         return self._resolve(token, force=True)
+
+    def authorize_admin(self, token: str, *, client_address: str) -> None:
+        """AdminRequired unless `token` is an admin token; failures are limited like customers' checks."""
+        if self.is_admin(token):
+            return  # never refused for the failures of its address
+        self._refuse_when_over_limit(client_address)
+        if self.settings.failed_token_checks_per_minute:
+            self.failures.add(client_address)
+        raise AdminRequired()
 
     def is_admin(self, token: str) -> bool:
         matched = False
