@@ -12,6 +12,10 @@ from fastapi.testclient import TestClient
 from pixpress.app import create_app
 from pixpress.config import Settings
 from pixpress.container import Container
+from tests.storage.conftest import make_s3_storage, s3_bucket, s3_client, s3_endpoint
+
+# moto's S3 server fixtures, for the download route on the S3 backend.
+__all__ = ["make_s3_storage", "s3_bucket", "s3_client", "s3_endpoint"]
 
 ADMIN_TOKEN = "admin-token-0123456789"
 SITE_TOKEN = "site-token-0123456789"
