@@ -13,6 +13,7 @@ from pixpress import __version__
 from pixpress.api import health, optimize, quota
 from pixpress.api.envelope import install_error_handlers
 from pixpress.api.middleware import BodyLimitMiddleware, QuotaHeadersMiddleware, RequestIdMiddleware
+from pixpress.api.proxies import TrustedProxyMiddleware
 from pixpress.config import Settings
 from pixpress.container import Container
 
@@ -52,8 +53,10 @@ def create_app(
     app.include_router(optimize.router)
     app.include_router(quota.router)
     app.include_router(health.router)
-    # Outermost last: request ids wrap everything, quota headers see the final response.
+    # Outermost last: the client's address is known first, request ids wrap everything else, quota
+    # headers see the final response.
     app.add_middleware(QuotaHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxy_networks)
     return app

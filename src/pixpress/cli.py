@@ -61,6 +61,9 @@ def serve(
             port=settings.port,
             log_config=None,
             timeout_graceful_shutdown=10,
+            # The app believes X-Forwarded-* only from PIXPRESS_TRUSTED_PROXIES (api/proxies.py); uvicorn's
+            # own handling would also obey a FORWARDED_ALLOW_IPS="*" left in an old environment.
+            proxy_headers=False,
         )
     finally:
         if worker is not None:

@@ -6,6 +6,7 @@ table mirrors this file. No other module reads os.environ.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -30,6 +33,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     public_base_url: str = ""  # used in download_url; empty: relative URLs
+    # Comma-separated IPs/CIDRs of the load balancers whose X-Forwarded-For/-Proto are believed;
+    # empty: none, the client is the socket's peer (a client can write any X-Forwarded-For it likes).
+    trusted_proxies: str = ""
 
     # --- backends --------------------------------------------------------------------------
     database_url: str = ""  # empty: sqlite file in data_dir
@@ -80,6 +86,9 @@ class Settings(BaseSettings):
     quota_cache_ttl: float = 300.0  # seconds
     quota_refresh_interval: float = 900.0  # seconds
     quota_refresh_job_interval_s: float = 900.0
+    quota_cache_max_tokens: int = Field(default=10_000, ge=1)  # licence answers kept in one process
+    quota_refresh_max_tokens: int = Field(default=10_000, ge=1)  # valid tokens one process re-checks
+    max_token_chars: int = 512  # longer tokens are invalid_token without asking the licence server
     admin_tokens: str = ""  # comma-separated
     failed_token_checks_per_minute: int = 20
     idempotency_ttl_s: int = 24 * 3600
@@ -87,6 +96,11 @@ class Settings(BaseSettings):
     # --- quality targets (SSIMULACRA2) -----------------------------------------------------
     target_glossy: float = 80.0
     target_lossy: float = 70.0
+
+    @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> Settings:
+        self.trusted_proxy_networks  # noqa: B018  (raises on a malformed entry, at start)
+        return self
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
@@ -105,6 +119,20 @@ class Settings(BaseSettings):
     @cached_property
     def admin_tokens_list(self) -> list[str]:
         return [t.strip() for t in self.admin_tokens.split(",") if t.strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        networks = []
+        for entry in (e.strip() for e in self.trusted_proxies.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"PIXPRESS_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from exc
+        return tuple(networks)
 
     @property
     def max_upload_bytes(self) -> int:

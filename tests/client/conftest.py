@@ -60,9 +60,9 @@ class Stack:
 
     def usage(self, token: str) -> dict[str, object]:
         """The admin view of a token's ledger: exact charged bytes and uploads per period."""
-        answer = httpx.get(
+        answer = httpx.post(
             f"{self.url}/api/admin/usage",
-            params={"token": token},
+            json={"token": token},
             headers={"X-Token": ADMIN_TOKEN},
             timeout=10,
         )

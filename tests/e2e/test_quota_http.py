@@ -135,7 +135,7 @@ def test_the_three_sample_responses(stack: tuple[ServerProcess, LicenceServer]) 
             "remaining_mb": 1000,
         },
     }
-    history = httpx.get(f"{api.url}/api/admin/usage", headers=ADMIN, params={"token": "test-token-456"})
+    history = httpx.post(f"{api.url}/api/admin/usage", headers=ADMIN, json={"token": "test-token-456"})
     assert history.status_code == 200 and history.json()["success"] is True
 
 

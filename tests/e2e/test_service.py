@@ -205,7 +205,9 @@ def test_request_id_is_echoed_and_quota_headers_are_present(server: ServerProces
 
 def test_health_ready_and_openapi(server: ServerProcess) -> None:
     assert httpx.get(f"{server.url}/health").json()["data"]["status"] == "ok"
-    ready = httpx.get(f"{server.url}/ready").json()
+    assert httpx.get(f"{server.url}/ready").json() == {"success": True, "data": {"status": "ready"}}
+    admin = {"X-Token": "admin-secret-token-0123"}
+    ready = httpx.get(f"{server.url}/ready", headers=admin).json()
     assert ready["data"]["checks"] == {"database": "ok", "storage": "ok", "queue": "ok"}
     spec = httpx.get(f"{server.url}/openapi.json").json()
     assert "/api/optimize/submit" in spec["paths"]

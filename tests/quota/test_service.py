@@ -131,10 +131,48 @@ def test_failed_checks_are_rate_limited_per_address(
     for i in range(5):
         with pytest.raises(InvalidToken):
             service.authenticate(f"guess-{i}", client_address="198.51.100.7")
+    calls = licence_server.calls()
+    # A token this deployment has never seen gets 429 whatever it is: no answer to learn from.
     with pytest.raises(RateLimited) as refused:
         service.authenticate("premium-token", client_address="198.51.100.7")
     assert int(refused.value.headers["Retry-After"]) >= 1
+    assert licence_server.calls() == calls  # not even asked upstream
     assert service.authenticate("premium-token", client_address="198.51.100.8").quota_mb == 5000
+
+
+def test_a_known_valid_token_passes_from_an_address_over_the_failure_limit(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    """Failing checks in a customer's name (same address) must not lock the customer out."""
+    limited = quota_settings.model_copy(update={"failed_token_checks_per_minute": 3})
+    service = make_service(limited)
+    assert service.authenticate("premium-token", client_address=ADDR).quota_mb == 5000
+    for i in range(3):
+        with pytest.raises(InvalidToken):
+            service.authenticate(f"guess-{i}", client_address=ADDR)
+    assert service.authenticate("premium-token", client_address=ADDR).quota_mb == 5000
+    # Known from the database too: another process whose cache has never seen it.
+    assert make_service(limited).authenticate("premium-token", client_address=ADDR).quota_mb == 5000
+    calls = licence_server.calls()
+    for token in ("guess-0", "guess-new", "revoked-token"):
+        with pytest.raises(RateLimited):
+            service.authenticate(token, client_address=ADDR)
+    assert licence_server.calls() == calls
+
+
+def test_a_token_revoked_upstream_is_limited_again(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    limited = quota_settings.model_copy(update={"failed_token_checks_per_minute": 1})
+    service = make_service(limited)
+    service.authenticate("small-token", client_address=ADDR)
+    licence_server.write_tokens(TOKENS.replace('quota_mb = 50\nsubscription_type = "basic"', "valid = false"))
+    with pytest.raises(InvalidToken):
+        service.refresh("small-token", client_address=ADDR)
+    with pytest.raises(InvalidToken):  # no longer known valid: it counts...
+        service.authenticate("small-token", client_address=ADDR)
+    with pytest.raises(RateLimited):  # ...and is limited like any other
+        service.authenticate("small-token", client_address=ADDR)
 
 
 def test_concurrent_charges_never_overshoot(service: QuotaService) -> None:
@@ -212,6 +250,54 @@ def test_background_refresh_rechecks_recent_tokens_once(
     time.sleep(0.3)
     assert first.refresh_stale_tokens() + second.refresh_stale_tokens() == 1  # once per deployment
     assert licence_server.calls("premium-token") == calls + 1
+
+
+def test_only_tokens_that_validated_are_kept_for_re_checks(
+    quota_settings: Settings, make_service: MakeService
+) -> None:
+    service = make_service(quota_settings.model_copy(update={"failed_token_checks_per_minute": 0}))
+    for i in range(20):
+        with pytest.raises(InvalidToken):
+            service.authenticate(f"guess-{i}-" + "x" * 400, client_address=ADDR)
+    with pytest.raises(SubscriptionExpired):
+        service.authenticate("expired-token", client_address=ADDR)
+    service.authenticate("premium-token", client_address=ADDR)
+    assert set(service._recent.snapshot()) == {hash_token("expired-token"), hash_token("premium-token")}
+
+
+def test_the_licence_cache_and_the_re_check_list_are_bounded(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    licence_server.write_tokens(TOKENS + "".join(f'[tokens."site-{i}"]\nquota_mb = 10\n' for i in range(6)))
+    bounded = quota_settings.model_copy(
+        update={
+            "quota_cache_max_tokens": 3,
+            "quota_refresh_max_tokens": 2,
+            "failed_token_checks_per_minute": 0,
+        }
+    )
+    service = make_service(bounded)
+    for i in range(6):
+        service.authenticate(f"site-{i}", client_address=ADDR)
+        with pytest.raises(InvalidToken):
+            service.authenticate(f"guess-{i}", client_address=ADDR)
+    assert len(service._cache) == 3
+    assert set(service._recent.snapshot()) == {hash_token("site-4"), hash_token("site-5")}
+    # An evicted token is still served (from its database row), and is remembered again.
+    assert service.authenticate("site-0", client_address=ADDR).quota_mb == 10
+    assert hash_token("site-0") in service._recent
+
+
+def test_an_overlong_token_is_invalid_without_asking_the_licence_server(
+    service: QuotaService, licence_server: LicenceServer
+) -> None:
+    with pytest.raises(InvalidToken):
+        service.authenticate("x" * 513, client_address=ADDR)
+    assert licence_server.calls() == 0
+    assert len(service._cache) == 0
+    with pytest.raises(InvalidToken):  # 512 characters are still asked about
+        service.authenticate("x" * 512, client_address=ADDR)
+    assert licence_server.calls() == 1
 
 
 def test_default_quota_without_a_licence_server(settings: Settings, make_service: MakeService) -> None:

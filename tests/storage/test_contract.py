@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pixpress.storage import BlobNotFound, BlobStorage
+from pixpress.storage.base import CHUNK_BYTES
 from pixpress.storage.local import LocalStorage
 from pixpress.storage.memory import MemoryStorage
 from pixpress.storage.s3 import S3Storage
@@ -85,6 +86,44 @@ def test_a_20_mb_blob(storage: BlobStorage) -> None:
     back = storage.get(f"{TASK}/input")
     assert len(back) == len(big)
     assert digest(back) == digest(big)
+
+
+def test_open_reads_a_large_blob_in_bounded_chunks(storage: BlobStorage) -> None:
+    big = os.urandom(8 * MB + 17)
+    storage.put(f"{TASK}/result-1.webp", big)
+    stream = storage.open(f"{TASK}/result-1.webp")
+    assert stream.size_bytes == len(big)
+    sizes, hasher = [], hashlib.sha256()
+    for chunk in stream:
+        sizes.append(len(chunk))
+        hasher.update(chunk)
+    assert max(sizes) <= CHUNK_BYTES and len(sizes) >= len(big) // CHUNK_BYTES
+    assert sum(sizes) == len(big) and hasher.hexdigest() == digest(big)
+    assert stream.closed
+
+
+def test_open_of_a_missing_or_empty_blob(storage: BlobStorage) -> None:
+    with pytest.raises(BlobNotFound):
+        storage.open(f"{TASK}/result-1.webp")  # at once, before any chunk is asked for
+    storage.put(f"{TASK}/empty", b"")
+    stream = storage.open(f"{TASK}/empty")
+    assert stream.size_bytes == 0 and b"".join(stream) == b""
+
+
+def test_a_stream_closed_unread_leaves_the_blob_alone(storage: BlobStorage) -> None:
+    storage.put(f"{TASK}/result-1.webp", b"result" * 1000)
+    storage.open(f"{TASK}/result-1.webp").close()
+    assert storage.get(f"{TASK}/result-1.webp") == b"result" * 1000
+
+
+def test_a_blob_overwritten_while_streamed_is_read_whole_old_or_new(storage: BlobStorage) -> None:
+    old, new = os.urandom(2 * MB), os.urandom(2 * MB)
+    storage.put(f"{TASK}/result-1.webp", old)
+    chunks = iter(storage.open(f"{TASK}/result-1.webp"))
+    first = next(chunks)
+    storage.put(f"{TASK}/result-1.webp", new)
+    read = first + b"".join(chunks)
+    assert digest(read) in {digest(old), digest(new)}
 
 
 def test_threads_writing_different_keys(storage: BlobStorage, corpus: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pixpress.storage import BlobNotFound
+from pixpress.storage.base import CHUNK_BYTES
 from pixpress.storage.local import LocalStorage
 
 KEY = "ab/abcdef/input"
@@ -32,6 +33,8 @@ def test_keys_escaping_the_root_are_refused_by_every_call(
         storage.put(key, b"x")
     with pytest.raises(ValueError, match="escapes the storage root"):
         storage.get(key)
+    with pytest.raises(ValueError, match="escapes the storage root"):
+        storage.open(key)
     with pytest.raises(ValueError, match="escapes the storage root"):
         storage.exists(key)
     with pytest.raises(ValueError, match="escapes the storage root"):
@@ -132,3 +135,13 @@ def test_ping_fails_when_the_root_is_gone(storage: LocalStorage, root: Path) -> 
     root.write_bytes(b"a file where the folder was")
     with pytest.raises(OSError):
         storage.ping()
+
+
+def test_a_stream_holds_one_open_file_and_releases_it(storage: LocalStorage) -> None:
+    storage.put("ab/task/result-1.png", b"x" * (3 * CHUNK_BYTES))
+    before = len(os.listdir("/proc/self/fd"))
+    stream = storage.open("ab/task/result-1.png")
+    assert len(os.listdir("/proc/self/fd")) == before + 1
+    storage.delete("ab/task/result-1.png")  # expiry while a download runs: it still gets the whole file
+    assert sum(len(chunk) for chunk in stream) == 3 * CHUNK_BYTES
+    assert len(os.listdir("/proc/self/fd")) == before

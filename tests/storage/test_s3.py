@@ -61,6 +61,8 @@ def test_keys_that_would_leave_or_blur_the_prefix_are_refused(
         storage.put(key, b"x")
     with pytest.raises(ValueError, match="invalid blob key"):
         storage.get(key)
+    with pytest.raises(ValueError, match="invalid blob key"):
+        storage.open(key)
     assert keys_in(s3_client, s3_bucket) == []
 
 

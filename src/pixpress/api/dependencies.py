@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from pixpress.container import Container
-from pixpress.errors import AdminRequired, TokenMissing
+from pixpress.errors import TokenMissing
 from pixpress.quota import QuotaInfo
 
 
@@ -28,17 +28,22 @@ def get_container(request: Request) -> Container:
 
 
 def client_address(request: Request) -> str:
+    """The key of the failed-check limit: already resolved behind trusted proxies (api/proxies.py)."""
     return request.client.host if request.client else "unknown"
 
 
-def bearer_token(
+def optional_token(
     x_token: Annotated[str | None, Header(alias="X-Token")] = None,
     authorization: Annotated[str | None, Header()] = None,
-) -> str:
+) -> str | None:
     token = (x_token or "").strip()
     if not token and authorization and authorization[:7].lower() == "bearer ":
         token = authorization[7:].strip()
-    if not token:
+    return token or None
+
+
+def bearer_token(token: Annotated[str | None, Depends(optional_token)]) -> str:
+    if token is None:
         raise TokenMissing()
     return token
 
@@ -55,14 +60,27 @@ def current_caller(
 
 
 def admin_token(
+    request: Request,
     token: Annotated[str, Depends(bearer_token)],
     container: Annotated[Container, Depends(get_container)],
 ) -> str:
-    if not container.quota.is_admin(token):
-        raise AdminRequired()
+    container.quota.authorize_admin(token, client_address=client_address(request))
     return token
+
+
+def admin_if_token(
+    request: Request,
+    token: Annotated[str | None, Depends(optional_token)],
+    container: Annotated[Container, Depends(get_container)],
+) -> bool:
+    """For calls open to anyone that tell an admin more: no token is fine, a wrong one is not."""
+    if token is None:
+        return False
+    container.quota.authorize_admin(token, client_address=client_address(request))
+    return True
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
 AdminDep = Annotated[str, Depends(admin_token)]
+IsAdminDep = Annotated[bool, Depends(admin_if_token)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from pixpress import __version__
-from pixpress.api.dependencies import ContainerDep
+from pixpress.api.dependencies import ContainerDep, IsAdminDep
 from pixpress.api.envelope import ok
 
+log = logging.getLogger("pixpress.api")
 router = APIRouter(tags=["health"])
 
 
@@ -21,13 +23,13 @@ def health() -> dict[str, Any]:
 
 
 @router.get("/ready")
-async def ready(container: ContainerDep) -> JSONResponse:
+async def ready(container: ContainerDep, is_admin: IsAdminDep) -> JSONResponse:
+    """Ready or not for anyone (load balancers); which backend fails, and how, only for an admin token."""
     checks = await run_in_threadpool(container.readiness)
     healthy = all(value == "ok" for value in checks.values())
-    body = ok({"status": "ready" if healthy else "not_ready", "checks": checks})
-    if not healthy:
-        body = {
-            "success": False,
-            "error": {"code": "service_unavailable", "message": "Not ready.", "checks": checks},
-        }
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    details = {"checks": checks} if is_admin else {}
+    if healthy:
+        return JSONResponse(ok({"status": "ready", **details}))
+    log.warning("not ready: %s", ", ".join(f"{name} {value}" for name, value in checks.items()))
+    error = {"code": "service_unavailable", "message": "Not ready.", **details}
+    return JSONResponse({"success": False, "error": error}, status_code=503)

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
@@ -95,8 +97,16 @@ def download(
         "X-Content-Type-Options": "nosniff",
     }
     if request.headers.get("If-None-Match") == result.etag:
+        result.content.close()
         return Response(status_code=304, headers=headers)
-    return Response(content=result.data, media_type=result.mime_type, headers=headers)
+    headers["Content-Length"] = str(result.content.size_bytes)
+    # Chunk by chunk (read in the thread pool): a download never holds the whole result in memory.
+    return StreamingResponse(
+        result.content,
+        media_type=result.mime_type,
+        headers=headers,
+        background=BackgroundTask(result.content.close),  # in case it was not read to the end
+    )
 
 
 @router.delete("/task/{task_id}")

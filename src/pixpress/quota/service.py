@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pixpress.coordination.leases import Leases, owner_id
 from pixpress.db.models import Licence
 from pixpress.db.session import Database, as_utc, utcnow
 from pixpress.errors import (
+    AdminRequired,
     InvalidToken,
     LicenseServerUnavailable,
     QuotaExceeded,
@@ -27,6 +27,7 @@ from pixpress.errors import (
 from pixpress.quota.circuit import CircuitBreaker
 from pixpress.quota.info import QuotaInfo, ResetResult, iso, to_mb
 from pixpress.quota.licence_client import LicenceAnswer, LicenceClient, LicenceServerFailed
+from pixpress.quota.lru import LruDict
 from pixpress.quota.rate_limit import DatabaseFailureCounter, FailureCounter, retry_after_s
 from pixpress.quota.records import LicenceRecords, Verified
 from pixpress.quota.singleflight import SingleFlight
@@ -86,25 +87,47 @@ class QuotaService:
         # Across processes (Redis): one licence call per token for the whole deployment.
         self.shared_flights = shared_flights
         self.owner = owner_id()
-        self._cache: dict[str, _Cached] = {}
-        self._cache_lock = threading.Lock()
-        self._recent: dict[str, tuple[str, float]] = {}  # token hash -> (token, last seen), this process only
+        # Both bounded: their keys come from whoever sends requests.
+        self._cache: LruDict[str, _Cached] = LruDict(max_entries=settings.quota_cache_max_tokens)
+        # token hash -> (token, last seen) of tokens that validated here: re-checked in the background.
+        self._recent: LruDict[str, tuple[str, float]] = LruDict(max_entries=settings.quota_refresh_max_tokens)
 
     # --- who is calling ----------------------------------------------------------------------
 
     def authenticate(self, token: str, *, client_address: str) -> QuotaInfo:
+        """The licence of `token`, or InvalidToken; failed checks are limited per client address.
+
+        A token this deployment already knows as valid is never refused for the failures of its address
+        (someone sharing or spoofing it cannot lock a customer out). Any other token from an address over
+        the limit gets RateLimited without asking the licence server, whatever it is: answering
+        differently for valid ones would let guessing go on without bound.
+        """
+        if not self._known_valid(token):
+            self._refuse_when_over_limit(client_address)
+        try:
+            return self._resolve(token)
+        except InvalidToken:
+            if self.settings.failed_token_checks_per_minute:
+                self.failures.add(client_address)
+            raise
+
+    def _known_valid(self, token: str) -> bool:
+        if len(token) > self.settings.max_token_chars:
+            return False
+        token_hash = hash_token(token)
+        cached = self._cache.get(token_hash)
+        if cached is not None:
+            return cached.verified.valid
+        licence = self.records.get(token_hash)
+        return licence is not None and licence.valid
+
+    def _refuse_when_over_limit(self, client_address: str) -> None:
         limit = self.settings.failed_token_checks_per_minute
         if limit and self.failures.count(client_address) >= limit:
             raise RateLimited(
                 "Too many failed token checks from this address; retry later.",
                 headers={"Retry-After": str(retry_after_s())},
             )
-        try:
-            return self._resolve(token)
-        except InvalidToken:
-            if limit:
-                self.failures.add(client_address)
-            raise
 
     def status(self, token: str, *, client_address: str) -> QuotaInfo:
         return self.authenticate(token, client_address=client_address)
@@ -112,6 +135,15 @@ class QuotaService:
     def refresh(self, token: str, *, client_address: str) -> QuotaInfo:
         self.authenticate(token, client_address=client_address)
         return self._resolve(token, force=True)
+
+    def authorize_admin(self, token: str, *, client_address: str) -> None:
+        """AdminRequired unless `token` is an admin token; failures are limited like customers' checks."""
+        if self.is_admin(token):
+            return  # never refused for the failures of its address
+        self._refuse_when_over_limit(client_address)
+        if self.settings.failed_token_checks_per_minute:
+            self.failures.add(client_address)
+        raise AdminRequired()
 
     def is_admin(self, token: str) -> bool:
         matched = False
@@ -209,9 +241,8 @@ class QuotaService:
         if self.licence is None:
             return 0
         cutoff = time.time() - RECENT_TOKEN_WINDOW_S
-        with self._cache_lock:
-            self._recent = {h: seen for h, seen in self._recent.items() if seen[1] >= cutoff}
-            recent = dict(self._recent)
+        self._recent.discard_where(lambda _hash, seen: seen[1] < cutoff)
+        recent = self._recent.snapshot()
         checked = 0
         for token_hash, (token, _) in recent.items():
             if self.breaker.is_open:
@@ -228,12 +259,13 @@ class QuotaService:
     # --- resolution --------------------------------------------------------------------------
 
     def _resolve(self, token: str, *, force: bool = False) -> QuotaInfo:
+        if len(token) > self.settings.max_token_chars:
+            raise InvalidToken()  # no licence has such a token: not worth a question upstream
         token_hash = hash_token(token)
-        with self._cache_lock:
-            self._recent[token_hash] = (token, time.time())
         verified, source = self._verified(token, token_hash, force=force)
         if not verified.valid:
             raise InvalidToken()
+        self._recent.put(token_hash, (token, time.time()))
         if verified.expires_at is not None and verified.expires_at < datetime.now(UTC):
             raise SubscriptionExpired(details={"expires_at": iso(verified.expires_at)})
         licence = self.records.get(token_hash)
@@ -320,8 +352,7 @@ class QuotaService:
         return verified
 
     def _remember(self, token_hash: str, verified: Verified) -> None:
-        with self._cache_lock:
-            self._cache[token_hash] = _Cached(verified, time.monotonic())
+        self._cache.put(token_hash, _Cached(verified, time.monotonic()))
 
     def _info(self, licence: Licence, source: str) -> QuotaInfo:
         return QuotaInfo(

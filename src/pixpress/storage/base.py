@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Protocol
+
+# Downloads are read in pieces of at most this: memory per download stays flat whatever the result's size.
+CHUNK_BYTES = 256 * 1024
 
 
 class BlobNotFound(KeyError):
     """No blob under that key (deleted, expired, or never written)."""
 
 
+class BlobStream:
+    """An opened blob, read as chunks of at most CHUNK_BYTES; closed when read to the end or by close()."""
+
+    def __init__(self, *, size_bytes: int, chunks: Iterator[bytes], close: Callable[[], None]) -> None:
+        self.size_bytes = size_bytes
+        self._chunks = chunks
+        self._close = close
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._chunks
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._close()
+
+
 class BlobStorage(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def open(self, key: str) -> BlobStream:
+        """The blob for reading in chunks (downloads); raises BlobNotFound here, not while reading."""
+        ...
 
     def delete(self, key: str) -> None:
         """Remove the blob; a missing key is not an error."""

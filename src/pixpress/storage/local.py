@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from functools import partial
 from pathlib import Path
 
-from pixpress.storage.base import BlobNotFound
+from pixpress.storage.base import CHUNK_BYTES, BlobNotFound, BlobStream
 
 
 class LocalStorage:
@@ -39,6 +40,17 @@ class LocalStorage:
             return self._path(key).read_bytes()
         except FileNotFoundError as exc:
             raise BlobNotFound(key) from exc
+
+    def open(self, key: str) -> BlobStream:
+        try:
+            handle = self._path(key).open("rb")
+        except FileNotFoundError as exc:
+            raise BlobNotFound(key) from exc
+        # Blobs are replaced by rename, never rewritten: the open file stays whole (even if deleted now).
+        size = os.fstat(handle.fileno()).st_size
+        return BlobStream(
+            size_bytes=size, chunks=iter(partial(handle.read, CHUNK_BYTES), b""), close=handle.close
+        )
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from pixpress.storage.base import BlobNotFound
+from pixpress.storage.base import CHUNK_BYTES, BlobNotFound, BlobStream
 
 
 class MemoryStorage:
@@ -22,6 +22,11 @@ class MemoryStorage:
                 return self._blobs[key]
             except KeyError as exc:
                 raise BlobNotFound(key) from exc
+
+    def open(self, key: str) -> BlobStream:
+        data = self.get(key)
+        chunks = (data[start : start + CHUNK_BYTES] for start in range(0, len(data), CHUNK_BYTES))
+        return BlobStream(size_bytes=len(data), chunks=chunks, close=lambda: None)
 
     def delete(self, key: str) -> None:
         with self._lock:

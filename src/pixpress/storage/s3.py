@@ -13,7 +13,7 @@ from contextlib import closing
 from typing import Any
 
 from pixpress.config import Settings
-from pixpress.storage.base import BlobNotFound
+from pixpress.storage.base import CHUNK_BYTES, BlobNotFound, BlobStream
 
 # Enough connections for the API's thread pool touching storage at once; botocore's default is 10.
 MAX_POOL_CONNECTIONS = 32
@@ -106,17 +106,28 @@ class S3Storage:
         self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
 
     def get(self, key: str) -> bytes:
+        with closing(self._get_object(key)["Body"]) as body:
+            data: bytes = body.read()
+        return data
+
+    def open(self, key: str) -> BlobStream:
+        response = self._get_object(key)
+        body = response["Body"]
+        return BlobStream(
+            size_bytes=int(response["ContentLength"]),
+            chunks=body.iter_chunks(chunk_size=CHUNK_BYTES),
+            close=body.close,
+        )
+
+    def _get_object(self, key: str) -> Any:
         from botocore.exceptions import ClientError
 
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
+            return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 raise BlobNotFound(key) from exc
             raise
-        with closing(response["Body"]) as body:
-            data: bytes = body.read()
-        return data
 
     def delete(self, key: str) -> None:
         # S3 answers 204 for a key that is not there: deleting twice is fine.

@@ -16,7 +16,7 @@ from pixpress.db.models import Task
 from pixpress.db.session import as_utc, utcnow
 from pixpress.errors import ServiceUnavailable, TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
-from pixpress.storage.base import BlobNotFound, BlobStorage
+from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
 from pixpress.tasks.maintenance import delete_task
 from pixpress.tasks.records import DuplicateIdempotencyKey, TaskRecords, task_result
 from pixpress.tasks.runner import limits_from
@@ -39,7 +39,7 @@ class Upload:
 
 @dataclass(frozen=True)
 class Download:
-    data: bytes
+    content: BlobStream  # opened, not read: the route streams it
     mime_type: str
     filename: str
     etag: str
@@ -168,14 +168,14 @@ class TaskService:
                 raise TaskNotFound("This task has no variant in that format.")
             key, mime, fmt = match["key"], match["mime_type"], match["format"]
         try:
-            data = self.storage.get(key)
+            content = self.storage.open(key)
         except BlobNotFound as exc:
             raise TaskNotFound("The result has expired or was deleted.") from exc
         return Download(
-            data=data,
+            content=content,
             mime_type=mime,
             filename=result_filename(task.original_filename, fmt or "bin"),
-            etag=f'"{task.id}-{fmt}-{len(data)}"',
+            etag=f'"{task.id}-{fmt}-{content.size_bytes}"',
         )
 
     def delete(self, task_id: str, *, token_hash: str) -> None:
