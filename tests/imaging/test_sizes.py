@@ -138,3 +138,15 @@ def test_without_sizes_it_is_optimize() -> None:
     result = optimize_with_sizes(data, options=OptimizeOptions(), limits=LIMITS)
     assert result.sizes == ()
     assert result.main.image.data == optimize(data, options=OptimizeOptions(), limits=LIMITS).image.data
+
+
+def test_an_animation_keeps_its_frames_in_every_size() -> None:
+    data = images.animated_gif()  # 5 frames of 48x32
+    result = optimize_with_sizes(
+        data, options=OptimizeOptions(sizes=parse_sizes("square:16x16:crop,half:24x24")), limits=LIMITS
+    )
+    for sized, expected in zip(result.sizes, [(16, 16), (24, 16)], strict=True):
+        out = images.load(sized.image.data, n=-1)
+        assert sized.image.format is ImageFormat.GIF
+        assert (out.width, out.get("page-height")) == expected
+        assert out.height // out.get("page-height") == 5
