@@ -59,6 +59,10 @@ class FakePixpress:
             return ok(self.status(task))
         if path.startswith("/api/optimize/download/"):
             variant = request.url.params.get("variant")
+            if size := request.url.params.get("size"):
+                if size not in sizes_of(task):
+                    return error(404, "task_not_found")
+                return httpx.Response(200, content=size_bytes(task.data, size))
             return httpx.Response(200, content=result_bytes(task.data, variant))
         return error(404, "not_found")
 
@@ -93,13 +97,26 @@ class FakePixpress:
             return {"task_id": task.task_id, "status": "failed", "error": error_}
         out = result_bytes(task.data, None)
         fmt = task.fields.get("format", "original")
+        out_format = (image_kind(task.data[:64]) or "png") if fmt in ("original", "auto") else fmt
+        sizes = [
+            {
+                "name": name,
+                "width": 10,
+                "height": 10,
+                "format": out_format,
+                "size": len(size_bytes(task.data, name)),
+                "download_url": f"http://pixpress.test/api/optimize/download/{task.task_id}?size={name}",
+            }
+            for name in sizes_of(task)
+        ]
         return {
             "task_id": task.task_id,
+            **({"sizes": sizes} if sizes else {}),
             "status": "done",
             "original_size": len(task.data),
             "optimized_size": len(out),
             "savings_percent": round(100 * (1 - len(out) / len(task.data)), 1),
-            "format": (image_kind(task.data[:64]) or "png") if fmt in ("original", "auto") else fmt,
+            "format": out_format,
             "variants": [{"format": f} for f in task.fields.get("accept", "").split(",") if f],
         }
 
@@ -131,6 +148,16 @@ def result_bytes(data: bytes, variant: str | None) -> bytes:
     """A "smaller" result that still starts like an image: the original's header (or the variant's)."""
     head = HEADERS.get(variant or "", data[:16])
     return head + b"optimized:" + data[16 : max(17, len(data) // 2)]
+
+
+def sizes_of(task: FakeTask) -> list[str]:
+    """The names of the sizes asked for (the syntax is the server's business)."""
+    return [item.split(":")[0] for item in task.fields.get("sizes", "").split(",") if item]
+
+
+def size_bytes(data: bytes, name: str) -> bytes:
+    """A size of the upload: its header and a marker naming the size."""
+    return data[:16] + f"size:{name}:".encode() + data[16:64]
 
 
 def parse_multipart(request: httpx.Request) -> tuple[str, bytes, dict[str, str]]:

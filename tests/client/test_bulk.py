@@ -23,7 +23,7 @@ from pixpress.client.bulk import FileOutcome
 from pixpress.client.cli import register
 from pixpress.client.files import image_kind
 from pixpress.client.progress import PlainReporter, TerminalReporter
-from tests.client.fakes import FakePixpress, result_bytes
+from tests.client.fakes import FakePixpress, result_bytes, size_bytes
 
 GRAPHIC = ("color.png", "hopper.png", "logo.png", "page.png", "text.png", "transparent.png")
 
@@ -288,3 +288,29 @@ def test_two_files_never_write_the_same_output(run: Cli, media: Path, corpus: Pa
     kept = run(str(media), "--output-dir", "same-names")  # no conversion: every name stays apart
     assert kept.exit_code == 0, kept.output
     assert len(list((run.cwd / "same-names").rglob("logo.*"))) == 2
+
+
+@pytest.mark.parametrize("where", [("--output-dir", "out"), ("--in-place",)])
+def test_sizes_are_written_next_to_each_output_and_never_sent(
+    run: Cli, media: Path, tmp_path: Path, where: tuple[str, ...]
+) -> None:
+    originals = {name: (media / name).read_bytes() for name in GRAPHIC[:3]}
+    first = run(str(media), *where, "--sizes", "thumbnail:150x150:crop,medium:300x300")
+    assert first.exit_code == 0, first.output
+    folder = tmp_path / "out" if "--output-dir" in where else media
+    for name, data in originals.items():
+        stem = name.removesuffix(".png")
+        assert (folder / f"{stem}-thumbnail.png").read_bytes() == size_bytes(data, "thumbnail")
+        assert (folder / f"{stem}-medium.png").read_bytes() == size_bytes(data, "medium")
+    assert (folder / "2024" / "text-medium.png").exists()
+    submit = next(r for r in run.fake.requests if r.url.path.endswith("/submit"))
+    assert b'name="sizes"\r\n\r\nthumbnail:150x150:crop,medium:300x300' in submit.content
+    again = run(str(media), *where, "--sizes", "thumbnail:150x150:crop,medium:300x300")
+    assert again.exit_code == 0 and "0 files to send" in again.output, again.output
+    assert len(run.fake.charges) == 6  # one upload per original, none for the sizes
+
+
+def test_sizes_do_not_combine_with_siblings(run: Cli, media: Path) -> None:
+    refused = run(str(media), "--siblings", "webp", "--sizes", "thumbnail:150x150")
+    assert refused.exit_code == 1 and "--sizes" in refused.output
+    assert not run.fake.charges

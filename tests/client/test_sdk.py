@@ -26,7 +26,7 @@ from pixpress.client import (
     TaskTimeout,
 )
 from pixpress.client.policy import parse_retry_after
-from tests.client.fakes import FakePixpress, error, ok, parse_multipart, result_bytes
+from tests.client.fakes import FakePixpress, error, ok, parse_multipart, result_bytes, size_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
@@ -277,3 +277,38 @@ def test_the_async_client_makes_the_same_calls() -> None:
     assert sleeps[0] == 2
     keys = {r.headers["idempotency-key"] for r in fake.requests if r.url.path.endswith("submit")}
     assert len(keys) == 1 and len(fake.charges) == 1
+
+
+def test_sizes_are_sent_listed_and_downloaded_by_name() -> None:
+    fake = FakePixpress()
+    client = Client("http://pixpress.test", "tok", transport=fake.transport(), sleep=lambda _s: None)
+    result = client.optimize(PNG, filename="a.png", sizes=["thumbnail:150x150:crop", "medium:300x300"])
+    assert parse_multipart(fake.requests[0])[2] == {"sizes": "thumbnail:150x150:crop,medium:300x300"}
+    listed = result.status.sizes
+    assert [(s.name, s.format, s.width) for s in listed] == [("thumbnail", "png", 10), ("medium", "png", 10)]
+    assert listed[0].download_url.endswith("?size=thumbnail") and listed[0].raw["name"] == "thumbnail"
+    assert result.sizes == {"thumbnail": size_bytes(PNG, "thumbnail"), "medium": size_bytes(PNG, "medium")}
+    assert result.data == result_bytes(PNG, None)
+    downloads = [r for r in fake.requests if "/download/" in r.url.path]
+    assert [r.url.params.get("size") for r in downloads] == [None, "thumbnail", "medium"]
+    assert client.download(result.status.task_id, size="medium") == size_bytes(PNG, "medium")
+    with pytest.raises(NotFoundError):
+        client.download(result.status.task_id, size="large")
+    assert len(fake.charges) == 1
+
+
+def test_the_async_client_downloads_sizes_too() -> None:
+    fake = FakePixpress()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return fake.handle(request)
+
+    async def main() -> None:
+        async with AsyncClient(
+            "http://pixpress.test", "tok", transport=httpx.MockTransport(handler)
+        ) as client:
+            result = await client.optimize(PNG, sizes="small:50x50")
+            assert result.sizes == {"small": size_bytes(PNG, "small")}
+            assert await client.download(result.status.task_id, size="small") == size_bytes(PNG, "small")
+
+    asyncio.run(main())

@@ -105,3 +105,21 @@ def test_the_async_client_against_the_real_server(one_pending: Stack, corpus: Pa
     data, used_mb = asyncio.run(main())
     assert image_kind(data[:64]) == "png" and len(data) <= photo.stat().st_size
     assert used_mb == round(photo.stat().st_size / 1048576, 2)
+
+
+def test_sizes_from_one_upload_charged_once(one_pending: Stack, corpus: Path) -> None:
+    photo = corpus / "photo" / "rocket.jpg"
+    with Client(one_pending.url, "double-site") as client:
+        result = client.optimize(photo, sizes=["thumbnail:150x150:crop", "medium:300x300"])
+        assert [(s.name, s.width, s.height, s.crop) for s in result.status.sizes] == [
+            ("thumbnail", 150, 150, True),
+            ("medium", 300, 200, False),
+        ]
+        for size in result.status.sizes:
+            assert image_kind(result.sizes[size.name][:64]) == "jpeg"
+            assert len(result.sizes[size.name]) == size.size
+        with pytest.raises(InvalidRequestError) as refused:
+            client.submit(photo, sizes="huge:2000x2000")
+        assert refused.value.code == "invalid_option"
+    usage = one_pending.usage("double-site")["current_period"]
+    assert isinstance(usage, dict) and (usage["uploads"], usage["used_bytes"]) == (1, photo.stat().st_size)

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -59,3 +60,20 @@ def test_cleanup_deletes_expired_rows_and_their_files(database: Database) -> Non
     assert maintenance.cleanup_expired(records=records, storage=storage) == 1
     assert records.get(old.id) is None and not storage.exists(old.input_key)
     assert records.get(fresh.id) is not None and storage.exists(fresh.input_key)
+
+
+def test_cleanup_deletes_every_size_of_a_task(database: Database) -> None:
+    records = TaskRecords(database)
+    storage = MemoryStorage()
+    task = new_task(ttl_s=-1)
+    task.status, task.result_key = TaskState.DONE.value, "r/result-1.jpg"
+    sizes = [{"name": "a", "key": "r/size-1-a.jpg"}, {"name": "b", "key": "r/size-1-b.webp"}]
+    task.result_json = json.dumps({"variants": [], "sizes": sizes})
+    records.insert(task)
+    for key in (task.input_key, task.result_key, "r/size-1-a.jpg", "r/size-1-b.webp"):
+        storage.put(key, b"data")
+    assert maintenance.task_blob_keys(task) == sorted(
+        [task.input_key, task.result_key, "r/size-1-a.jpg", "r/size-1-b.webp"]
+    )
+    assert maintenance.cleanup_expired(records=records, storage=storage) == 1
+    assert not any(storage.exists(k) for k in ("r/result-1.jpg", "r/size-1-a.jpg", "r/size-1-b.webp"))

@@ -9,6 +9,7 @@ from pixpress.db.session import Database
 from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.runner import TaskRunner
+from pixpress.tasks.service import TaskService, task_status
 from pixpress.tasks.states import TaskState
 from tests import hostile
 from tests.tasks.factories import new_task
@@ -91,3 +92,40 @@ def test_format_auto_lists_every_variant(runner, corpus: Path) -> None:
     assert {v["format"] for v in variants} >= {"png", "webp"}
     for variant in variants:
         assert run.storage.exists(variant["key"])
+
+
+def test_sizes_are_stored_listed_downloadable_and_deleted_with_the_task(runner, corpus: Path) -> None:
+    run, refunds = runner
+    data = (corpus / "photo" / "rocket.jpg").read_bytes()
+    task = queue(run, data, options={"sizes": "thumbnail:150x150:crop,medium:300x300"})
+    run.run(task.id)
+    done = run.records.get(task.id)
+    assert done is not None and done.status == TaskState.DONE, done.error_message if done else None
+    stored = json.loads(done.result_json or "{}")["sizes"]
+    assert [s["name"] for s in stored] == ["thumbnail", "medium"]
+    assert len({s["key"] for s in stored} | {done.result_key}) == 3  # a file of its own each
+    service = TaskService(settings=run.settings, records=run.records, storage=run.storage, enqueue=print)
+    status = task_status(done, base_url="http://x")
+    assert [(s["name"], s["width"], s["height"], s["crop"]) for s in status["sizes"]] == [
+        ("thumbnail", 150, 150, True),
+        ("medium", 300, 200, False),
+    ]
+    for size in status["sizes"]:
+        assert "key" not in size  # storage keys stay private
+        assert size["download_url"] == f"http://x/api/optimize/download/{task.id}?size={size['name']}"
+        got = service.download(task.id, token_hash=task.token_hash, size=size["name"])
+        assert len(got.data) == size["size"] and got.mime_type == "image/jpeg" == size["mime_type"]
+        assert got.filename == f"photo-{size['name']}.jpg"
+    assert refunds == []
+    service.delete(task.id, token_hash=task.token_hash)
+    assert run.records.get(task.id) is None
+    assert not any(run.storage.exists(s["key"]) for s in stored)
+    assert not run.storage.exists(done.result_key or "")
+
+
+def test_a_stale_attempt_leaves_no_size_behind(runner, corpus: Path, monkeypatch) -> None:
+    run, _ = runner
+    task = queue(run, (corpus / "photo" / "kodim03.png").read_bytes(), options={"sizes": "small:100x100"})
+    monkeypatch.setattr(run.records, "complete", lambda claim, **values: False)  # another attempt won
+    run.run(task.id)
+    assert sorted(run.storage._blobs) == [task.input_key]  # the upload stays for the winning attempt

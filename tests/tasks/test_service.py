@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import pytest
 
 from pixpress.config import Settings
 from pixpress.db.session import Database, utcnow
-from pixpress.errors import ServiceUnavailable
+from pixpress.errors import InvalidOption, ServiceUnavailable, TaskNotFound
 from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.queue import TaskQueue, make_huey
 from pixpress.tasks.records import TaskRecords
@@ -78,3 +79,39 @@ def test_an_upload_whose_queueing_fails_is_taken_back_and_refunded(
     assert not storage.exists(input_key(task_id))
     # The key is free again: the client's retry is a new upload, not a repeat of the failed one.
     assert service.existing_for_key(token_hash="a" * 64, idempotency_key="retry-me") is None
+
+
+def _service(database: Database, settings: Settings) -> TaskService:
+    return TaskService(
+        settings=settings, records=TaskRecords(database), storage=MemoryStorage(), enqueue=lambda _id: None
+    )
+
+
+def test_sizes_are_checked_against_the_upload_at_submit(
+    database: Database, settings: Settings, corpus: Path
+) -> None:
+    service = _service(database, settings)
+    data = (corpus / "photo" / "kodim03.png").read_bytes()  # 768x512
+    fine = service.inspect(data, fields={"sizes": "t:150x150:crop,banner:1000x300"}, filename="k.png")
+    assert [s.name for s in fine.options.sizes] == ["t", "banner"]
+    for sizes in ("huge:1024x1024", "same:768x512", "big:800x600:crop"):
+        with pytest.raises(InvalidOption, match="not smaller than the upload"):
+            service.inspect(data, fields={"sizes": sizes}, filename="k.png")
+
+
+def test_size_downloads_of_a_task(database: Database, settings: Settings) -> None:
+    service = _service(database, settings)
+    task = new_task()
+    task.status, task.result_key, task.output_format = TaskState.DONE.value, "r", "jpeg"
+    size = {"name": "thumbnail", "key": "k-thumb", "format": "webp", "mime_type": "image/webp"}
+    task.result_json = json.dumps({"sizes": [size]})
+    service.records.insert(task)
+    service.storage.put("k-thumb", b"thumb")
+    got = service.download(task.id, token_hash=task.token_hash, size="thumbnail")
+    assert (got.data, got.mime_type, got.filename) == (b"thumb", "image/webp", "photo-thumbnail.webp")
+    with pytest.raises(TaskNotFound, match=r"no size of that name \(its sizes: thumbnail\)"):
+        service.download(task.id, token_hash=task.token_hash, size="medium")
+    with pytest.raises(InvalidOption, match="a size or a variant, not both"):
+        service.download(task.id, token_hash=task.token_hash, size="thumbnail", variant="webp")
+    with pytest.raises(TaskNotFound):  # another token's task stays invisible
+        service.download(task.id, token_hash="b" * 64, size="thumbnail")

@@ -21,7 +21,7 @@ from pixpress.tasks.states import TaskState
 
 router = APIRouter(prefix="/api/optimize", tags=["optimize"])
 
-OPTION_FIELDS = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept")
+OPTION_FIELDS = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept", "sizes")
 WAIT_POLL_S = 0.1
 
 
@@ -88,8 +88,9 @@ def download(
     caller: CallerDep,
     container: ContainerDep,
     variant: Annotated[str | None, Query(pattern="^(jpeg|png|webp|avif|gif)$")] = None,
+    size: Annotated[str | None, Query(max_length=100, description="one of the task's sizes, by name")] = None,
 ) -> Response:
-    result = container.tasks.download(task_id, token_hash=caller.token_hash, variant=variant)
+    result = container.tasks.download(task_id, token_hash=caller.token_hash, variant=variant, size=size)
     headers = {
         "ETag": result.etag,
         "Content-Disposition": f'attachment; filename="{result.filename}"',

@@ -36,6 +36,17 @@ SUBMIT_FORM: dict[str, Any] = {
                             "type": "string",
                             "description": "formats the site can serve, e.g. webp,avif",
                         },
+                        "sizes": {
+                            "type": "string",
+                            "description": (
+                                "resized copies from the same upload, charged once: name:WxH (fit "
+                                "inside, 0 = that side free) or name:WxH:crop (centre crop), "
+                                "comma-separated, at most 16, names [a-z0-9_-]{1,40}; a box not smaller "
+                                "than the upload is refused. Each is listed in the status and downloaded "
+                                "with ?size=NAME"
+                            ),
+                            "example": "thumbnail:150x150:crop,medium:300x300,large:1024x1024",
+                        },
                     },
                 }
             }

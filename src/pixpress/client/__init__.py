@@ -22,7 +22,7 @@ from pixpress.client.errors import (
     TaskFailed,
     TaskTimeout,
 )
-from pixpress.client.models import Quota, ResetResult, Result, SubmitResult, TaskStatus
+from pixpress.client.models import ImageSize, Quota, ResetResult, Result, SubmitResult, TaskStatus
 from pixpress.client.policy import RetryPolicy
 from pixpress.client.sync import Client
 
@@ -31,6 +31,7 @@ __all__ = [
     "AuthError",
     "Client",
     "ConnectionFailed",
+    "ImageSize",
     "InvalidRequestError",
     "NotFoundError",
     "PixpressClientError",

@@ -86,8 +86,9 @@ class AsyncClient:
     async def status(self, task_id: str) -> TaskStatus:
         return TaskStatus.from_data(await self.send(calls.status(task_id)))
 
-    async def download(self, task_id: str, variant: str | None = None) -> bytes:
-        data: bytes = await self.send(calls.download(task_id, variant))
+    async def download(self, task_id: str, variant: str | None = None, *, size: str | None = None) -> bytes:
+        """The result; `variant="webp"`: one made with format="auto"; `size="thumbnail"`: one of sizes=."""
+        data: bytes = await self.send(calls.download(task_id, variant, size))
         return data
 
     async def delete(self, task_id: str) -> None:
@@ -138,4 +139,5 @@ class AsyncClient:
         if (failure := failure_of(status)) is not None:
             raise failure
         data = await self.download(status.task_id, variant)
-        return Result(status=status, data=data, quota=submitted.quota)
+        sizes = {s.name: await self.download(status.task_id, size=s.name) for s in status.sizes}
+        return Result(status=status, data=data, quota=submitted.quota, sizes=sizes)

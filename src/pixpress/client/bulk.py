@@ -217,13 +217,25 @@ class BulkRun:
         if self.plan.in_place:
             replace_keeping_backup(path, data)
             facts = output_facts(path, data)
-            self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, **facts)
+            sizes = self._write_sizes(path, path, status)
+            self.state.mark_done(
+                path, source=source, job=self.job, task_id=status.task_id, outputs=sizes, **facts
+            )
         else:
             target = self.plan.target(path, self.roots.get(path), status.format)
             self._write(path, target, data)
-            outputs = [str(target.resolve())]
+            outputs = [str(target.resolve()), *self._write_sizes(path, target, status)]
             self.state.mark_done(path, source=source, job=self.job, task_id=status.task_id, outputs=outputs)
         return FileOutcome(path, "done", source["size"], len(data))
+
+    def _write_sizes(self, source: Path, output: Path, status: TaskStatus) -> list[str]:
+        """Each size (--sizes) next to the output as NAME-SIZE.EXT; recorded so a rerun never sends them."""
+        written = []
+        for size in status.sizes:
+            target = OutputPlan.size_file(output, size.name, size.format)
+            self._write(source, target, self.client.download(status.task_id, size=size.name))
+            written.append(str(target.resolve()))
+        return written
 
     def _finished(self, path: Path, key: str, options: dict[str, Any]) -> TaskStatus:
         submitted = self.client.submit(path, idempotency_key=key, wait_s=SUBMIT_WAIT_S, **options)

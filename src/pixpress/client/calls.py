@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-OPTION_NAMES = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept")
+OPTION_NAMES = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept", "sizes")
 POLL_START_S = 0.2
 POLL_MAX_S = 2.0
 POLL_FACTOR = 1.5
@@ -59,8 +59,8 @@ def status(task_id: str) -> Call:
     return Call("GET", f"/api/optimize/status/{task_id}", idempotent=True)
 
 
-def download(task_id: str, variant: str | None) -> Call:
-    params = {"variant": variant} if variant else None
+def download(task_id: str, variant: str | None, size: str | None = None) -> Call:
+    params = {k: v for k, v in (("variant", variant), ("size", size)) if v} or None
     return Call("GET", f"/api/optimize/download/{task_id}", idempotent=True, raw=True, params=params)
 
 

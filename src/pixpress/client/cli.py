@@ -74,6 +74,13 @@ def optimize(
     siblings: Annotated[
         str | None, typer.Option(help="write e.g. webp,avif next to the originals (one upload)")
     ] = None,
+    sizes: Annotated[
+        str | None,
+        typer.Option(
+            help="also make resized copies from the same upload, written next to each output as "
+            "NAME-SIZE.EXT, e.g. 'thumbnail:150x150:crop,medium:300x300'"
+        ),
+    ] = None,
     state_file: Annotated[
         Path, typer.Option(help="remembers finished files (JSON), so a rerun sends only the rest")
     ] = DEFAULT_STATE_FILE,
@@ -94,6 +101,8 @@ def optimize(
             _fail(console, f"{option} takes one of {', '.join(allowed)}, not {value!r}")
     with _ctrl_c_exits(console, state_file):  # a Ctrl-C before or after the run: no traceback
         plan = _plan(console, output_dir=output_dir, in_place=in_place, siblings=siblings, format=format)
+        if sizes is not None and siblings:
+            _fail(console, "--sizes writes next to one output per file; it does not combine with --siblings")
         try:
             state = StateFile(state_file)
         except StateFileError as exc:
@@ -108,6 +117,7 @@ def optimize(
                 "max_width": max_width,
                 "max_height": max_height,
                 "keep_metadata": keep_metadata,
+                "sizes": sizes,
             }.items()
             if v is not None
         }

@@ -27,6 +27,37 @@ class Quota:
 
 
 @dataclass(frozen=True)
+class ImageSize:
+    """One copy made with `sizes=` (e.g. the thumbnail): download it with download(task_id, size=name)."""
+
+    name: str
+    width: int
+    height: int
+    format: str
+    size: int  # bytes
+    download_url: str
+    crop: bool = False
+    quality: int | None = None
+    score: float | None = None
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ImageSize:
+        return cls(
+            name=str(data["name"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            format=str(data["format"]),
+            size=int(data["size"]),
+            download_url=str(data.get("download_url", "")),
+            crop=bool(data.get("crop", False)),
+            quality=data.get("quality"),
+            score=data.get("score"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
 class TaskStatus:
     task_id: str
     status: str  # queued | processing | done | failed
@@ -57,6 +88,11 @@ class TaskStatus:
     def variants(self) -> list[dict[str, Any]]:
         """With format=auto: one entry per format made ({format, size, download_url})."""
         return list(self.raw.get("variants") or [])
+
+    @property
+    def sizes(self) -> list[ImageSize]:
+        """With sizes=...: one entry per size made, in the order asked."""
+        return [ImageSize.from_data(item) for item in self.raw.get("sizes") or []]
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaskStatus:
@@ -101,6 +137,7 @@ class Result:
     status: TaskStatus
     data: bytes
     quota: Quota | None = None
+    sizes: dict[str, bytes] = field(default_factory=dict)  # with sizes=...: name -> the bytes of that size
 
     @property
     def savings_percent(self) -> float:

@@ -41,6 +41,11 @@ class OutputPlan:
     def sibling(source: Path, fmt: str) -> Path:
         return source.with_suffix(EXTENSIONS[fmt])
 
+    @staticmethod
+    def size_file(output: Path, name: str, fmt: str) -> Path:
+        """Where a size (--sizes) of `output` goes: next to it, as photo-thumbnail.jpg."""
+        return output.with_name(f"{output.stem}-{name}{EXTENSIONS.get(fmt, '.' + fmt)}")
+
     def outputs_of(self, source: Path, root: Path | None, fmt: str | None) -> list[Path]:
         """Every file the result of `source` will be written to (`fmt` None: as the source's name)."""
         if self.siblings:

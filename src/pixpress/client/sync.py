@@ -82,7 +82,8 @@ class Client:
         wait_s: float = 0,
         **options: Any,
     ) -> SubmitResult:
-        """Upload one image. Options: mode, quality, format, max_width, max_height, keep_metadata, accept.
+        """Upload one image. Options: mode, quality, format, max_width, max_height, keep_metadata, accept,
+        sizes ("thumbnail:150x150:crop,medium:300x300" or a list of such entries).
         The Idempotency-Key (a uuid4 unless given) is the same for every retry: charged once."""
         call = calls.submit(
             path_or_bytes, filename=filename, idempotency_key=idempotency_key, wait_s=wait_s, options=options
@@ -92,8 +93,9 @@ class Client:
     def status(self, task_id: str) -> TaskStatus:
         return TaskStatus.from_data(self.send(calls.status(task_id)))
 
-    def download(self, task_id: str, variant: str | None = None) -> bytes:
-        data: bytes = self.send(calls.download(task_id, variant))
+    def download(self, task_id: str, variant: str | None = None, *, size: str | None = None) -> bytes:
+        """The result; `variant="webp"`: one made with format="auto"; `size="thumbnail"`: one of sizes=."""
+        data: bytes = self.send(calls.download(task_id, variant, size))
         return data
 
     def delete(self, task_id: str) -> None:
@@ -132,8 +134,8 @@ class Client:
         timeout_s: float = 300.0,
         **options: Any,
     ) -> Result:
-        """Submit (waiting inline up to 10 s), poll until finished, download. Raises TaskFailed with the
-        server's code when the task failed."""
+        """Submit (waiting inline up to 10 s), poll until finished, download (with sizes=..., every size
+        too: Result.sizes). Raises TaskFailed with the server's code when the task failed."""
         submitted = self.submit(
             path_or_bytes,
             filename=filename,
@@ -148,4 +150,6 @@ class Client:
         )
         if (failure := failure_of(status)) is not None:
             raise failure
-        return Result(status=status, data=self.download(status.task_id, variant), quota=submitted.quota)
+        data = self.download(status.task_id, variant)
+        sizes = {s.name: self.download(status.task_id, size=s.name) for s in status.sizes}
+        return Result(status=status, data=data, quota=submitted.quota, sizes=sizes)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from pixpress.errors import InvalidOption
+from pixpress.imaging.size_specs import format_sizes, parse_sizes
 from pixpress.imaging.types import ImageFormat, KeepMetadata, Mode, OptimizeOptions, OutputFormat
 
 E = TypeVar("E", bound=StrEnum)
@@ -34,6 +35,7 @@ def parse_options(fields: Mapping[str, str | None]) -> OptimizeOptions:
             KeepMetadata, "keep_metadata", values.get("keep_metadata"), defaults.keep_metadata
         ),
         accept=_accept(values.get("accept")),
+        sizes=parse_sizes(values.get("sizes")),
     )
 
 
@@ -47,6 +49,7 @@ def options_to_dict(options: OptimizeOptions) -> dict[str, Any]:
         "max_height": options.max_height,
         "keep_metadata": options.keep_metadata.value,
         "accept": sorted(f.value for f in options.accept),
+        "sizes": format_sizes(options.sizes),
     }
 
 
@@ -54,7 +57,7 @@ def options_from_dict(data: Mapping[str, Any]) -> OptimizeOptions:
     """The inverse of options_to_dict; missing keys take the defaults (rows written by older versions)."""
     fields: dict[str, str | None] = {
         key: None if data.get(key) is None else str(data[key])
-        for key in ("mode", "quality", "format", "max_width", "max_height", "keep_metadata")
+        for key in ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "sizes")
     }
     accept = data.get("accept") or []
     fields["accept"] = ",".join(str(a) for a in accept)

@@ -49,6 +49,11 @@ def optimize(
     for name, step in STEPS:
         ctx.deadline.check(name)
         step(ctx)
+    return encode_and_choose(ctx)
+
+
+def encode_and_choose(ctx: Context) -> OptimizeResult:
+    """Encode every target format of prepared pixels and keep the best (also used by imaging/sizes.py)."""
     variants: list[EncodedImage] = []
     for fmt in ctx.targets:
         ctx.deadline.check(f"encode:{fmt.value}")

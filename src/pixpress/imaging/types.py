@@ -81,10 +81,32 @@ class ImageInfo:
     height: int  # of one frame
     frames: int = 1
     has_alpha: bool = False
+    orientation: int = 1  # EXIF orientation (5-8 swap width and height once applied)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as a viewer shows the image, after the EXIF orientation."""
+        if self.orientation in (5, 6, 7, 8) and self.frames == 1:  # animations are not rotated
+            return self.height, self.width
+        return self.width, self.height
 
     @property
     def mime_type(self) -> str:
         return self.format.mime_type
+
+
+@dataclass(frozen=True)
+class SizeSpec:
+    """One resized copy asked for with `sizes` (WordPress's image sizes): a box, fitted or cropped.
+
+    Fit: inside width x height, aspect kept, never upscaled; 0 leaves that side free (768x0).
+    Crop: centre crop to exactly width x height (each side clamped to the upload, never upscaled).
+    """
+
+    name: str
+    width: int  # 0: no limit on this side (fit only)
+    height: int
+    crop: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,7 @@ class OptimizeOptions:
     max_height: int | None = None
     keep_metadata: KeepMetadata = KeepMetadata.ICC
     accept: frozenset[ImageFormat] = frozenset()  # extra formats the site can serve (format=auto)
+    sizes: tuple[SizeSpec, ...] = ()  # resized copies made from the same upload (imaging/sizes.py)
 
 
 @dataclass(frozen=True)
@@ -124,3 +147,23 @@ class OptimizeResult:
     image: EncodedImage
     variants: tuple[EncodedImage, ...] = ()
     kept_original: bool = False  # the input bytes were returned: nothing smaller was found
+
+
+@dataclass(frozen=True)
+class SizedImage:
+    """One `sizes` entry made: its spec and the optimized copy (variants: each format tried)."""
+
+    spec: SizeSpec
+    result: OptimizeResult
+
+    @property
+    def image(self) -> EncodedImage:
+        return self.result.image
+
+
+@dataclass(frozen=True)
+class SizedResult:
+    """The optimized upload and one optimized copy per requested size, from one decode."""
+
+    main: OptimizeResult
+    sizes: tuple[SizedImage, ...] = ()

@@ -37,7 +37,12 @@ def requeue_expired_leases(
 
 
 def task_blob_keys(task: Task) -> list[str]:
-    keys = {task.input_key, *(str(v["key"]) for v in task_result(task).get("variants", []))}
+    """Every file a task may own: its upload, its result, its format variants and its sizes."""
+    details = task_result(task)
+    keys = {
+        task.input_key,
+        *(str(v["key"]) for v in [*details.get("variants", []), *details.get("sizes", [])]),
+    }
     if task.result_key:
         keys.add(task.result_key)
     return sorted(keys)

@@ -16,10 +16,10 @@ from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.errors import InternalError, PixpressError, TaskTimeout
-from pixpress.imaging.types import EncodedImage, Limits, Targets
+from pixpress.imaging.types import EncodedImage, Limits, SizedImage, Targets
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks.records import Claim, TaskRecords
-from pixpress.tasks.states import input_key, result_key, variant_key
+from pixpress.tasks.states import input_key, result_key, size_key, variant_key
 
 log = logging.getLogger("pixpress.tasks")
 
@@ -67,7 +67,10 @@ class TaskRunner:
             return
         data = self.storage.get(task.input_key or input_key(task.id))
         options = imaging.options_from_dict(json.loads(task.options_json))
-        result = imaging.optimize(data, options=options, limits=limits_from(self.settings), deadline=deadline)
+        made = imaging.optimize_with_sizes(
+            data, options=options, limits=limits_from(self.settings), deadline=deadline
+        )
+        result = made.main
         image = result.image
         key = result_key(task.id, claim.attempt, image.format.extension)
         self.storage.put(key, image.data)
@@ -77,6 +80,7 @@ class TaskRunner:
             self._store_variant(task.id, claim.attempt, v, key if v.format is image.format else None)
             for v in candidates
         ]
+        sizes = [self._store_size(task.id, claim.attempt, sized) for sized in made.sizes]
         details = {
             "quality": image.quality,
             "score": image.score,
@@ -84,6 +88,8 @@ class TaskRunner:
             "kept_original": result.kept_original,
             "variants": variants,
         }
+        if sizes:
+            details["sizes"] = sizes
         if not self.records.complete(
             claim,
             result_key=key,
@@ -95,7 +101,7 @@ class TaskRunner:
             result_json=json.dumps(details, default=str),
         ):
             # The lease ran out and another attempt owns the task now: ours is discarded.
-            for stale in {key, *(str(v["key"]) for v in variants)}:
+            for stale in {key, *(str(v["key"]) for v in [*variants, *sizes])}:
                 self.storage.delete(stale)
             return
         self.storage.delete(task.input_key)  # the result is all a client can ask for now
@@ -138,6 +144,25 @@ class TaskRunner:
             "height": image.height,
             "quality": image.quality,
             "score": image.score,
+        }
+
+    def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> dict[str, object]:
+        spec, image = sized.spec, sized.image
+        key = size_key(task_id, attempt, spec.name, image.format.extension)
+        self.storage.put(key, image.data)
+        return {
+            "name": spec.name,
+            "box": f"{spec.width}x{spec.height}",
+            "crop": spec.crop,
+            "key": key,
+            "format": image.format.value,
+            "mime_type": image.mime_type,
+            "size": image.size_bytes,
+            "width": image.width,
+            "height": image.height,
+            "quality": image.quality,
+            "score": image.score,
+            "settings": image.settings,
         }
 
     def _fail(self, claim: Claim, error: PixpressError) -> None:

@@ -14,7 +14,7 @@ from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.db.session import as_utc, utcnow
-from pixpress.errors import ServiceUnavailable, TaskNotFound, TaskNotReady, TooManyPending
+from pixpress.errors import InvalidOption, ServiceUnavailable, TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
 from pixpress.tasks.maintenance import delete_task
@@ -63,6 +63,7 @@ class TaskService:
         """The cheap checks done before anything is charged: options, type, header, limits."""
         options = imaging.parse_options(fields)
         info = imaging.probe(data, limits=limits_from(self.settings))
+        imaging.check_sizes_fit(options.sizes, info)
         return Upload(data=data, filename=filename, info=info, options=options)
 
     def existing_for_key(self, *, token_hash: str, idempotency_key: str | None) -> Task | None:
@@ -157,16 +158,33 @@ class TaskService:
             raise TaskNotFound()
         return task
 
-    def download(self, task_id: str, *, token_hash: str, variant: str | None = None) -> Download:
+    def download(
+        self, task_id: str, *, token_hash: str, variant: str | None = None, size: str | None = None
+    ) -> Download:
+        """The result, one of its format variants (format=auto) or one of its sizes."""
+        if variant and size:
+            # A size keeps only the format it chose; its other candidates are not stored.
+            raise InvalidOption(
+                "Ask for a size or a variant, not both: each size has only the format it chose.",
+                details={"field": "size"},
+            )
         task = self.get(task_id, token_hash=token_hash)
         if task.status != TaskState.DONE.value or not task.result_key:
             raise TaskNotReady(details={"status": task.status})
         key, mime, fmt = task.result_key, task.mime_type or "application/octet-stream", task.output_format
+        suffix = ""
         if variant:
             match = next((v for v in task_result(task).get("variants", []) if v["format"] == variant), None)
             if match is None:
                 raise TaskNotFound("This task has no variant in that format.")
             key, mime, fmt = match["key"], match["mime_type"], match["format"]
+        if size:
+            sizes = task_result(task).get("sizes", [])
+            match = next((s for s in sizes if s["name"] == size), None)
+            if match is None:
+                known = ", ".join(s["name"] for s in sizes) or "none"
+                raise TaskNotFound(f"This task has no size of that name (its sizes: {known}).")
+            key, mime, fmt, suffix = match["key"], match["mime_type"], match["format"], f"-{size}"
         try:
             content = self.storage.open(key)
         except BlobNotFound as exc:
@@ -174,8 +192,8 @@ class TaskService:
         return Download(
             content=content,
             mime_type=mime,
-            filename=result_filename(task.original_filename, fmt or "bin"),
-            etag=f'"{task.id}-{fmt}-{content.size_bytes}"',
+            filename=result_filename(task.original_filename, fmt or "bin", suffix=suffix),
+            etag=f'"{task.id}{suffix}-{fmt}-{content.size_bytes}"',
         )
 
     def delete(self, task_id: str, *, token_hash: str) -> None:
@@ -230,9 +248,28 @@ def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
                 }
                 for v in variants
             ]
+        if sizes := details.get("sizes"):
+            data["sizes"] = [size_status(s, download=download) for s in sizes]
     elif task.status == TaskState.FAILED.value:
         data["error"] = {"code": task.error_code, "message": task.error_message}
     return data
+
+
+def size_status(size: dict[str, Any], *, download: str) -> dict[str, Any]:
+    """The public view of one of a task's sizes (the storage key stays private)."""
+    return {
+        "name": size["name"],
+        "box": size.get("box"),
+        "crop": size.get("crop", False),
+        "width": size["width"],
+        "height": size["height"],
+        "format": size["format"],
+        "mime_type": size["mime_type"],
+        "size": size["size"],
+        "quality": size.get("quality"),
+        "score": size.get("score"),
+        "download_url": f"{download}?size={size['name']}",
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -240,13 +277,14 @@ def _iso(value: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def result_filename(original: str, fmt: str) -> str:
-    """A safe download name: the upload's stem, ASCII letters/digits/-_. only, new extension."""
+def result_filename(original: str, fmt: str, *, suffix: str = "") -> str:
+    """A safe download name: the upload's stem (+ suffix, e.g. "-thumbnail"), ASCII letters/digits/-_.
+    only, new extension."""
     stem = original.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in stem).strip("._")
     extension = "jpg" if fmt == "jpeg" else fmt
-    return f"{(safe or 'image')[:100]}.{extension}"
+    return f"{(safe or 'image')[:100]}{suffix}.{extension}"
 
 
 def _is_uuid(value: str) -> bool:

@@ -26,3 +26,8 @@ def result_key(task_id: str, attempt: int, extension: str) -> str:
 
 def variant_key(task_id: str, attempt: int, extension: str) -> str:
     return f"{task_id[:2]}/{task_id}/variant-{attempt}.{extension}"
+
+
+def size_key(task_id: str, attempt: int, name: str, extension: str) -> str:
+    # Size names are [a-z0-9_-]{1,40} (imaging/size_specs.py): safe in a key as they are.
+    return f"{task_id[:2]}/{task_id}/size-{attempt}-{name}.{extension}"

@@ -1,0 +1,84 @@
+"""`sizes` end to end: one upload through a real `pixpress serve`, every size downloadable, charged once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import pyvips
+
+from tests.e2e.server import ServerProcess
+
+pytestmark = pytest.mark.slow
+TOKEN = {"X-Token": "sizes-site-e2e"}
+ADMIN = {"X-Token": "admin-secret-token-0123"}  # what tests.e2e.server.serve configures
+SIZES = "thumbnail:150x150:crop,medium:300x300,medium_large:500x0"
+
+
+def submit(server: ServerProcess, data: bytes, **fields: str) -> httpx.Response:
+    return httpx.post(
+        f"{server.url}/api/optimize/submit",
+        params={"wait": 30},
+        headers=TOKEN,
+        files={"file": ("rocket.jpg", data, "application/octet-stream")},
+        data=fields,
+        timeout=60,
+    )
+
+
+def usage(server: ServerProcess) -> dict:
+    answer = httpx.get(
+        f"{server.url}/api/admin/usage", params={"token": TOKEN["X-Token"]}, headers=ADMIN, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]["current_period"]
+
+
+def test_one_upload_every_size_charged_once_deleted_together(server: ServerProcess, corpus: Path) -> None:
+    data = (corpus / "photo" / "rocket.jpg").read_bytes()  # 640x427
+    answer = submit(server, data, sizes=SIZES, mode="glossy")
+    assert answer.status_code == 200, answer.text
+    status = answer.json()["data"]
+    assert status["status"] == "done", status
+    assert (status["width"], status["height"]) == (640, 427)
+    task_id = status["task_id"]
+    expected = {"thumbnail": (150, 150), "medium": (300, 200), "medium_large": (500, 334)}
+    assert [s["name"] for s in status["sizes"]] == list(expected)
+    for size in status["sizes"]:
+        assert size["format"] == "jpeg" and size["mime_type"] == "image/jpeg"
+        assert size["score"] >= 80  # glossy, measured against the size's own resized pixels
+        assert size["download_url"].endswith(f"/api/optimize/download/{task_id}?size={size['name']}")
+        got = httpx.get(size["download_url"], headers=TOKEN)
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+        assert len(got.content) == size["size"]
+        assert f'filename="rocket-{size["name"]}.jpg"' in got.headers["content-disposition"]
+        image = pyvips.Image.new_from_buffer(got.content, "")
+        assert (image.width, image.height) == (size["width"], size["height"]) == expected[size["name"]]
+
+    period = usage(server)
+    assert (period["uploads"], period["used_bytes"]) == (1, len(data))  # the upload's bytes, once
+    download = f"{server.url}/api/optimize/download/{task_id}"
+    unknown = httpx.get(download, params={"size": "huge"}, headers=TOKEN)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "task_not_found"
+    assert "its sizes: thumbnail, medium, medium_large" in unknown.json()["error"]["message"]
+    both = httpx.get(download, params={"size": "medium", "variant": "webp"}, headers=TOKEN)
+    assert both.status_code == 422 and both.json()["error"]["code"] == "invalid_option"
+
+    files_root = Path(server.env["PIXPRESS_DATA_DIR"]) / "files"
+    assert len(list(files_root.rglob(f"*{task_id}*/*"))) == 4  # the result and three sizes
+    deleted = httpx.delete(f"{server.url}/api/optimize/task/{task_id}", headers=TOKEN)
+    assert deleted.status_code == 200
+    assert not list(files_root.rglob(f"*{task_id}*/*"))
+    assert httpx.get(download, params={"size": "medium"}, headers=TOKEN).status_code == 404
+
+
+def test_bad_sizes_are_refused_at_submit_and_not_charged(server: ServerProcess, corpus: Path) -> None:
+    data = (corpus / "photo" / "rocket.jpg").read_bytes()
+    before = usage(server)
+    for sizes in ("huge:1024x1024", "thumbnail", "a:10x10,a:20x20", ",".join(f"s{i}:9x9" for i in range(17))):
+        answer = submit(server, data, sizes=sizes)
+        assert answer.status_code == 422, (sizes, answer.text)
+        assert answer.json()["error"]["code"] == "invalid_option"
+        assert answer.json()["error"]["field"] == "sizes"
+    assert usage(server) == before
