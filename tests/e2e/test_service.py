@@ -204,7 +204,9 @@ def test_request_id_is_echoed_and_quota_headers_are_present(server: ServerProces
 
 
 def test_health_ready_and_openapi(server: ServerProcess) -> None:
-    assert httpx.get(f"{server.url}/health").json()["data"]["status"] == "ok"
+    health = httpx.get(f"{server.url}/health").json()["data"]
+    assert health["status"] == "ok"
+    assert "sizes" in health["features"]  # clients (the WordPress plugin) adapt to it
     assert httpx.get(f"{server.url}/ready").json() == {"success": True, "data": {"status": "ready"}}
     admin = {"X-Token": "admin-secret-token-0123"}
     ready = httpx.get(f"{server.url}/ready", headers=admin).json()

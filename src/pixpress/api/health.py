@@ -16,10 +16,14 @@ from pixpress.api.envelope import ok
 log = logging.getLogger("pixpress.api")
 router = APIRouter(tags=["health"])
 
+# What this server offers beyond the original contract, for clients that adapt (the WordPress plugin
+# sends every size of an upload in one submit only when "sizes" is listed).
+FEATURES = ("sizes",)
+
 
 @router.get("/health")
 def health() -> dict[str, Any]:
-    return ok({"status": "ok", "version": __version__})
+    return ok({"status": "ok", "version": __version__, "features": list(FEATURES)})
 
 
 @router.get("/ready")
