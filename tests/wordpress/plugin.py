@@ -107,12 +107,19 @@ def queued(wordpress: WordPress) -> list[int]:
     return ids
 
 
-def run_queue_until_empty(wordpress: WordPress, *, attempts: int = 30) -> None:
-    """WP-Cron as a system cron job runs it: GET wp-cron.php until the queue is empty."""
+def run_queue_until_empty(wordpress: WordPress, *, attempts: int = 30) -> bool:
+    """WP-Cron as a system cron job runs it: GET wp-cron.php until the queue is empty (True) or the
+    plugin paused itself, e.g. on quota_exceeded (False)."""
     for _ in range(attempts):
         if not queued(wordpress):
-            return
-        wordpress.php("wp_schedule_single_event(time() - 1, 'pixpress_process_queue');")
+            return True
+        if wordpress.php_json("return (bool) get_option('pixpress_paused');"):
+            return False
+        # Due now, whatever delay the plugin chose after its last run.
+        wordpress.php(
+            "wp_clear_scheduled_hook('pixpress_process_queue');"
+            "wp_schedule_single_event(time() - 1, 'pixpress_process_queue');"
+        )
         response = wordpress.run_cron()
         assert response.status_code == 200, response.text
     raise AssertionError(f"queue not empty after {attempts} cron runs: {queued(wordpress)}")

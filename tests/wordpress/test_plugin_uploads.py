@@ -46,7 +46,7 @@ def optimized(plugin: WordPress, pixpress_server: Pixpress) -> dict[str, Any]:
     queued_after_upload = queued(plugin)
     record_after_upload = record(plugin, attachment_id)
 
-    run_queue_until_empty(plugin)
+    assert run_queue_until_empty(plugin)
     return {
         "id": attachment_id,
         "media": media,

@@ -252,7 +252,8 @@ class Pixpress_Bulk {
 	}
 
 	/**
-	 * The images a run takes: never done, or failed (files that failed for good are not sent again).
+	 * The images a run takes: never done, stopped half way, or failed (files that failed for good, and
+	 * files done before, are not sent again).
 	 *
 	 * @return int[]
 	 */
@@ -265,7 +266,7 @@ class Pixpress_Bulk {
 				"SELECT p.ID FROM {$wpdb->posts} p
 				LEFT JOIN {$wpdb->postmeta} s ON s.post_id = p.ID AND s.meta_key = %s
 				WHERE p.post_type = 'attachment' AND p.post_mime_type IN ({$mimes})
-				AND (s.meta_value IS NULL OR s.meta_value IN ('', 'failed'))
+				AND (s.meta_value IS NULL OR s.meta_value IN ('', 'failed', 'pending'))
 				ORDER BY p.ID",
 				Pixpress_Status::STATUS_META
 			)

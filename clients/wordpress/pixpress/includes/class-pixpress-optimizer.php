@@ -76,16 +76,17 @@ class Pixpress_Optimizer {
 			}
 			$todo[ $name ] = $file;
 		}
-		Pixpress_Status::save( $attachment_id, Pixpress_Status::summarize( $record ) );
-
 		if ( $todo ) {
+			// Until every file is done the attachment is 'pending': a stop half way (quota) leaves it so,
+			// and the next run sends only the files not recorded yet.
+			Pixpress_Status::save( $attachment_id, Pixpress_Status::pending( $record ) );
 			$by_size = isset( $todo['full'] ) && count( $todo ) > 1 && Pixpress_Service::offers_sizes();
 			if ( $by_size ) {
 				$todo = self::optimize_with_sizes( $client, $attachment_id, $record, $todo );
 			}
 			foreach ( $todo as $name => $file ) {
 				$record['files'][ $name ] = self::optimize_file( $client, $file );
-				Pixpress_Status::save( $attachment_id, Pixpress_Status::summarize( $record ) );
+				Pixpress_Status::save( $attachment_id, Pixpress_Status::pending( $record ) );
 			}
 		}
 		$record = Pixpress_Status::summarize( $record );
@@ -271,7 +272,7 @@ class Pixpress_Optimizer {
 			}
 			$record['files'][ $name ] = $entry;
 			unset( $todo[ $name ] );
-			Pixpress_Status::save( $attachment_id, Pixpress_Status::summarize( $record ) );
+			Pixpress_Status::save( $attachment_id, Pixpress_Status::pending( $record ) );
 		}
 		return $todo;
 	}

@@ -10,7 +10,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * `_pixpress` holds: status (optimized, skipped, failed, restored), reason, before, after, savings
+ * `_pixpress` holds: status (optimized, skipped, failed, restored; pending while its files are
+ * being done), reason, before, after, savings
  * (percent), updated_at, and files: name => file, status (optimized, no_gain, failed, missing), before,
  * after, savings, sent_bytes, task_id, error, siblings (format => bytes), via (file or sizes).
  * `_pixpress_status` and `_pixpress_reason` repeat the status and reason so the bulk page can count
@@ -55,6 +56,19 @@ class Pixpress_Status {
 		delete_post_meta( $attachment_id, self::META );
 		delete_post_meta( $attachment_id, self::STATUS_META );
 		delete_post_meta( $attachment_id, self::REASON_META );
+	}
+
+	/**
+	 * The record while its files are being done: status 'pending', totals so far.
+	 *
+	 * @param array<string, mixed> $record The record.
+	 * @return array<string, mixed>
+	 */
+	public static function pending( array $record ) {
+		$record           = self::summarize( $record );
+		$record['status'] = 'pending';
+		$record['reason'] = '';
+		return $record;
 	}
 
 	/**
@@ -116,6 +130,7 @@ class Pixpress_Status {
 			'failed'    => __( 'Failed', 'pixpress' ),
 			'restored'  => __( 'Restored', 'pixpress' ),
 			'queued'    => __( 'Queued', 'pixpress' ),
+			'pending'   => __( 'In progress', 'pixpress' ),
 			''          => __( 'Not optimized', 'pixpress' ),
 		);
 		return isset( $labels[ $status ] ) ? $labels[ $status ] : $status;
