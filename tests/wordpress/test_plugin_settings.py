@@ -105,6 +105,25 @@ def test_connection_test_and_quota_on_the_page_and_the_dashboard(admin: httpx.Cl
     assert 'id="pixpress-dashboard-counts"' in dashboard
 
 
+def test_deleting_an_image_deletes_its_backups_and_siblings(site: WordPress) -> None:
+    configure(site, webp=True)
+    attachment_id = int(site.upload_media(CORPUS / "photo" / "coffee.png")["id"])  # WebP is smaller
+    rec = site.php_json(f"return Pixpress_Optimizer::optimize({attachment_id}, true);")
+    assert rec["status"] == "optimized", rec
+    leftovers = []
+    for entry in rec["files"].values():
+        leftovers.append(site.uploads_dir / "pixpress-backup" / entry["file"])
+        leftovers.extend(site.uploads_dir / f"{entry['file']}.{fmt}" for fmt in entry["siblings"])
+    assert leftovers and all(path.is_file() for path in leftovers if "pixpress-backup" in str(path))
+    assert any(str(path).endswith(".webp") for path in leftovers), json.dumps(rec)
+    assert all(path.is_file() for path in leftovers)
+
+    deleted = site.rest_request("DELETE", f"/wp/v2/media/{attachment_id}", params={"force": "true"})
+    assert deleted.status_code == 200, deleted.text
+    assert [path for path in leftovers if path.exists()] == []
+    configure(site, webp=False)
+
+
 def test_uninstall_removes_settings_queue_cron_and_transients_but_leaves_files(
     site: WordPress, pixpress_server: Pixpress
 ) -> None:

@@ -36,6 +36,7 @@ class Pixpress_Plugin {
 		add_action( Pixpress_Queue::CRON_HOOK, array( 'Pixpress_Processor', 'cron' ) );
 		add_action( self::RECURRING_HOOK, array( 'Pixpress_Processor', 'cron' ) );
 		add_filter( 'wp_generate_attachment_metadata', array( __CLASS__, 'on_new_metadata' ), 20, 2 );
+		add_filter( 'wp_update_attachment_metadata', array( __CLASS__, 'on_updated_metadata' ), 20, 2 );
 		add_action( 'delete_attachment', array( 'Pixpress_Restore', 'on_delete' ) );
 		Pixpress_Picture::register();
 
@@ -93,6 +94,26 @@ class Pixpress_Plugin {
 		if ( Pixpress_Settings::get( 'auto_optimize' ) && Pixpress_Settings::is_configured() && Pixpress_Attachment::is_supported( $attachment_id ) ) {
 			Pixpress_Queue::add( (int) $attachment_id, 'upload' );
 			Pixpress_Queue::schedule();
+		}
+		return $metadata;
+	}
+
+	/**
+	 * Metadata saved without being generated, e.g. by the image editor (crop, rotate: new files with
+	 * an -e<timestamp> suffix): an image optimized before whose file changed is queued again; its
+	 * files done before are recognised and not sent twice.
+	 *
+	 * @param array<string, mixed> $metadata The attachment metadata being saved.
+	 * @param int                  $attachment_id Attachment.
+	 * @return array<string, mixed>
+	 */
+	public static function on_updated_metadata( $metadata, $attachment_id ) {
+		$record = Pixpress_Status::get( $attachment_id );
+		if ( empty( $record['files']['full']['file'] ) || ! is_array( $metadata ) || empty( $metadata['file'] ) ) {
+			return $metadata;
+		}
+		if ( $record['files']['full']['file'] !== $metadata['file'] ) {
+			self::on_new_metadata( $metadata, $attachment_id );
 		}
 		return $metadata;
 	}
