@@ -98,6 +98,7 @@ def test_queue_optimizes_the_original_and_every_size(
         assert (entry["before"], entry["after"]) == (len(old), len(new)), name
         assert entry["task_id"]
         assert entry["sent_bytes"] == len(old)
+        assert entry["via"] == "file"  # the server offers no `sizes`: one upload per file
 
     # WordPress's own record of the sizes follows the files.
     assert meta["filesize"] == files["full"].stat().st_size
@@ -199,3 +200,20 @@ def test_restore_brings_back_the_exact_bytes_and_removes_siblings(
     assert meta["filesize"] == len(optimized["before"]["full"])
     # The front end no longer offers siblings for it.
     assert plugin.php(f"echo wp_get_attachment_image({attachment_id}, 'full');").count("<picture") == 0
+
+
+def test_sizes_option_is_built_from_the_metadata_with_crop_as_registered(
+    plugin: WordPress, optimized: dict[str, Any]
+) -> None:
+    """What the plugin would send as `sizes` to a server offering it (GET /health features)."""
+    specs = plugin.php_json(
+        f"return Pixpress_Optimizer::size_specs(Pixpress_Attachment::files({optimized['id']}));"
+    )
+    meta = metadata(plugin, optimized["id"])
+    medium = meta["sizes"]["medium"]
+    assert specs == {
+        "thumbnail": "thumbnail:150x150:crop",
+        "medium": f"medium:{medium['width']}x{medium['height']}",
+    }
+    # This server does not list `sizes` in its features: one upload per file was used.
+    assert plugin.php_json("return Pixpress_Service::features(true);") == []

@@ -220,18 +220,8 @@ class Pixpress_Optimizer {
 	 */
 	private static function optimize_with_sizes( $client, $attachment_id, array &$record, array $todo ) {
 		$full  = $todo['full'];
-		$specs = array();
-		$sized = array();
-		foreach ( $todo as $name => $file ) {
-			if ( 'full' === $name || count( $specs ) >= self::MAX_SIZES ) {
-				continue;
-			}
-			if ( ! preg_match( self::SIZE_NAME_REGEX, (string) $name ) || $file['width'] < 1 || $file['height'] < 1 || $file['mime'] !== $full['mime'] ) {
-				continue;
-			}
-			$specs[]        = sprintf( '%s:%dx%d%s', $name, $file['width'], $file['height'], $file['crop'] ? ':crop' : '' );
-			$sized[ $name ] = $file;
-		}
+		$specs = self::size_specs( $todo );
+		$sized = array_intersect_key( $todo, $specs );
 		if ( ! $sized ) {
 			return $todo;
 		}
@@ -263,18 +253,43 @@ class Pixpress_Optimizer {
 
 			$main  = self::download_optional( $client, $task->getId(), $siblings ? $input : null, $size );
 			$main  = null === $main ? self::download_optional( $client, $task->getId(), null, $size ) : $main;
-			$entry = null === $main ? array_merge( $entry, array( 'error' => 'unexpected_result' ) ) : self::apply( $file, $main, $entry );
-			if ( 'failed' !== $entry['status'] ) {
-				foreach ( $siblings as $format ) {
-					$sibling = self::download_optional( $client, $task->getId(), $format, $size );
-					$entry   = null === $sibling ? $entry : self::write_sibling( $file, $format, $sibling, $entry );
-				}
+			$entry = null === $main ? $entry : self::apply( $file, $main, $entry );
+			if ( 'failed' === $entry['status'] ) {
+				continue; // Not what was asked for (type, dimensions): this file goes file by file.
+			}
+			foreach ( $siblings as $format ) {
+				$sibling = self::download_optional( $client, $task->getId(), $format, $size );
+				$entry   = null === $sibling ? $entry : self::write_sibling( $file, $format, $sibling, $entry );
 			}
 			$record['files'][ $name ] = $entry;
 			unset( $todo[ $name ] );
 			Pixpress_Status::save( $attachment_id, Pixpress_Status::pending( $record ) );
 		}
 		return $todo;
+	}
+
+	/**
+	 * The server's `sizes` entries for the files of $files other than 'full': name => "name:WxH" or
+	 * "name:WxH:crop", with the dimensions of the file WordPress made and crop as the size is
+	 * registered. Left out (done file by file): names the server does not take, files of another type
+	 * than the original, sizes past the server's limit of 16.
+	 *
+	 * @param array<string, array<string, mixed>> $files Files, 'full' among them.
+	 * @return array<string, string>
+	 */
+	public static function size_specs( array $files ) {
+		$specs = array();
+		$mime  = isset( $files['full']['mime'] ) ? $files['full']['mime'] : '';
+		foreach ( $files as $name => $file ) {
+			if ( 'full' === $name || count( $specs ) >= self::MAX_SIZES ) {
+				continue;
+			}
+			if ( ! preg_match( self::SIZE_NAME_REGEX, (string) $name ) || $file['width'] < 1 || $file['height'] < 1 || $file['mime'] !== $mime ) {
+				continue;
+			}
+			$specs[ $name ] = sprintf( '%s:%dx%d%s', $name, $file['width'], $file['height'], $file['crop'] ? ':crop' : '' );
+		}
+		return $specs;
 	}
 
 	/**

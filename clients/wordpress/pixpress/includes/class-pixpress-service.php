@@ -149,6 +149,11 @@ class Pixpress_Service {
 				$result['features'] = self::features( true );
 				$quota              = self::quota( true );
 				$result['ok']       = true;
+				if ( Pixpress_Processor::pause() && (float) $quota['remaining_mb'] > 0 ) {
+					// The token works and the quota is back: lift a pause instead of waiting for the hourly check.
+					Pixpress_Processor::resume();
+					Pixpress_Bulk::on_unpause();
+				}
 				/* translators: 1: server version, 2: megabytes remaining. */
 				$result['message'] = sprintf( __( 'Connected to pixpress %1$s; %2$s MB left this month.', 'pixpress' ), $result['version'], number_format_i18n( (float) $quota['remaining_mb'], 2 ) );
 			} catch ( \Pixpress\Exception\PixpressException $e ) {
