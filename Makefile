@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint bench bench-smoke lock clean php-test wordpress-deps wordpress-up wordpress-down
+.PHONY: install run test check lint bench bench-smoke lock clean php-test wordpress-deps wordpress-up wordpress-down wordpress-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,13 @@ wordpress-up: wordpress-deps
 
 wordpress-down:
 	$(WP_DEV)/wp-down.sh $(WP_RUN_DIR) --purge
+
+# The WordPress plugin, self-contained: the PHP client copied into its vendor folder (gitignored).
+# Without it the plugin falls back to ../../php/autoload.php (the repository layout, development).
+WP_PLUGIN_DIR = clients/wordpress/pixpress
+wordpress-plugin:
+	rm -rf $(WP_PLUGIN_DIR)/vendor/pixpress-client
+	mkdir -p $(WP_PLUGIN_DIR)/vendor/pixpress-client
+	cp -R clients/php/src clients/php/autoload.php $(WP_PLUGIN_DIR)/vendor/pixpress-client/
+	@for f in $$(find $(WP_PLUGIN_DIR) -name '*.php'); do php -l $$f >/dev/null || exit 1; done
+	@echo "$(WP_PLUGIN_DIR) is ready to zip (vendor/pixpress-client bundled)"

@@ -213,3 +213,30 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
         subprocess.run(
             [str(DEV_DIR / "wp-down.sh"), str(run_dir)], capture_output=True, timeout=60, check=False
         )
+
+
+@pytest.fixture(scope="session")
+def pixpress_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real `pixpress serve` on loopback whose tokens come from a tokens file (PIXPRESS_TOKENS_FILE),
+    with the admin token of tests.e2e.server."""
+    from tests.e2e.server import serve
+    from tests.wordpress.plugin import Pixpress
+
+    tmp = tmp_path_factory.mktemp("pixpress")
+    tokens_file = tmp / "tokens.toml"
+    tokens_file.write_text('[tokens."placeholder-token-0000"]\nquota_mb = 1.0\n')
+    process = serve(tmp, env={"PIXPRESS_TOKENS_FILE": str(tokens_file)}, workers=2)
+    try:
+        yield Pixpress(process=process, tokens_file=tokens_file)
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def plugin(wordpress: WordPress, pixpress_server: Any) -> WordPress:
+    """The pixpress plugin active in the test WordPress, pointed at the test server (no token yet)."""
+    from tests.wordpress.plugin import configure
+
+    wordpress.activate_plugin("pixpress")
+    configure(wordpress, server_url=pixpress_server.url)
+    return wordpress

@@ -1,0 +1,98 @@
+/**
+ * Bulk pixpress: the buttons as AJAX calls, and ticks while the run is going. Without this file the
+ * page still works: the buttons post the form and WP-Cron does the work.
+ */
+( function () {
+	'use strict';
+
+	var config = window.pixpressBulk;
+	var form = document.getElementById( 'pixpress-bulk-form' );
+	if ( ! config || ! form ) {
+		return;
+	}
+	var ticking = false;
+
+	function byId( id ) {
+		return document.getElementById( id );
+	}
+
+	function post( action, fields ) {
+		var body = new URLSearchParams();
+		body.append( 'action', action );
+		body.append( 'nonce', config.nonce );
+		Object.keys( fields || {} ).forEach( function ( key ) {
+			body.append( key, fields[ key ] );
+		} );
+		return fetch( config.ajaxUrl, {
+			method: 'POST',
+			credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+			body: body.toString()
+		} ).then( function ( response ) {
+			return response.json().then( function ( json ) {
+				if ( ! response.ok || ! json || ! json.success ) {
+					var message = json && json.data && json.data.message ? json.data.message : config.i18n.error;
+					throw new Error( message );
+				}
+				return json.data;
+			} );
+		} );
+	}
+
+	function render( status ) {
+		var state = status.state;
+		var paused = [ 'paused', 'paused_quota', 'paused_error' ].indexOf( state ) !== -1;
+		byId( 'pixpress-bulk' ).setAttribute( 'data-state', state );
+		var label = byId( 'pixpress-bulk-state' );
+		label.setAttribute( 'data-state', state );
+		label.textContent = config.i18n.states[ state ] || state;
+		var bar = byId( 'pixpress-bulk-progress' );
+		bar.value = status.percent;
+		bar.textContent = status.percent + '%';
+		byId( 'pixpress-bulk-progress-text' ).textContent =
+			config.i18n.of.replace( '%1$d', status.done ).replace( '%2$d', status.total ) + ' (' + status.percent + '%)';
+		byId( 'pixpress-bulk-message' ).textContent = status.message || '';
+		byId( 'pixpress-bulk-start' ).disabled = state === 'running' || paused;
+		byId( 'pixpress-bulk-pause' ).disabled = state !== 'running';
+		byId( 'pixpress-bulk-resume' ).disabled = ! paused;
+		Object.keys( status.counts || {} ).forEach( function ( key ) {
+			var cell = byId( 'pixpress-count-' + key );
+			if ( cell && typeof status.counts[ key ] === 'number' ) {
+				cell.textContent = status.counts[ key ];
+			}
+		} );
+		if ( state === 'running' ) {
+			tick();
+		}
+	}
+
+	function tick() {
+		if ( ticking ) {
+			return;
+		}
+		ticking = true;
+		post( 'pixpress_bulk_tick' ).then( function ( status ) {
+			ticking = false;
+			window.setTimeout( function () {
+				render( status );
+			}, 300 );
+		} ).catch( function ( error ) {
+			ticking = false;
+			byId( 'pixpress-bulk-message' ).textContent = error.message;
+			window.setTimeout( tick, 5000 );
+		} );
+	}
+
+	form.addEventListener( 'submit', function ( event ) {
+		var button = event.submitter || document.activeElement;
+		if ( ! button || ! button.value ) {
+			return;
+		}
+		event.preventDefault();
+		post( 'pixpress_bulk_control', { command: button.value } ).then( render ).catch( function ( error ) {
+			byId( 'pixpress-bulk-message' ).textContent = error.message;
+		} );
+	} );
+
+	render( config.status );
+}() );

@@ -1,0 +1,31 @@
+<?php
+/**
+ * Uninstall: the plugin's options, queue table, cron events and transients are removed. Files are
+ * left as they are: optimized images, backups in uploads/pixpress-backup and the .webp/.avif
+ * siblings (see readme.txt). The `_pixpress` post meta stays too, so a reinstall can still restore.
+ *
+ * @package pixpress
+ */
+
+if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+	exit;
+}
+
+global $wpdb;
+
+foreach ( array( 'pixpress_settings', 'pixpress_bulk', 'pixpress_paused', 'pixpress_db_version' ) as $pixpress_option ) {
+	delete_option( $pixpress_option );
+}
+foreach ( array( 'pixpress_quota', 'pixpress_features', 'pixpress_connection' ) as $pixpress_transient ) {
+	delete_transient( $pixpress_transient );
+}
+// Per-user notices: pixpress_notice_<user id>.
+// phpcs:ignore WordPress.DB.DirectDatabaseQuery
+$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s", $wpdb->esc_like( '_transient_pixpress_notice_' ) . '%', $wpdb->esc_like( '_transient_timeout_pixpress_notice_' ) . '%' ) );
+
+wp_clear_scheduled_hook( 'pixpress_cron' );
+wp_clear_scheduled_hook( 'pixpress_process_queue' );
+
+$pixpress_table = $wpdb->prefix . 'pixpress_queue';
+// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery.SchemaChange
+$wpdb->query( "DROP TABLE IF EXISTS {$pixpress_table}" );
