@@ -46,13 +46,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # of `pixpress serve`, the root of its process tree
+
+
 @contextmanager
-def running_server(workers: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`pixpress serve` on the embedded default in a temporary data dir."""
+def running_server(workers: int | None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`pixpress serve` on the embedded default in a temporary data dir (workers None: its default)."""
+    with serving(workers, env) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(workers: int | None, env: dict[str, str] | None = None) -> Iterator[Server]:
     port = free_port()
+    command = [sys.executable, "-m", "pixpress", "serve", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     with tempfile.TemporaryDirectory() as data_dir, open(Path(data_dir) / "serve.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pixpress", "serve", "--port", str(port), "--workers", str(workers)],
+            command,
             env={
                 **os.environ,
                 "PIXPRESS_DATA_DIR": data_dir,
@@ -76,7 +91,7 @@ def running_server(workers: int, env: dict[str, str] | None = None) -> Iterator[
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("pixpress serve did not start")
                 time.sleep(0.1)
-            yield url
+            yield Server(url, process.pid)
         finally:
             process.send_signal(signal.SIGTERM)
             try:

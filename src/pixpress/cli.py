@@ -113,7 +113,10 @@ def worker(
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import pyvips
 
+    # Imported before the worker processes fork, so they share these pages instead of each loading them.
+    import pixpress.imaging.pipeline  # noqa: F401
     from pixpress.container import Container
+    from pixpress.tasks.queue import make_consumer
 
     settings = _settings(workers=concurrency)
     container = Container(settings)
@@ -121,16 +124,7 @@ def worker(
         container.migrate()
     pyvips.cache_set_max(0)  # workers see each image once; the cache only holds memory
     container.install_worker_context()
-    consumer = container.queue.huey.create_consumer(
-        workers=settings.workers,
-        worker_type="process",
-        periodic=False,
-        initial_delay=0.05,
-        backoff=1.15,
-        max_delay=0.5,
-        check_worker_health=True,
-        health_check_interval=1,
-    )
+    consumer = make_consumer(container.queue.huey, workers=settings.workers)
     jobs = container.periodic_jobs()
     jobs.start()
     if parent_pid is not None:

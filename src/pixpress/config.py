@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # --- workers and tasks -----------------------------------------------------------------
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     task_time_limit_s: float = 120.0
+    task_kill_grace_s: float = 15.0  # past the limit plus this, a stuck task ends its worker process
+    worker_memory_mb: int = 2048  # RLIMIT_DATA of each worker process (0: none); see docs/deploy.md
     task_lease_s: float = 180.0  # a task whose worker vanished is re-queued after this
     task_max_attempts: int = 2  # first run plus one retry
     lease_check_interval_s: float = 30.0
@@ -60,12 +62,13 @@ class Settings(BaseSettings):
     cleanup_interval_s: int = 600
     max_wait_s: float = 30.0  # upper bound of ?wait=N on submit
     max_pending_per_token: int = 100
+    max_failures_per_hour: int = 20  # failed tasks per token and hour before 429 too_many_failures (0: off)
 
     # --- limits ----------------------------------------------------------------------------
     max_upload_mb: float = 25.0
     max_megapixels: float = 50.0  # per frame
     max_frames: int = 1000
-    max_total_megapixels: float = 500.0  # all frames of an animation together (decoded memory guard)
+    max_total_megapixels: float = 100.0  # all frames of an animation together (decoded memory guard)
     max_dimension_px: int = 32768  # either side, guards the resize maths
 
     # --- licence and quota -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from pixpress.quota import QuotaInfo, QuotaService
 from pixpress.quota.rate_limit import RedisFailureCounter
 from pixpress.storage import BlobStorage, open_storage
 from pixpress.tasks import maintenance
+from pixpress.tasks.limits import cap_memory, tidy_after_task
 from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.runner import TaskRunner
@@ -98,6 +99,7 @@ class Container:
             )
         charged: list[QuotaInfo] = []
         token_hash = caller_quota.token_hash
+        self.quota.check_failures(token_hash=token_hash)
 
         def charge(task_id: str, size_bytes: int) -> None:
             charged.append(self.quota.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id))
@@ -121,7 +123,11 @@ class Container:
     # --- worker jobs -----------------------------------------------------------------------
 
     def worker_context(self) -> WorkerContext:
-        return WorkerContext(run_task=self.runner.run)
+        """Built inside each worker process: its memory cap, and leave to end itself over a runaway task."""
+        megabytes = self.settings.worker_memory_mb
+        cap_memory(megabytes)
+        self.runner.may_end_process = True
+        return WorkerContext(run_task=self.runner.run, needs_replacing=lambda: tidy_after_task(megabytes))
 
     def periodic_jobs(self) -> PeriodicJobs:
         settings = self.settings

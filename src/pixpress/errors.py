@@ -14,12 +14,16 @@ PixpressError                      (code, HTTP status, public message)
 ├── InvalidOption                  422 invalid_option
 ├── QuotaExceeded                  429 quota_exceeded
 ├── TooManyPending                 429 too_many_pending
+├── TooManyFailures                429 too_many_failures
 ├── RateLimited                    429 rate_limited
 ├── LicenseServerUnavailable       503 license_server_unavailable
 ├── ServiceUnavailable             503 service_unavailable
-├── TaskTimeout                    500 task_timeout        (a task outcome, refunded)
-├── WorkerLost                     500 worker_lost         (a task outcome, refunded)
-└── InternalError                  500 internal_error      (a task outcome, refunded)
+├── TaskTimeout                    500 task_timeout        (a task outcome)
+├── WorkerLost                     500 worker_lost         (a task outcome)
+└── InternalError                  500 internal_error      (a task outcome)
+
+A task that fails, whatever the code, is refunded: it produced nothing (tasks/runner.py). Failures that
+the upload caused count towards 429 too_many_failures (quota/service.py check_failures).
 
 The API turns any of these into the JSON envelope in one handler; services raise them and never
 HTTP exceptions. `details` is merged into the error object of the envelope, `headers` into the response.
@@ -34,8 +38,6 @@ class PixpressError(Exception):
     code: ClassVar[str] = "internal_error"
     status: ClassVar[int] = 500
     message: ClassVar[str] = "Something went wrong on our side."
-    # True when the customer is not at fault: a task failing this way is refunded.
-    refundable: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -106,6 +108,14 @@ class TooManyPending(PixpressError):
     code, status, message = "too_many_pending", 429, "Too many unfinished tasks for this token."
 
 
+class TooManyFailures(PixpressError):
+    code, status, message = (
+        "too_many_failures",
+        429,
+        "Too many of this token's recent uploads failed; retry later.",
+    )
+
+
 class RateLimited(PixpressError):
     code, status, message = "rate_limited", 429, "Too many requests; retry later."
 
@@ -124,17 +134,14 @@ class ServiceUnavailable(PixpressError):
 
 class TaskTimeout(PixpressError):
     code, status, message = "task_timeout", 500, "Optimization took longer than allowed."
-    refundable = True
 
 
 class WorkerLost(PixpressError):
     code, status, message = "worker_lost", 500, "The worker processing this task was lost."
-    refundable = True
 
 
 class InternalError(PixpressError):
     code, status, message = "internal_error", 500, "Something went wrong on our side."
-    refundable = True
 
 
 ERRORS_BY_CODE: dict[str, type[PixpressError]] = {
@@ -153,6 +160,7 @@ ERRORS_BY_CODE: dict[str, type[PixpressError]] = {
         InvalidOption,
         QuotaExceeded,
         TooManyPending,
+        TooManyFailures,
         RateLimited,
         LicenseServerUnavailable,
         ServiceUnavailable,

@@ -19,7 +19,7 @@ def test_past_deadline_raises_with_the_step() -> None:
     with pytest.raises(TaskTimeout) as caught:
         Deadline(time.monotonic() - 1).check("resize")
     assert caught.value.details == {"step": "resize"}
-    assert caught.value.refundable
+    assert caught.value.code == "task_timeout"
 
 
 def test_optimize_stops_at_the_deadline() -> None:

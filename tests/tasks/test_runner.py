@@ -60,14 +60,28 @@ def test_running_twice_does_the_work_once(runner, corpus: Path) -> None:
     assert second.attempts == first.attempts == 1 and second.result_key == first.result_key
 
 
-def test_a_broken_image_fails_without_refund(runner, corpus: Path) -> None:
+def test_a_broken_image_fails_refunded(runner, corpus: Path) -> None:
     run, refunds = runner
     task = queue(run, hostile.truncated((corpus / "photo" / "rocket.jpg").read_bytes(), keep=0.3))
     run.run(task.id)
     failed = run.records.get(task.id)
     assert failed is not None and failed.status == TaskState.FAILED
     assert failed.error_code == "invalid_image"
-    assert refunds == []  # the customer's file was at fault
+    assert refunds == [(task.id, "invalid_image")]  # no result, no charge; the failure limit bounds abuse
+
+
+def test_numpy_out_of_memory_fails_the_task_as_too_large(runner, corpus: Path, monkeypatch) -> None:
+    run, refunds = runner
+
+    def out_of_memory(*_: object, **__: object) -> None:
+        raise MemoryError  # what NumPy raises under the worker's memory cap (tests/tasks/test_limits.py)
+
+    monkeypatch.setattr("pixpress.imaging.sizes.optimize_with_sizes", out_of_memory)
+    task = queue(run, (corpus / "photo" / "kodim03.png").read_bytes())
+    run.run(task.id)
+    failed = run.records.get(task.id)
+    assert failed is not None and failed.error_code == "image_too_large"
+    assert refunds == [(task.id, "image_too_large")]
 
 
 def test_a_task_past_its_time_limit_fails_refunded(runner, corpus: Path) -> None:
@@ -114,7 +128,8 @@ def test_sizes_are_stored_listed_downloadable_and_deleted_with_the_task(runner, 
         assert "key" not in size  # storage keys stay private
         assert size["download_url"] == f"http://x/api/optimize/download/{task.id}?size={size['name']}"
         got = service.download(task.id, token_hash=task.token_hash, size=size["name"])
-        assert len(got.data) == size["size"] and got.mime_type == "image/jpeg" == size["mime_type"]
+        body = b"".join(got.content)
+        assert len(body) == size["size"] and got.mime_type == "image/jpeg" == size["mime_type"]
         assert got.filename == f"photo-{size['name']}.jpg"
     assert refunds == []
     service.delete(task.id, token_hash=task.token_hash)

@@ -9,14 +9,19 @@ Public API:
     optimize_with_sizes(data, *, options, limits, deadline=None) -> SizedResult   + options.sizes copies
     check_sizes_fit(sizes, info)                      InvalidOption for a size that would not shrink
     encode(image, fmt, quality, *, keep, deadline) -> bytes   one encoder call (for quality search)
+
+The encoding side (optimize, optimize_with_sizes, encode: NumPy, the quality search) is imported on
+first use, so the API process, which only sniffs and probes uploads, never loads it (about 20 MB).
 """
 
-from pixpress.imaging.encode import encode
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pixpress.imaging.options import options_from_dict, options_to_dict, parse_options
-from pixpress.imaging.pipeline import optimize
 from pixpress.imaging.probe import probe
 from pixpress.imaging.size_specs import check_sizes_fit
-from pixpress.imaging.sizes import optimize_with_sizes
 from pixpress.imaging.sniff import sniff
 from pixpress.imaging.types import (
     EncodedImage,
@@ -32,6 +37,24 @@ from pixpress.imaging.types import (
     SizedResult,
     SizeSpec,
 )
+
+if TYPE_CHECKING:
+    from pixpress.imaging.encode import encode
+    from pixpress.imaging.pipeline import optimize
+    from pixpress.imaging.sizes import optimize_with_sizes
+
+_ON_FIRST_USE = {
+    "encode": "pixpress.imaging.encode",
+    "optimize": "pixpress.imaging.pipeline",
+    "optimize_with_sizes": "pixpress.imaging.sizes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ON_FIRST_USE:
+        return getattr(importlib.import_module(_ON_FIRST_USE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EncodedImage",

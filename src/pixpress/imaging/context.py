@@ -21,6 +21,7 @@ class Context:
     frames: int = 1
     orientation: int = 1  # EXIF orientation of the source (1 = as stored)
     source_profile: bytes | None = None  # the embedded ICC profile of the upload, set by decode
+    shrunk_on_load: bool = False  # the decoder skipped pixels (shrink.py): sizes come from `info`
     resized: bool = False
     converted_colour: bool = False  # pixels were transformed to sRGB (the source profile is gone)
     targets: tuple[ImageFormat, ...] = ()  # output formats to encode, set by plan

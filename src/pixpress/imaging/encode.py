@@ -13,7 +13,7 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InternalError, TaskTimeout
-from pixpress.imaging import presets
+from pixpress.imaging import presets, vips
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.types import ImageFormat, KeepMetadata
 
@@ -44,6 +44,8 @@ def encode(
     except pyvips.Error as exc:
         if deadline is not None and deadline.expired:
             raise TaskTimeout(details={"step": "encode"}) from exc
+        if vips.out_of_memory(exc):
+            raise vips.too_large(exc) from exc
         raise InternalError(details={"step": "encode", "format": fmt.value}) from exc
     return data
 

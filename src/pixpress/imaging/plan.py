@@ -36,8 +36,15 @@ def conversion_requested(ctx: Context) -> bool:
     return ImageFormat(requested.value) is not ctx.source_format
 
 
+def keeps_animation(ctx: Context) -> bool:
+    """An animated source whose every output format animates (otherwise the first frame is all)."""
+    assert ctx.info is not None, "probe runs first"
+    return ctx.info.frames > 1 and all(f in ANIMATION_FORMATS for f in ctx.targets)
+
+
 def keep_first_frame(ctx: Context) -> None:
-    """Animated source, still output format (JPEG/PNG/AVIF): the first frame only."""
+    """Animated source, still output format (JPEG/PNG/AVIF): the first frame only (decode loads only
+    that one; this drops the others of a strip that holds more)."""
     if ctx.frames > 1 and not all(f in ANIMATION_FORMATS for f in ctx.targets):
         image = ctx.pixels
         first = image.crop(0, 0, image.width, ctx.frame_height).copy_memory()

@@ -31,7 +31,9 @@ def resize(ctx: Context) -> None:
     options = ctx.options
     image = ctx.pixels
     width, height = int(image.width), ctx.frame_height
-    new_width, new_height = target_size(width, height, options.max_width, options.max_height)
+    # After a shrink on load the fitted size comes from the upload's own size, as without it.
+    full_width, full_height = ctx.info.display_size if ctx.shrunk_on_load and ctx.info else (width, height)
+    new_width, new_height = target_size(full_width, full_height, options.max_width, options.max_height)
     if (new_width, new_height) == (width, height):
         return
     if ctx.animated:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyvips
 
-from pixpress.errors import InvalidImage
+from pixpress.errors import ImageTooLarge, InvalidImage
 from pixpress.imaging.types import ImageFormat
 
 pyvips.cache_set_max(0)
@@ -23,10 +23,13 @@ def load_header(data: bytes, fmt: ImageFormat) -> pyvips.Image:
     return _load(data, fmt, fail_on="none")
 
 
-def load_pixels(data: bytes, fmt: ImageFormat, *, fail_on: str = "error") -> pyvips.Image:
-    """Every frame, set up to fail on truncated or corrupt data; pixels are decoded when first read."""
-    options: dict[str, Any] = {"fail_on": fail_on, "access": "random"}
-    if fmt in ANIMATED_FORMATS:
+def load_pixels(
+    data: bytes, fmt: ImageFormat, *, all_frames: bool = True, fail_on: str = "error", **scaling: Any
+) -> pyvips.Image:
+    """Every frame (or the first only), set up to fail on truncated or corrupt data; pixels are decoded
+    when first read. `scaling`: the loader's shrink-on-load options (imaging/shrink.py)."""
+    options: dict[str, Any] = {"fail_on": fail_on, "access": "random", **scaling}
+    if fmt in ANIMATED_FORMATS and all_frames:
         options["n"] = -1
     return _load(data, fmt, **options)
 
@@ -63,3 +66,19 @@ def _first_line(exc: pyvips.Error) -> str:
 
 def error_reason(exc: pyvips.Error) -> str:
     return _first_line(exc)
+
+
+def out_of_memory(exc: pyvips.Error) -> bool:
+    """libvips could not allocate (the worker's memory cap, tasks/limits.py): the image is too large for
+    this worker, not broken."""
+    text = f"{exc.message} {exc.detail or ''}".lower()
+    # Under the cap a thread's stack may be what cannot be allocated (measured: "Error creating thread:
+    # Resource temporarily unavailable" at 200 MB for a 12-MP JPEG).
+    return "out of memory" in text or "error creating thread" in text
+
+
+def too_large(exc: pyvips.Error) -> ImageTooLarge:
+    return ImageTooLarge(
+        "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB).",
+        details={"reason": _first_line(exc)},
+    )

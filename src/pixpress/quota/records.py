@@ -142,6 +142,22 @@ class LicenceRecords:
                 )
             )
 
+    def refunds_since(self, token_hash: str, *, since: datetime, reasons: frozenset[str]) -> list[datetime]:
+        """When each refund with one of `reasons` (a failed task's error code) was written, oldest first.
+        The ledger, not the tasks table: a client deleting its failed tasks must not reset the count."""
+        with self.db.session() as session:
+            moments = session.scalars(
+                select(UsageEntry.created_at)
+                .where(
+                    UsageEntry.token_hash == token_hash,
+                    UsageEntry.kind == "refund",
+                    UsageEntry.created_at >= since,
+                    UsageEntry.note.in_(reasons),
+                )
+                .order_by(UsageEntry.created_at)
+            ).all()
+        return [moment for moment in (as_utc(m) for m in moments) if moment is not None]
+
     def claim_refresh(self, token_hash: str, *, older_than_s: float) -> bool:
         """Take the right to re-check a token now (one process of the deployment wins)."""
         now = utcnow()

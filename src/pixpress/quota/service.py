@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from pixpress.errors import (
     QuotaExceeded,
     RateLimited,
     SubscriptionExpired,
+    TooManyFailures,
 )
 from pixpress.quota.circuit import CircuitBreaker
 from pixpress.quota.info import QuotaInfo, ResetResult, iso, to_mb
@@ -35,6 +37,18 @@ from pixpress.quota.tokens_file import TokensFile
 
 log = logging.getLogger("pixpress.quota")
 
+FAILURE_WINDOW_S = 3600
+# Task failures the upload itself causes (a broken or hostile file); internal_error is ours.
+CUSTOMER_FAILURES = frozenset(
+    {
+        "invalid_image",
+        "image_too_large",
+        "unsupported_format",
+        "invalid_option",
+        "task_timeout",
+        "worker_lost",
+    }
+)
 INVALID_CACHE_S = 60.0  # a refused token is not re-asked upstream for this long
 RECENT_TOKEN_WINDOW_S = 24 * 3600
 
@@ -172,6 +186,26 @@ class QuotaService:
                 task_id,
                 reason,
             )
+
+    def check_failures(self, *, token_hash: str) -> None:
+        """429 too_many_failures once a token's uploads failed PIXPRESS_MAX_FAILURES_PER_HOUR times in the
+        last hour: failed tasks are refunded, so this is what bounds free work (Retry-After: until the
+        oldest of them leaves the hour)."""
+        limit = self.settings.max_failures_per_hour
+        if not limit:
+            return
+        now = utcnow()
+        failures = self.records.refunds_since(
+            token_hash, since=now - timedelta(seconds=FAILURE_WINDOW_S), reasons=CUSTOMER_FAILURES
+        )
+        if len(failures) < limit:
+            return
+        oldest_counted = failures[len(failures) - limit]
+        retry_after = FAILURE_WINDOW_S - (now - oldest_counted).total_seconds()
+        raise TooManyFailures(
+            details={"max_failures_per_hour": limit},
+            headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+        )
 
     def reset_usage(self, token: str) -> ResetResult:
         self._resolve(token)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from huey import Huey, PriorityRedisHuey, SqliteHuey
+from huey.consumer import Consumer
 
 from pixpress.config import Settings
 
@@ -25,6 +26,8 @@ class WorkerContext:
     """What a worker process needs to run a task by id."""
 
     run_task: Callable[[str], None]
+    # After each task: True when this worker process should end and be replaced (tasks/limits.py).
+    needs_replacing: Callable[[], bool] = lambda: False
 
 
 ContextFactory = Callable[[], WorkerContext]
@@ -63,9 +66,51 @@ def make_huey(settings: Settings) -> Huey:
 def _register(huey: Huey) -> None:
     @huey.task(name="optimize")
     def optimize(task_id: str) -> None:
-        worker_context().run_task(task_id)
+        context = worker_context()
+        context.run_task(task_id)
+        if context.needs_replacing():
+            log.warning("worker process %d keeps too much memory after a task: replacing it", os.getpid())
+            os._exit(0)  # the task is recorded; the consumer starts a fresh worker process
 
     huey.pixpress_optimize = optimize
+
+
+class _NoScheduler:
+    """Stands in for huey's scheduler process. pixpress enqueues every task to run now (no delays, no huey
+    retries) and its periodic jobs run in threads (tasks/scheduler.py), so the scheduler would have
+    nothing to move; as a process of its own it cost ~20 MB of resident memory for nothing."""
+
+    def start(self) -> None:
+        pass
+
+    def is_alive(self) -> bool:
+        return True
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+
+class LeanConsumer(Consumer):
+    """huey's consumer without the scheduler process (see _NoScheduler)."""
+
+    def __init__(self, huey: Huey, **options: Any) -> None:
+        super().__init__(huey, periodic=False, **options)
+        self.scheduler = _NoScheduler()
+
+
+def make_consumer(huey: Huey, *, workers: int) -> Consumer:
+    """Worker processes forked from the consumer: a crash or a runaway task takes one of them, which the
+    consumer replaces (health check every second)."""
+    return LeanConsumer(
+        huey,
+        workers=workers,
+        worker_type="process",
+        initial_delay=0.05,
+        backoff=1.15,
+        max_delay=0.5,
+        check_worker_health=True,
+        health_check_interval=1,
+    )
 
 
 class TaskQueue:

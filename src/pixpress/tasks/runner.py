@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType
 
 from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
-from pixpress.errors import InternalError, PixpressError, TaskTimeout
+from pixpress.errors import ImageTooLarge, InternalError, PixpressError, TaskTimeout
 from pixpress.imaging.types import EncodedImage, Limits, SizedImage, Targets
 from pixpress.storage.base import BlobStorage
+from pixpress.tasks.limits import hard_time_limit, watchdog
 from pixpress.tasks.records import Claim, TaskRecords
 from pixpress.tasks.states import input_key, result_key, size_key, variant_key
 
 log = logging.getLogger("pixpress.tasks")
 
-# Called when a task ends through no fault of the customer: (task, reason) -> None.
+# Called for every task that ends without a result (it is never charged): (task, reason) -> None.
 Refund = Callable[[Task, str], None]
+MEMORY_ERROR = "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB)."
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -43,6 +43,9 @@ class TaskRunner:
     records: TaskRecords
     storage: BlobStorage
     refund: Refund
+    # In a worker process of its own: past its limit and grace a runaway task ends the process
+    # (tasks/limits.py). Off where tasks run in threads of a process that must live on (tests).
+    may_end_process: bool = False
 
     def run(self, task_id: str) -> None:
         claim = self.records.claim(task_id, lease_s=self.settings.task_lease_s)
@@ -50,11 +53,14 @@ class TaskRunner:
             log.info("task %s not claimable (finished, gone or held by another worker)", task_id)
             return
         started = time.monotonic()
+        limit_s = self.settings.task_time_limit_s
         try:
-            with self._heartbeat(claim), hard_time_limit(self.settings.task_time_limit_s + 5):
-                self._optimize(claim, deadline=started + self.settings.task_time_limit_s)
+            with self._heartbeat(claim), self._last_resort(claim, limit_s), hard_time_limit(limit_s + 5):
+                self._optimize(claim, deadline=started + limit_s)
         except PixpressError as exc:
             self._fail(claim, exc)
+        except MemoryError:
+            self._fail(claim, ImageTooLarge(MEMORY_ERROR))
         except Exception:
             log.exception("task %s failed with an internal error", task_id)
             self._fail(claim, InternalError())
@@ -165,34 +171,21 @@ class TaskRunner:
             "settings": image.settings,
         }
 
+    @contextmanager
+    def _last_resort(self, claim: Claim, limit_s: float) -> Iterator[None]:
+        if not self.may_end_process:
+            yield
+            return
+        grace_s = self.settings.task_kill_grace_s
+        with watchdog(limit_s + grace_s, on_overrun=lambda: self._fail(claim, TaskTimeout())):
+            yield
+
     def _fail(self, claim: Claim, error: PixpressError) -> None:
+        """Record the failure and give the charge back: a task without a result is never charged (abuse
+        is bounded by PIXPRESS_MAX_FAILURES_PER_HOUR instead)."""
         if not self.records.fail(claim, error_code=error.code, error_message=error.public_message):
             return
         log.warning("task %s failed: %s", claim.task_id, error.code)
-        if error.refundable:
-            task = self.records.get(claim.task_id)
-            if task is not None:
-                self.refund(task, error.code)
-
-
-@contextmanager
-def hard_time_limit(seconds: float) -> Iterator[None]:
-    """Raise TaskTimeout in the main thread after `seconds`, a backstop for the deadline checks.
-
-    Worker processes run tasks on their main thread; elsewhere (threads, tests) this is a no-op.
-    """
-    try:
-        previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    except ValueError:  # not the main thread
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _raise_timeout(_signum: int, _frame: FrameType | None) -> None:
-    raise TaskTimeout()
+        task = self.records.get(claim.task_id)
+        if task is not None:
+            self.refund(task, error.code)
