@@ -1,18 +1,11 @@
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from pixpress.config import Settings
-from pixpress.db.session import Database, utcnow
-from pixpress.errors import ServiceUnavailable
-from pixpress.storage.memory import MemoryStorage
-from pixpress.tasks.queue import TaskQueue, make_huey
-from pixpress.tasks.records import TaskRecords
-from pixpress.tasks.service import TaskService, result_filename, task_status
-from pixpress.tasks.states import TaskState, input_key
-from tests.e2e.server import free_port
-from tests.tasks.factories import new_task, upload_of
+from pixpress.db.session import utcnow
+from pixpress.tasks.service import result_filename, task_status
+from pixpress.tasks.states import TaskState
+from tests.tasks.factories import new_task
 
 
 @pytest.mark.parametrize(
@@ -48,33 +41,3 @@ def test_status_of_a_failed_task_carries_the_error() -> None:
     task.status = TaskState.FAILED.value
     task.error_code, task.error_message = "invalid_image", "broken"
     assert task_status(task, base_url="")["error"] == {"code": "invalid_image", "message": "broken"}
-
-
-def test_an_upload_whose_queueing_fails_is_taken_back_and_refunded(
-    database: Database, settings: Settings, corpus: Path
-) -> None:
-    settings.redis_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: Redis is down
-    storage = MemoryStorage()
-    records = TaskRecords(database)
-    service = TaskService(
-        settings=settings, records=records, storage=storage, enqueue=TaskQueue(make_huey(settings)).enqueue
-    )
-    upload = upload_of(corpus / "graphic" / "logo.png")
-    charged: dict[str, int] = {}
-
-    with pytest.raises(ServiceUnavailable) as refused:
-        service.submit(
-            upload,
-            token_hash="a" * 64,
-            idempotency_key="retry-me",
-            charge=lambda task, size: charged.__setitem__(task, size),
-            uncharge=lambda task, size: charged.__setitem__(task, charged[task] - size),
-        )
-    assert refused.value.details == {"reason": "queue_unavailable"}
-    assert refused.value.headers["Retry-After"]
-    [(task_id, balance)] = charged.items()
-    assert balance == 0  # charged, then refunded
-    assert records.get(task_id) is None  # no task left for the sweeper to run unasked
-    assert not storage.exists(input_key(task_id))
-    # The key is free again: the client's retry is a new upload, not a repeat of the failed one.
-    assert service.existing_for_key(token_hash="a" * 64, idempotency_key="retry-me") is None

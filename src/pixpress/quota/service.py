@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from pixpress.config import MB, Settings
 from pixpress.coordination.leases import Leases, owner_id
@@ -153,18 +154,27 @@ class QuotaService:
 
     # --- counting ----------------------------------------------------------------------------
 
-    def charge(self, *, token_hash: str, size_bytes: int, task_id: str) -> QuotaInfo:
-        licence = self.records.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id)
+    def charge(
+        self, *, token_hash: str, size_bytes: int, task_id: str, session: Session | None = None
+    ) -> QuotaInfo:
+        """Charge an upload, or QuotaExceeded; with `session`, inside the caller's unit of work."""
+        licence = self.records.charge(
+            token_hash=token_hash, size_bytes=size_bytes, task_id=task_id, session=session
+        )
         if licence is None:
-            current = self.records.get(token_hash)
+            current = self.records.get(token_hash, session=session)
             details: dict[str, Any] = {"requested_mb": to_mb(size_bytes)}
             if current is not None:
                 details["quota_info"] = self._info(current, current.source).as_quota_info()
             raise QuotaExceeded(details=details)
         return self._info(licence, licence.source)
 
-    def refund(self, *, token_hash: str, task_id: str, size_bytes: int, reason: str) -> None:
-        if self.records.refund(token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason=reason):
+    def refund(
+        self, *, token_hash: str, task_id: str, size_bytes: int, reason: str, session: Session | None = None
+    ) -> None:
+        if self.records.refund(
+            token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason=reason, session=session
+        ):
             log.info(
                 "refunded %d bytes to %s for task %s (%s)",
                 size_bytes,

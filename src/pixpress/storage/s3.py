@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
 from pixpress.config import Settings
-from pixpress.storage.base import CHUNK_BYTES, BlobNotFound, BlobStream
+from pixpress.storage.base import CHUNK_BYTES, BlobInfo, BlobNotFound, BlobStream
 
 # Enough connections for the API's thread pool touching storage at once; botocore's default is 10.
 MAX_POOL_CONNECTIONS = 32
@@ -143,6 +144,17 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        if any(part in (".", "..") for part in prefix.split("/")):
+            raise ValueError(f"invalid blob prefix: {prefix!r}")
+        base = f"{self.prefix}/" if self.prefix else ""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=base + prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield BlobInfo(key=item["Key"][len(base) :], modified_at=item["LastModified"])
 
     def ping(self) -> None:
         """HeadBucket: raises when the server is unreachable, the bucket is missing or access is denied."""

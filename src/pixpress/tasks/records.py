@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from pixpress.db.models import Task
 from pixpress.db.session import Database, utcnow
@@ -52,6 +53,11 @@ class TaskRecords:
                 )
             )
 
+    def existing_ids(self, task_ids: list[str]) -> set[str]:
+        """Which of these task ids have a row."""
+        with self.db.session() as session:
+            return set(session.scalars(select(Task.id).where(Task.id.in_(task_ids))))
+
     def count_unfinished(self, token_hash: str) -> int:
         with self.db.session() as session:
             return int(
@@ -65,10 +71,12 @@ class TaskRecords:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def insert(self, task: Task) -> None:
+    def insert(self, task: Task, *, session: Session | None = None) -> None:
+        """Add the row (flushed now, so a taken Idempotency-Key shows here, not at the caller's commit)."""
         try:
-            with self.db.session() as session:
-                session.add(task)
+            with self.db.join(session) as unit:
+                unit.add(task)
+                unit.flush()
         except IntegrityError as exc:
             raise DuplicateIdempotencyKey(task.idempotency_key) from exc
 
@@ -197,9 +205,9 @@ class TaskRecords:
         with self.db.session() as session:
             return list(session.scalars(select(Task).where(Task.expires_at < now).limit(limit)))
 
-    def delete(self, task_id: str) -> None:
-        with self.db.session() as session:
-            session.execute(delete(Task).where(Task.id == task_id))
+    def delete(self, task_id: str, *, session: Session | None = None) -> None:
+        with self.db.join(session) as unit:
+            unit.execute(delete(Task).where(Task.id == task_id))
 
 
 def task_result(task: Task) -> dict[str, Any]:
