@@ -1,15 +1,20 @@
-"""The cleanup sweeps blobs no task row points at, such as an upload whose submit died before its commit."""
+"""The cleanup sweeps blobs no task row points at: an upload whose submit died before its commit, the
+result of a task deleted while its worker was finishing it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from pixpress.config import Settings
 from pixpress.db.session import Database, utcnow
+from pixpress.storage.local import LocalStorage
 from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.orphans import sweep_orphan_blobs, task_id_of
 from pixpress.tasks.records import TaskRecords
-from pixpress.tasks.states import result_key
+from pixpress.tasks.runner import TaskRunner
+from pixpress.tasks.service import TaskService
+from pixpress.tasks.states import input_key, result_key
 from tests.tasks.factories import new_task
 
 HOUR_AGO = utcnow() - timedelta(hours=1)
@@ -37,6 +42,41 @@ def test_old_blobs_without_a_row_are_swept_young_ones_and_owned_ones_kept(databa
     assert sweep_orphan_blobs(records=records, storage=storage, grace_s=600) == 2
     assert {blob.key for blob in storage.list()} == {owned.input_key, young.input_key, ".ping"}
     assert sweep_orphan_blobs(records=records, storage=storage, grace_s=600) == 0
+
+
+class DeleteArrivesWhileTheWorkerFinishes(LocalStorage):
+    """Storage on which a DELETE that has already read the task waits, then the worker completes it, then
+    the DELETE removes what it read (the input) and the row: the interleaving that left results behind."""
+
+    worker: TaskRunner | None = None
+
+    def delete(self, key: str) -> None:
+        if key.endswith("/input") and self.worker is not None:
+            worker, self.worker = self.worker, None
+            worker.run(key.split("/")[1])
+        super().delete(key)
+
+
+def test_a_result_finished_during_its_delete_is_swept(
+    database: Database, settings: Settings, tmp_path: Path, corpus: Path
+) -> None:
+    records = TaskRecords(database)
+    storage = DeleteArrivesWhileTheWorkerFinishes(tmp_path / "files")
+    tasks = TaskService(settings=settings, records=records, storage=storage, enqueue=lambda _id: None)
+    task = new_task()
+    records.insert(task)
+    storage.put(input_key(task.id), (corpus / "graphic" / "logo.png").read_bytes())
+    storage.worker = TaskRunner(settings=settings, records=records, storage=storage, refund=lambda *_: None)
+
+    tasks.delete(task.id, token_hash=task.token_hash)
+    assert records.get(task.id) is None
+    left = [blob.key for blob in storage.list()]
+    assert left and all("/result-" in key for key in left)  # the worker's result, no row
+
+    assert sweep_orphan_blobs(records=records, storage=storage, grace_s=600) == 0  # too young yet
+    later = utcnow() + timedelta(minutes=11)
+    assert sweep_orphan_blobs(records=records, storage=storage, grace_s=600, now=later) == len(left)
+    assert list(storage.list()) == []
 
 
 def test_the_cleanup_job_sweeps_orphans_too(settings: Settings, database: Database) -> None:
