@@ -80,12 +80,20 @@ class TaskRecords:
         except IntegrityError as exc:
             raise DuplicateIdempotencyKey(task.idempotency_key) from exc
 
-    def release_idempotency_key(self, token_hash: str, key: str) -> None:
-        """Free a key older than its TTL so it can name a new task."""
+    def release_idempotency_key(self, token_hash: str, key: str, *, older_than: datetime) -> None:
+        """Free a key held by a task created before `older_than` (past its TTL) so it can name a new task.
+
+        The cutoff is in the statement: a concurrent retry that has just created its task keeps the key,
+        so the next retry finds that task instead of creating (and paying for) a second one.
+        """
         with self.db.session() as session:
             session.execute(
                 update(Task)
-                .where(Task.token_hash == token_hash, Task.idempotency_key == key)
+                .where(
+                    Task.token_hash == token_hash,
+                    Task.idempotency_key == key,
+                    Task.created_at < older_than,
+                )
                 .values(idempotency_key=None)
             )
 

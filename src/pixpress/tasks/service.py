@@ -70,7 +70,7 @@ class TaskService:
         task = self.records.find_by_idempotency_key(token_hash, idempotency_key, newer_than=newer_than)
         if task is None:
             # An older task may still hold the key past its TTL: free it for this new upload.
-            self.records.release_idempotency_key(token_hash, idempotency_key)
+            self.records.release_idempotency_key(token_hash, idempotency_key, older_than=newer_than)
         return task
 
     def ensure_room(self, token_hash: str) -> None:
