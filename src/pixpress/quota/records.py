@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pixpress.db.models import Licence, UsageEntry
-from pixpress.db.session import Database, as_utc, utcnow
+from pixpress.db.session import Database, utcnow
 
 
 @dataclass(frozen=True)
@@ -98,40 +98,43 @@ class LicenceRecords:
     def refund(
         self, *, token_hash: str, task_id: str, size_bytes: int, reason: str, session: Session | None = None
     ) -> bool:
-        """Give back a task's charge once, and only within the period it was charged in."""
+        """Give back a task's charge once, and only within the period it was charged in.
+
+        The charge's period is in the UPDATE's WHERE, so a reset committed since, even one racing this
+        refund, makes it match nothing: the refund of a charge from a closed period is then only a ledger
+        note (0 bytes), never a reduction of the new period's usage.
+        """
         now = utcnow()
         with self.db.join(session, write=True) as unit:
-            charges = unit.execute(
+            entries = unit.execute(
                 select(UsageEntry.kind, UsageEntry.period_started_at).where(
                     UsageEntry.token_hash == token_hash, UsageEntry.task_id == task_id
                 )
             ).all()
-            licence = unit.get(Licence, token_hash)
-            kinds = {kind for kind, _ in charges}
-            if licence is None or "charge" not in kinds or "refund" in kinds:
+            kinds = {kind for kind, _ in entries}
+            if "charge" not in kinds or "refund" in kinds:
                 return False
-            period = next(p for kind, p in charges if kind == "charge")
-            if as_utc(period) != as_utc(licence.period_started_at):
-                return False  # reset since: that usage is history now
-            unit.execute(
+            charged_in = next(period for kind, period in entries if kind == "charge")
+            floor = func.max if self.db.is_sqlite else func.greatest
+            refunded = unit.scalar(
                 update(Licence)
-                .where(Licence.token_hash == token_hash)
-                .values(
-                    used_bytes=func.max(Licence.used_bytes - size_bytes, 0)
-                    if self.db.is_sqlite
-                    else func.greatest(Licence.used_bytes - size_bytes, 0)
-                )
+                .where(Licence.token_hash == token_hash, Licence.period_started_at == charged_in)
+                .values(used_bytes=floor(Licence.used_bytes - size_bytes, 0))
+                .returning(Licence.token_hash)
             )
-            unit.add(
-                _entry(token_hash, task_id, "refund", -size_bytes, licence.period_started_at, now, reason)
-            )
+            if refunded is None:
+                note = f"{reason}; charged in a closed period, usage unchanged"
+                unit.add(_entry(token_hash, task_id, "refund", 0, charged_in, now, note))
+                return False
+            unit.add(_entry(token_hash, task_id, "refund", -size_bytes, charged_in, now, reason))
         return True
 
     def reset(self, token_hash: str) -> tuple[int, Licence] | None:
         """Close the current period: usage back to 0, the old figure kept in the ledger."""
         now = utcnow()
         with self.db.session(write=True) as session:
-            licence = session.get(Licence, token_hash)
+            # Locked: a charge committing meanwhile is counted in `old`, not lost between read and write.
+            licence = session.get(Licence, token_hash, with_for_update=True)
             if licence is None:
                 return None
             old = licence.used_bytes
