@@ -211,7 +211,9 @@ def license_server(
     api_key: Annotated[str, typer.Option(envvar="PIXPRESS_LICENSE_API_KEY", help="expected Bearer key")],
     host: str = "127.0.0.1",
     port: int = 8001,
-    mode: Annotated[str, typer.Option(help="fault switch at start: ok|slow|error|nonsense|down")] = "ok",
+    mode: Annotated[
+        str, typer.Option(help="fault switch at start (see pixpress.license_server.MODES)")
+    ] = "ok",
     delay_s: Annotated[float, typer.Option(help="delay of the slow mode")] = 5.0,
 ) -> None:
     """Run the reference licence server (development, demos, tests)."""

@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     default_quota_mb: float = 1000.0
     quota_cache_ttl: float = 300.0  # seconds
     quota_refresh_interval: float = 900.0  # seconds
+    invalid_token_cache_s: float = 60.0  # a token refused upstream is not re-asked for this long
     quota_refresh_job_interval_s: float = 900.0
     quota_cache_max_tokens: int = Field(default=10_000, ge=1)  # licence answers kept in one process
     quota_refresh_max_tokens: int = Field(default=10_000, ge=1)  # valid tokens one process re-checks

@@ -36,7 +36,6 @@ from pixpress.quota.tokens_file import TokensFile
 
 log = logging.getLogger("pixpress.quota")
 
-INVALID_CACHE_S = 60.0  # a refused token is not re-asked upstream for this long
 RECENT_TOKEN_WINDOW_S = 24 * 3600
 
 
@@ -288,7 +287,7 @@ class QuotaService:
             cached = self._cache.get(token_hash)
             ttl = self.settings.quota_cache_ttl
             if cached is not None and not cached.verified.valid:
-                ttl = min(ttl, INVALID_CACHE_S)
+                ttl = min(ttl, self.settings.invalid_token_cache_s)
             if cached is not None and now - cached.at < ttl:
                 return cached.verified, "cache"
             licence = self.records.get(token_hash)
@@ -300,11 +299,13 @@ class QuotaService:
         return verified, verified.source
 
     def _fresh(self, licence: Licence) -> bool:
+        """Recent enough to answer without asking upstream. A row saying invalid is so only briefly, like
+        the cache: a token refused by mistake is asked about again soon, not locked out for the interval."""
         checked = as_utc(licence.last_checked_at)
-        return (
-            checked is not None
-            and (utcnow() - checked).total_seconds() < self.settings.quota_refresh_interval
-        )
+        max_age_s = self.settings.quota_refresh_interval
+        if not licence.valid:
+            max_age_s = min(max_age_s, self.settings.invalid_token_cache_s)
+        return checked is not None and (utcnow() - checked).total_seconds() < max_age_s
 
     def _ask_source(self, token: str, token_hash: str) -> Verified:
         if self.licence is None:
