@@ -160,13 +160,43 @@ def migrate() -> None:
 
 @app.command()
 def cleanup() -> None:
-    """Delete expired tasks and their files now (the workers also do it periodically)."""
+    """Delete expired tasks and their files, and files without a task, now (workers also do it)."""
     from pixpress.container import Container
 
     container = Container(_settings())
-    removed = container.cleanup_expired()
-    requeued = container.requeue_expired_leases()
-    typer.echo(f"removed {removed} expired tasks, handled {requeued} expired leases")
+    try:
+        removed = container.cleanup_expired()
+        requeued = container.requeue_expired_leases()
+        report = container.check_ledger()
+    finally:
+        container.close()
+    typer.echo(f"removed {removed} expired tasks and orphan files, handled {requeued} expired leases")
+    typer.echo(f"ledger {'ok' if report.ok else 'MISMATCH (see pixpress admin check-ledger)'}")
+
+
+admin_app = typer.Typer(help="Vendor and operator commands.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.command("check-ledger")
+def check_ledger() -> None:
+    """Check that every token's usage equals its ledger (charges minus refunds of the open period).
+
+    Reports and never rewrites; exit status 1 when something does not match. Also run daily by the workers.
+    """
+    from pixpress.container import Container
+
+    container = Container(_settings())
+    try:
+        report = container.check_ledger()
+    finally:
+        container.close()
+    for imbalance in report.imbalances:
+        typer.echo(imbalance.describe())
+    if not report.ok:
+        typer.echo(f"ledger MISMATCH: {len(report.imbalances)} of {report.tokens} tokens")
+        raise typer.Exit(1)
+    typer.echo(f"ledger ok: {report.tokens} tokens")
 
 
 @app.command("license-server")
@@ -175,7 +205,9 @@ def license_server(
     api_key: Annotated[str, typer.Option(envvar="PIXPRESS_LICENSE_API_KEY", help="expected Bearer key")],
     host: str = "127.0.0.1",
     port: int = 8001,
-    mode: Annotated[str, typer.Option(help="fault switch at start: ok|slow|error|nonsense|down")] = "ok",
+    mode: Annotated[
+        str, typer.Option(help="fault switch at start (see pixpress.license_server.MODES)")
+    ] = "ok",
     delay_s: Annotated[float, typer.Option(help="delay of the slow mode")] = 5.0,
 ) -> None:
     """Run the reference licence server (development, demos, tests)."""

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Comma-separated IPs/CIDRs of the load balancers whose X-Forwarded-For/-Proto are believed;
     # empty: none, the client is the socket's peer (a client can write any X-Forwarded-For it likes).
     trusted_proxies: str = ""
+    # Crash tests only (pixpress/faults.py): the process dies at this named point. Refused unless test.
+    test_fault: str = ""
 
     # --- backends --------------------------------------------------------------------------
     database_url: str = ""  # empty: sqlite file in data_dir
@@ -60,6 +62,10 @@ class Settings(BaseSettings):
     lease_check_interval_s: float = 30.0
     result_ttl_s: int = 24 * 3600
     cleanup_interval_s: int = 600
+    # A blob without a task row is swept by the cleanup once older than this (a younger one may belong
+    # to a submit or a worker still on its way to the database).
+    orphan_blob_grace_s: float = 600.0
+    ledger_check_interval_s: float = 24 * 3600  # the usage-versus-ledger consistency check
     max_wait_s: float = 30.0  # upper bound of ?wait=N on submit
     max_pending_per_token: int = 100
     max_failures_per_hour: int = 20  # failed tasks per token and hour before 429 too_many_failures (0: off)
@@ -88,6 +94,7 @@ class Settings(BaseSettings):
     default_quota_mb: float = 1000.0
     quota_cache_ttl: float = 300.0  # seconds
     quota_refresh_interval: float = 900.0  # seconds
+    invalid_token_cache_s: float = 60.0  # a token refused upstream is not re-asked for this long
     quota_refresh_job_interval_s: float = 900.0
     quota_cache_max_tokens: int = Field(default=10_000, ge=1)  # licence answers kept in one process
     quota_refresh_max_tokens: int = Field(default=10_000, ge=1)  # valid tokens one process re-checks
@@ -103,6 +110,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_trusted_proxies(self) -> Settings:
         self.trusted_proxy_networks  # noqa: B018  (raises on a malformed entry, at start)
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_test_faults_outside_tests(self) -> Settings:
+        if self.test_fault and self.environment != "test":
+            raise ValueError("PIXPRESS_TEST_FAULT is only accepted with PIXPRESS_ENVIRONMENT=test")
         return self
 
     @model_validator(mode="after")

@@ -14,15 +14,17 @@ from pixpress.db.models import Task
 from pixpress.db.session import Database
 from pixpress.errors import InvalidOption
 from pixpress.quota import QuotaInfo, QuotaService
+from pixpress.quota.ledger_check import LedgerReport, check_ledger
 from pixpress.quota.rate_limit import RedisFailureCounter
 from pixpress.storage import BlobStorage, open_storage
-from pixpress.tasks import maintenance
+from pixpress.tasks import maintenance, orphans
 from pixpress.tasks.limits import cap_memory, tidy_after_task
 from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.runner import TaskRunner
 from pixpress.tasks.scheduler import Job, PeriodicJobs
 from pixpress.tasks.service import TaskService, Upload
+from pixpress.usecases.submit import submit_upload
 
 log = logging.getLogger("pixpress")
 
@@ -97,23 +99,16 @@ class Container:
             raise InvalidOption(
                 "Idempotency-Key must be 1-255 characters.", details={"field": "Idempotency-Key"}
             )
-        charged: list[QuotaInfo] = []
-        token_hash = caller_quota.token_hash
-        self.quota.check_failures(token_hash=token_hash)
-
-        def charge(task_id: str, size_bytes: int) -> None:
-            charged.append(self.quota.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id))
-
-        def uncharge(task_id: str, size_bytes: int) -> None:
-            self.quota.refund(
-                token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason="not_stored"
-            )
-
-        task, created = self.tasks.submit(
-            upload, token_hash=token_hash, idempotency_key=idempotency_key, charge=charge, uncharge=uncharge
+        submitted = submit_upload(
+            upload,
+            caller_quota=caller_quota,
+            idempotency_key=idempotency_key,
+            settings=self.settings,
+            database=self.database,
+            quota=self.quota,
+            tasks=self.tasks,
         )
-        quota = charged[-1] if charged and created else caller_quota
-        return task, created, quota
+        return submitted.task, submitted.created, submitted.quota
 
     def refund(self, task: Task, reason: str) -> None:
         self.quota.refund(
@@ -145,6 +140,17 @@ class Container:
                         run=self.cleanup_expired,
                     ),
                 ),
+                Job(
+                    "check_ledger",
+                    settings.ledger_check_interval_s,
+                    LeaderJob(
+                        leases=self.leases,
+                        name="check_ledger",
+                        owner=owner_id(),
+                        ttl_s=settings.ledger_check_interval_s / 2,
+                        run=lambda: len(self.check_ledger().imbalances),
+                    ),
+                ),
             ]
         )
 
@@ -163,7 +169,13 @@ class Container:
         )
 
     def cleanup_expired(self) -> int:
-        return maintenance.cleanup_expired(records=self.records, storage=self.storage)
+        removed = maintenance.cleanup_expired(records=self.records, storage=self.storage)
+        return removed + orphans.sweep_orphan_blobs(
+            records=self.records, storage=self.storage, grace_s=self.settings.orphan_blob_grace_s
+        )
+
+    def check_ledger(self) -> LedgerReport:
+        return check_ledger(self.database)
 
     def install_worker_context(self) -> None:
         """Let worker processes build their own container (own connections) from these settings."""

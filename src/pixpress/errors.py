@@ -130,6 +130,7 @@ class LicenseServerUnavailable(PixpressError):
 
 class ServiceUnavailable(PixpressError):
     code, status, message = "service_unavailable", 503, "The service is not ready."
+    refundable = True  # a backend down is not the customer's doing: a task failing so is refunded
 
 
 class TaskTimeout(PixpressError):

@@ -5,7 +5,9 @@ POST /user-quota  {"token"} with Authorization: Bearer <api key>
     or {"valid": false}
 Fault switches (set at start or at run time with POST /_faults {"mode": ..., "delay_s": ...}):
     ok | slow (answers after delay_s) | error (500) | nonsense (200 with a body that is not the contract)
-    | down (503 without a body). GET /_stats counts the requests per token.
+    | down (503 without a body) | not_found_html (404 with an HTML page, a proxy's or a moved URL's)
+    | not_found_json (404 JSON without the fields) | wrong_type ({"valid": false} served as text/html)
+    | no_fields (200 JSON without the contract's fields). GET /_stats counts the requests per token.
 The tokens file is TOML (`[tokens."TOKEN"] quota_mb = ..., subscription_type, expires_at, valid`) and is
 re-read when it changes, so a test can upgrade or revoke a token.
 """
@@ -23,10 +25,20 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-MODES = ("ok", "slow", "error", "nonsense", "down")
+MODES = (
+    "ok",
+    "slow",
+    "error",
+    "nonsense",
+    "down",
+    "not_found_html",
+    "not_found_json",
+    "wrong_type",
+    "no_fields",
+)
 
 
 @dataclass
@@ -75,6 +87,14 @@ def create_license_app(tokens_file: Path, api_key: str, faults: FaultSwitch | No
             return PlainTextResponse("<html>quota: lots</html>", status_code=200)
         elif switch.mode == "down":
             return Response(status_code=503)
+        elif switch.mode == "not_found_html":
+            return HTMLResponse("<html><body><h1>404 Not Found</h1></body></html>", status_code=404)
+        elif switch.mode == "not_found_json":
+            return JSONResponse({"error": "not found"}, status_code=404)
+        elif switch.mode == "wrong_type":
+            return HTMLResponse('{"valid": false}')
+        elif switch.mode == "no_fields":
+            return JSONResponse({"status": "ok"})
         entry = table.get(token)
         if entry is None or not entry.get("valid", True):
             return JSONResponse({"valid": False})

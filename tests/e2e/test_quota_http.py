@@ -230,3 +230,27 @@ def test_licence_server_down_known_token_keeps_working(
             break
         assert time.monotonic() < deadline, answer.text
         time.sleep(0.5)
+
+
+def test_the_documented_curl_reset_works_as_written(stack: tuple[ServerProcess, LicenceServer]) -> None:
+    """The real curl, no Content-Type given: it labels the JSON application/x-www-form-urlencoded."""
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    api, _ = stack
+    ran = subprocess.run(
+        [
+            *("curl", "-s", "-X", "POST", f"{api.url}/api/optimize/reset-usage"),
+            *("-H", f"X-Token: {ADMIN['X-Token']}", "-d", '{"token": "test-token-123"}'),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    answer = json.loads(ran.stdout)
+    assert answer["success"] is True and answer["message"] == "Usage reset successfully", answer
+    assert answer["data"]["token"] == "test-token-123"

@@ -52,6 +52,13 @@ def test_sends_the_contract() -> None:
         httpx.Response(200, json={"valid": True, "quota_mb": 10, "expires_at": "soon"}),
         httpx.Response(500, json={"error": "x"}),
         httpx.Response(401, json={"error": "bad key"}),
+        httpx.Response(404, html="<html><h1>Not Found</h1></html>"),
+        httpx.Response(404, json={"error": "not found"}),
+        httpx.Response(404, json={"valid": True, "quota_mb": 10}),
+        httpx.Response(200, content=b'{"valid": false}', headers={"content-type": "text/html"}),
+        httpx.Response(200, content=b'{"valid": false}'),  # no content type at all
+        httpx.Response(200, json={"status": "ok"}),
+        httpx.Response(502, html="<html>Bad Gateway</html>"),
     ],
 )
 def test_nonsense_is_a_server_failure_not_an_invalid_token(response: httpx.Response) -> None:
@@ -59,9 +66,18 @@ def test_nonsense_is_a_server_failure_not_an_invalid_token(response: httpx.Respo
         client_answering(lambda _request: response).check("tok")
 
 
-def test_valid_false_is_an_answer() -> None:
-    answer = client_answering(lambda _r: httpx.Response(200, json={"valid": False})).check("tok")
-    assert not answer.valid
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, json={"valid": False}),
+        httpx.Response(404, json={"valid": False}),  # some servers answer an unknown token so
+        httpx.Response(
+            200, content=b'{"valid": false}', headers={"content-type": "application/json; charset=utf-8"}
+        ),
+    ],
+)
+def test_valid_false_in_well_formed_json_is_an_answer(response: httpx.Response) -> None:
+    assert not client_answering(lambda _r: response).check("tok").valid
 
 
 def test_one_retry_on_connection_error() -> None:

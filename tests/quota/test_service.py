@@ -201,8 +201,12 @@ def test_refund_is_once_and_not_across_a_reset(service: QuotaService) -> None:
     service.refund(token_hash=token_hash, task_id="t-1", size_bytes=1000, reason="task_timeout")
     assert service.authenticate("premium-token", client_address=ADDR).used_bytes == 500
     service.reset_usage("premium-token")
+    # Charged in the new period first: a refund crossing the reset would show (0 would hide it at the floor).
+    service.charge(token_hash=token_hash, size_bytes=700, task_id="t-3")
     service.refund(token_hash=token_hash, task_id="t-2", size_bytes=500, reason="worker_lost")
-    assert service.authenticate("premium-token", client_address=ADDR).used_bytes == 0
+    assert service.authenticate("premium-token", client_address=ADDR).used_bytes == 700
+    [note] = [e for e in service.records.ledger(token_hash) if e.task_id == "t-2" and e.kind == "refund"]
+    assert note.size_bytes == 0 and "closed period" in (note.note or "")
     service.refund(token_hash=token_hash, task_id="never-charged", size_bytes=10, reason="x")
 
 

@@ -169,3 +169,17 @@ def test_a_reader_never_sees_a_half_written_blob(storage: BlobStorage) -> None:
 def test_ping_succeeds_on_a_working_backend(storage: BlobStorage) -> None:
     storage.ping()
     storage.ping()
+
+
+def test_list_names_every_blob_under_a_prefix_with_its_age(storage: BlobStorage) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    other = "7c/7c0e1a2b-3d4e-4f50-8a6b-7c8d9e0f1a2b"
+    for key in (f"{TASK}/input", f"{TASK}/result-1.webp", f"{other}/input"):
+        storage.put(key, b"x")
+    listed = {blob.key: blob.modified_at for blob in storage.list()}
+    assert set(listed) == {f"{TASK}/input", f"{TASK}/result-1.webp", f"{other}/input"}
+    now = datetime.now(UTC)
+    assert all(now - timedelta(minutes=5) < at < now + timedelta(minutes=5) for at in listed.values())
+    assert {blob.key for blob in storage.list(TASK + "/")} == {f"{TASK}/input", f"{TASK}/result-1.webp"}
+    assert list(storage.list("00/")) == []

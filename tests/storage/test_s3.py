@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from pixpress.config import Settings
+from pixpress.errors import ServiceUnavailable
 from pixpress.storage import BlobNotFound
 from pixpress.storage.s3 import S3Storage
 from tests.storage.conftest import _free_port
@@ -89,9 +90,14 @@ def test_an_unreachable_server_raises_promptly() -> None:
         max_attempts=2,
     )
     started = time.monotonic()
-    with pytest.raises(EndpointConnectionError):
+    with pytest.raises(ServiceUnavailable) as unreachable:
         storage.ping()
     assert time.monotonic() - started < 10
+    assert unreachable.value.details == {"reason": "storage_unavailable"}
+    assert isinstance(unreachable.value.__cause__, EndpointConnectionError)
+    for operation in (lambda: storage.put("ab/t/input", b"x"), lambda: storage.open("ab/t/input")):
+        with pytest.raises(ServiceUnavailable):
+            operation()
 
 
 def test_the_client_has_explicit_timeouts_retries_and_path_style(s3_endpoint: str, tmp_path: Path) -> None:

@@ -127,3 +127,17 @@ def test_renew_extends_only_the_holding_attempt(records: TaskRecords, database: 
     assert requeued == []  # renewed: not lost
     records.complete(claim)
     assert not records.renew(claim, lease_s=60)
+
+
+def test_release_frees_only_keys_older_than_the_cutoff(records: TaskRecords, database: Database) -> None:
+    old, fresh = new_task(idempotency_key="old"), new_task(idempotency_key="fresh")
+    records.insert(old)
+    records.insert(fresh)
+    with database.session() as session:
+        session.execute(update(Task).where(Task.id == old.id).values(created_at=utcnow() - timedelta(days=2)))
+    cutoff = utcnow() - timedelta(days=1)
+    records.release_idempotency_key("a" * 64, "old", older_than=cutoff)
+    records.release_idempotency_key("a" * 64, "fresh", older_than=cutoff)
+    released, kept = records.get(old.id), records.get(fresh.id)
+    assert released is not None and released.idempotency_key is None
+    assert kept is not None and kept.idempotency_key == "fresh"

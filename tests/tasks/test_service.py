@@ -6,14 +6,12 @@ import pytest
 
 from pixpress.config import Settings
 from pixpress.db.session import Database, utcnow
-from pixpress.errors import InvalidOption, ServiceUnavailable, TaskNotFound
+from pixpress.errors import InvalidOption, TaskNotFound
 from pixpress.storage.memory import MemoryStorage
-from pixpress.tasks.queue import TaskQueue, make_huey
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.service import TaskService, result_filename, task_status
-from pixpress.tasks.states import TaskState, input_key
-from tests.e2e.server import free_port
-from tests.tasks.factories import new_task, upload_of
+from pixpress.tasks.states import TaskState
+from tests.tasks.factories import new_task
 
 
 @pytest.mark.parametrize(
@@ -51,36 +49,6 @@ def test_status_of_a_failed_task_carries_the_error() -> None:
     assert task_status(task, base_url="")["error"] == {"code": "invalid_image", "message": "broken"}
 
 
-def test_an_upload_whose_queueing_fails_is_taken_back_and_refunded(
-    database: Database, settings: Settings, corpus: Path
-) -> None:
-    settings.redis_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: Redis is down
-    storage = MemoryStorage()
-    records = TaskRecords(database)
-    service = TaskService(
-        settings=settings, records=records, storage=storage, enqueue=TaskQueue(make_huey(settings)).enqueue
-    )
-    upload = upload_of(corpus / "graphic" / "logo.png")
-    charged: dict[str, int] = {}
-
-    with pytest.raises(ServiceUnavailable) as refused:
-        service.submit(
-            upload,
-            token_hash="a" * 64,
-            idempotency_key="retry-me",
-            charge=lambda task, size: charged.__setitem__(task, size),
-            uncharge=lambda task, size: charged.__setitem__(task, charged[task] - size),
-        )
-    assert refused.value.details == {"reason": "queue_unavailable"}
-    assert refused.value.headers["Retry-After"]
-    [(task_id, balance)] = charged.items()
-    assert balance == 0  # charged, then refunded
-    assert records.get(task_id) is None  # no task left for the sweeper to run unasked
-    assert not storage.exists(input_key(task_id))
-    # The key is free again: the client's retry is a new upload, not a repeat of the failed one.
-    assert service.existing_for_key(token_hash="a" * 64, idempotency_key="retry-me") is None
-
-
 def _service(database: Database, settings: Settings) -> TaskService:
     return TaskService(
         settings=settings, records=TaskRecords(database), storage=MemoryStorage(), enqueue=lambda _id: None
@@ -108,7 +76,11 @@ def test_size_downloads_of_a_task(database: Database, settings: Settings) -> Non
     service.records.insert(task)
     service.storage.put("k-thumb", b"thumb")
     got = service.download(task.id, token_hash=task.token_hash, size="thumbnail")
-    assert (got.data, got.mime_type, got.filename) == (b"thumb", "image/webp", "photo-thumbnail.webp")
+    assert (b"".join(got.content), got.mime_type, got.filename) == (
+        b"thumb",
+        "image/webp",
+        "photo-thumbnail.webp",
+    )
     with pytest.raises(TaskNotFound, match=r"no size of that name \(its sizes: thumbnail\)"):
         service.download(task.id, token_hash=task.token_hash, size="medium")
     with pytest.raises(InvalidOption, match="a size or a variant, not both"):

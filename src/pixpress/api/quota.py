@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from pixpress.api.dependencies import AdminDep, CallerDep, ContainerDep, client_address
 from pixpress.api.envelope import ok
-from pixpress.errors import InvalidOption
+from pixpress.api.token_body import TOKEN_BODY, customer_token
 
 router = APIRouter(tags=["quota"])
 
@@ -28,24 +29,18 @@ def refresh_quota(request: Request, caller: CallerDep, container: ContainerDep) 
     return ok(info.as_public(caller.token), message="Quota refreshed")
 
 
-@router.post("/api/optimize/reset-usage")
-def reset_usage(
-    _admin: AdminDep,
-    container: ContainerDep,
-    payload: Annotated[dict[str, Any], Body(examples=[{"token": "customer-token"}])],
-) -> dict[str, Any]:
-    result = container.quota.reset_usage(customer_token(payload))
+@router.post("/api/optimize/reset-usage", openapi_extra=TOKEN_BODY)
+async def reset_usage(request: Request, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+    token = await customer_token(request)  # after the admin check: no body is read for anyone else
+    result = await run_in_threadpool(container.quota.reset_usage, token)
     return ok(result.as_public(), message="Usage reset successfully")
 
 
-@router.post("/api/admin/usage")
-def usage(
-    _admin: AdminDep,
-    container: ContainerDep,
-    payload: Annotated[dict[str, Any], Body(examples=[{"token": "customer-token"}])],
-) -> dict[str, Any]:
+@router.post("/api/admin/usage", openapi_extra=TOKEN_BODY)
+async def usage(request: Request, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """A token's current and past periods; the token in the body, out of URLs and proxy logs."""
-    return ok(container.quota.usage_history(customer_token(payload)))
+    token = await customer_token(request)
+    return ok(await run_in_threadpool(container.quota.usage_history, token))
 
 
 @router.get("/api/admin/usage", deprecated=True)
@@ -59,10 +54,3 @@ def usage_by_query(
     response.headers["Deprecation"] = USAGE_GET_DEPRECATED
     response.headers["Link"] = '</api/admin/usage>; rel="successor-version"'
     return ok(container.quota.usage_history(token))
-
-
-def customer_token(payload: dict[str, Any]) -> str:
-    token = payload.get("token")
-    if not isinstance(token, str) or not token.strip():
-        raise InvalidOption('Send the customer token as {"token": ...}.', details={"field": "token"})
-    return token.strip()

@@ -49,9 +49,12 @@ def register(app: typer.Typer) -> None:
     """Add `optimize`, `quota` and `admin reset-usage` to the `pixpress` command."""
     app.command("optimize")(optimize)
     app.command("quota")(quota)
-    admin = typer.Typer(help="Vendor commands (admin token).", no_args_is_help=True)
+    # The server's own `admin` group (check-ledger) when there is one: one group, not two.
+    existing = next((g.typer_instance for g in app.registered_groups if g.name == "admin"), None)
+    admin = existing or typer.Typer(help="Vendor commands (admin token).", no_args_is_help=True)
     admin.command("reset-usage")(reset_usage)
-    app.add_typer(admin, name="admin")
+    if existing is None:
+        app.add_typer(admin, name="admin")
 
 
 def optimize(

@@ -82,6 +82,15 @@ class Database:
         with factory() as session, session.begin():
             yield session
 
+    @contextmanager
+    def join(self, session: Session | None, *, write: bool = False) -> Iterator[Session]:
+        """The caller's unit of work when it passes one (it commits), else a unit of work of our own."""
+        if session is not None:
+            yield session
+            return
+        with self.session(write=write) as own:
+            yield own
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")

@@ -58,6 +58,11 @@ def parse_expiry(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 class LicenceClient:
     """One long-lived HTTP client; the whole check, retry included, fits in `timeout_s`."""
 
@@ -92,21 +97,24 @@ class LicenceClient:
         raise LicenceServerFailed("licence server unreachable")
 
     def _read(self, response: httpx.Response) -> LicenceAnswer:
-        if response.status_code in (401, 403):
-            raise LicenceServerFailed(f"licence server refused our API key ({response.status_code})")
-        if response.status_code == 404:
-            # Some licence servers answer an unknown token with 404 and a JSON body.
-            try:
-                return parse_answer(response.json())
-            except (ValueError, LicenceServerFailed):
-                return LicenceAnswer(valid=False, quota_mb=0, subscription_type=None, expires_at=None)
-        if response.status_code != 200:
-            raise LicenceServerFailed(f"licence server answered {response.status_code}")
+        """Only a well-formed JSON answer is believed; anything else (an HTML error page, a proxy's 404,
+        a wrong content type, JSON without the fields, a 5xx) is the server failing, never the token."""
+        status = response.status_code
+        if status in (401, 403):
+            raise LicenceServerFailed(f"licence server refused our API key ({status})")
+        if status not in (200, 404):
+            raise LicenceServerFailed(f"licence server answered {status}")
+        content_type = response.headers.get("content-type", "")
+        if not is_json(content_type):
+            raise LicenceServerFailed(f"licence server answered {status} as {content_type or 'no type'}")
         try:
             payload = response.json()
         except ValueError as exc:
-            raise LicenceServerFailed("licence server answered non-JSON") from exc
-        return parse_answer(payload)
+            raise LicenceServerFailed(f"licence server answered {status} with invalid JSON") from exc
+        answer = parse_answer(payload)
+        if status == 404 and answer.valid:
+            raise LicenceServerFailed("licence server answered 404 for a valid licence")
+        return answer  # a 404 with {"valid": false}: some servers answer an unknown token so
 
     def close(self) -> None:
         self.client.close()

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from pixpress.db.models import Licence, UsageEntry
 from pixpress.db.session import Database, as_utc, utcnow
@@ -27,9 +28,9 @@ class LicenceRecords:
     def __init__(self, database: Database) -> None:
         self.db = database
 
-    def get(self, token_hash: str) -> Licence | None:
-        with self.db.session() as session:
-            return session.get(Licence, token_hash)
+    def get(self, token_hash: str, *, session: Session | None = None) -> Licence | None:
+        with self.db.join(session) as unit:
+            return unit.get(Licence, token_hash)
 
     def save_verified(self, token_hash: str, token_prefix: str, verified: Verified) -> Licence:
         """Record a licence-server answer; usage is untouched (and created at 0 for a new token)."""
@@ -71,59 +72,69 @@ class LicenceRecords:
         assert licence is not None
         return licence
 
-    def charge(self, *, token_hash: str, size_bytes: int, task_id: str) -> Licence | None:
-        """Add the bytes only if they fit, in one statement; None when over quota."""
+    def charge(
+        self, *, token_hash: str, size_bytes: int, task_id: str, session: Session | None = None
+    ) -> Licence | None:
+        """Add the bytes only if they fit, in one statement, plus the ledger entry; None when over quota.
+
+        With `session`, both join the caller's unit of work (the submit: charge and task row commit together).
+        """
         now = utcnow()
-        with self.db.session() as session:
-            row = session.execute(
+        with self.db.join(session) as unit:
+            licence = unit.scalars(
                 update(Licence)
                 .where(
                     Licence.token_hash == token_hash,
                     Licence.used_bytes + size_bytes <= Licence.quota_bytes,
                 )
                 .values(used_bytes=Licence.used_bytes + size_bytes, last_used_at=now)
-                .returning(Licence.period_started_at)
+                .returning(Licence)
             ).first()
-            if row is None:
+            if licence is None:
                 return None
-            session.add(_entry(token_hash, task_id, "charge", size_bytes, row.period_started_at, now))
-        return self.get(token_hash)
+            unit.add(_entry(token_hash, task_id, "charge", size_bytes, licence.period_started_at, now))
+        return licence
 
-    def refund(self, *, token_hash: str, task_id: str, size_bytes: int, reason: str) -> bool:
-        """Give back a task's charge once, and only within the period it was charged in."""
+    def refund(
+        self, *, token_hash: str, task_id: str, size_bytes: int, reason: str, session: Session | None = None
+    ) -> bool:
+        """Give back a task's charge once, and only within the period it was charged in.
+
+        The charge's period is in the UPDATE's WHERE, so a reset committed since, even one racing this
+        refund, makes it match nothing: the refund of a charge from a closed period is then only a ledger
+        note (0 bytes), never a reduction of the new period's usage.
+        """
         now = utcnow()
-        with self.db.session(write=True) as session:
-            charges = session.execute(
+        with self.db.join(session, write=True) as unit:
+            entries = unit.execute(
                 select(UsageEntry.kind, UsageEntry.period_started_at).where(
                     UsageEntry.token_hash == token_hash, UsageEntry.task_id == task_id
                 )
             ).all()
-            licence = session.get(Licence, token_hash)
-            kinds = {kind for kind, _ in charges}
-            if licence is None or "charge" not in kinds or "refund" in kinds:
+            kinds = {kind for kind, _ in entries}
+            if "charge" not in kinds or "refund" in kinds:
                 return False
-            period = next(p for kind, p in charges if kind == "charge")
-            if as_utc(period) != as_utc(licence.period_started_at):
-                return False  # reset since: that usage is history now
-            session.execute(
+            charged_in = next(period for kind, period in entries if kind == "charge")
+            floor = func.max if self.db.is_sqlite else func.greatest
+            refunded = unit.scalar(
                 update(Licence)
-                .where(Licence.token_hash == token_hash)
-                .values(
-                    used_bytes=func.max(Licence.used_bytes - size_bytes, 0)
-                    if self.db.is_sqlite
-                    else func.greatest(Licence.used_bytes - size_bytes, 0)
-                )
+                .where(Licence.token_hash == token_hash, Licence.period_started_at == charged_in)
+                .values(used_bytes=floor(Licence.used_bytes - size_bytes, 0))
+                .returning(Licence.token_hash)
             )
-            session.add(
-                _entry(token_hash, task_id, "refund", -size_bytes, licence.period_started_at, now, reason)
-            )
+            if refunded is None:
+                note = f"{reason}; charged in a closed period, usage unchanged"
+                unit.add(_entry(token_hash, task_id, "refund", 0, charged_in, now, note))
+                return False
+            unit.add(_entry(token_hash, task_id, "refund", -size_bytes, charged_in, now, reason))
         return True
 
     def reset(self, token_hash: str) -> tuple[int, Licence] | None:
         """Close the current period: usage back to 0, the old figure kept in the ledger."""
         now = utcnow()
         with self.db.session(write=True) as session:
-            licence = session.get(Licence, token_hash)
+            # Locked: a charge committing meanwhile is counted in `old`, not lost between read and write.
+            licence = session.get(Licence, token_hash, with_for_update=True)
             if licence is None:
                 return None
             old = licence.used_bytes

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from pixpress.config import MB, Settings
 from pixpress.coordination.leases import Leases, owner_id
@@ -49,7 +50,6 @@ CUSTOMER_FAILURES = frozenset(
         "worker_lost",
     }
 )
-INVALID_CACHE_S = 60.0  # a refused token is not re-asked upstream for this long
 RECENT_TOKEN_WINDOW_S = 24 * 3600
 
 
@@ -167,18 +167,27 @@ class QuotaService:
 
     # --- counting ----------------------------------------------------------------------------
 
-    def charge(self, *, token_hash: str, size_bytes: int, task_id: str) -> QuotaInfo:
-        licence = self.records.charge(token_hash=token_hash, size_bytes=size_bytes, task_id=task_id)
+    def charge(
+        self, *, token_hash: str, size_bytes: int, task_id: str, session: Session | None = None
+    ) -> QuotaInfo:
+        """Charge an upload, or QuotaExceeded; with `session`, inside the caller's unit of work."""
+        licence = self.records.charge(
+            token_hash=token_hash, size_bytes=size_bytes, task_id=task_id, session=session
+        )
         if licence is None:
-            current = self.records.get(token_hash)
+            current = self.records.get(token_hash, session=session)
             details: dict[str, Any] = {"requested_mb": to_mb(size_bytes)}
             if current is not None:
                 details["quota_info"] = self._info(current, current.source).as_quota_info()
             raise QuotaExceeded(details=details)
         return self._info(licence, licence.source)
 
-    def refund(self, *, token_hash: str, task_id: str, size_bytes: int, reason: str) -> None:
-        if self.records.refund(token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason=reason):
+    def refund(
+        self, *, token_hash: str, task_id: str, size_bytes: int, reason: str, session: Session | None = None
+    ) -> None:
+        if self.records.refund(
+            token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason=reason, session=session
+        ):
             log.info(
                 "refunded %d bytes to %s for task %s (%s)",
                 size_bytes,
@@ -312,7 +321,7 @@ class QuotaService:
             cached = self._cache.get(token_hash)
             ttl = self.settings.quota_cache_ttl
             if cached is not None and not cached.verified.valid:
-                ttl = min(ttl, INVALID_CACHE_S)
+                ttl = min(ttl, self.settings.invalid_token_cache_s)
             if cached is not None and now - cached.at < ttl:
                 return cached.verified, "cache"
             licence = self.records.get(token_hash)
@@ -324,11 +333,13 @@ class QuotaService:
         return verified, verified.source
 
     def _fresh(self, licence: Licence) -> bool:
+        """Recent enough to answer without asking upstream. A row saying invalid is so only briefly, like
+        the cache: a token refused by mistake is asked about again soon, not locked out for the interval."""
         checked = as_utc(licence.last_checked_at)
-        return (
-            checked is not None
-            and (utcnow() - checked).total_seconds() < self.settings.quota_refresh_interval
-        )
+        max_age_s = self.settings.quota_refresh_interval
+        if not licence.valid:
+            max_age_s = min(max_age_s, self.settings.invalid_token_cache_s)
+        return checked is not None and (utcnow() - checked).total_seconds() < max_age_s
 
     def _ask_source(self, token: str, token_hash: str) -> Verified:
         if self.licence is None:

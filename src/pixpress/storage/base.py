@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 # Downloads are read in pieces of at most this: memory per download stays flat whatever the result's size.
@@ -11,6 +13,14 @@ CHUNK_BYTES = 256 * 1024
 
 class BlobNotFound(KeyError):
     """No blob under that key (deleted, expired, or never written)."""
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """One stored blob as a listing sees it (the cleanup sweeps blobs without a task row by age)."""
+
+    key: str
+    modified_at: datetime  # UTC
 
 
 class BlobStream:
@@ -48,6 +58,10 @@ class BlobStorage(Protocol):
         ...
 
     def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        """Every blob whose key starts with `prefix`, in no particular order, read lazily."""
+        ...
 
     def ping(self) -> None:
         """Raise if the backend cannot be reached (used by /ready)."""

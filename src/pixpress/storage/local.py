@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from pixpress.storage.base import CHUNK_BYTES, BlobNotFound, BlobStream
+from pixpress.storage.base import CHUNK_BYTES, BlobInfo, BlobNotFound, BlobStream
 
 
 class LocalStorage:
@@ -60,6 +62,20 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        folder = self._path(prefix.rsplit("/", 1)[0]) if "/" in prefix else self.root
+        for directory, _dirs, files in os.walk(folder):
+            for name in files:
+                path = Path(directory, name)
+                key = path.relative_to(self.root).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    mtime = path.stat().st_mtime
+                except FileNotFoundError:  # deleted while listing
+                    continue
+                yield BlobInfo(key=key, modified_at=datetime.fromtimestamp(mtime, UTC))
 
     def ping(self) -> None:
         probe = self.root / ".ping"

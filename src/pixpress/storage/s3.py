@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import Any
 
 from pixpress.config import Settings
-from pixpress.storage.base import CHUNK_BYTES, BlobNotFound, BlobStream
+from pixpress.errors import ServiceUnavailable
+from pixpress.storage.base import CHUNK_BYTES, BlobInfo, BlobNotFound, BlobStream
 
 # Enough connections for the API's thread pool touching storage at once; botocore's default is 10.
 MAX_POOL_CONNECTIONS = 32
@@ -103,7 +105,8 @@ class S3Storage:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
+        with reachable():
+            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
 
     def get(self, key: str) -> bytes:
         with closing(self._get_object(key)["Body"]) as body:
@@ -123,7 +126,8 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
+            with reachable():
+                return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 raise BlobNotFound(key) from exc
@@ -131,22 +135,63 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         # S3 answers 204 for a key that is not there: deleting twice is fine.
-        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+        with reachable():
+            self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+            with reachable():
+                self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 return False
             raise
         return True
 
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        if any(part in (".", "..") for part in prefix.split("/")):
+            raise ValueError(f"invalid blob prefix: {prefix!r}")
+        base = f"{self.prefix}/" if self.prefix else ""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=base + prefix
+        )
+        with reachable():
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield BlobInfo(key=item["Key"][len(base) :], modified_at=item["LastModified"])
+
     def ping(self) -> None:
         """HeadBucket: raises when the server is unreachable, the bucket is missing or access is denied."""
-        self.client.head_bucket(Bucket=self.bucket)
+        with reachable():
+            self.client.head_bucket(Bucket=self.bucket)
+
+
+@contextmanager
+def reachable() -> Iterator[None]:
+    """Report an S3 server that cannot be reached (connection refused or reset, timeouts, 5xx after
+    botocore's retries) as ServiceUnavailable with reason storage_unavailable: a backend down, not a bug.
+    Errors about the request itself (missing key or bucket, access denied) pass through unchanged."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    try:
+        yield
+    except (BotoConnectionError, HTTPClientError) as exc:
+        raise storage_unavailable() from exc
+    except ClientError as exc:
+        if int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0) >= 500:
+            raise storage_unavailable() from exc
+        raise
+
+
+def storage_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The file storage is unreachable; retry later.",
+        details={"reason": "storage_unavailable"},
+        headers={"Retry-After": "5"},
+    )
 
 
 def _error_code(exc: Any) -> str:

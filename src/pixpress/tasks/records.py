@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from pixpress.db.models import Task
 from pixpress.db.session import Database, utcnow
@@ -52,6 +53,11 @@ class TaskRecords:
                 )
             )
 
+    def existing_ids(self, task_ids: list[str]) -> set[str]:
+        """Which of these task ids have a row."""
+        with self.db.session() as session:
+            return set(session.scalars(select(Task.id).where(Task.id.in_(task_ids))))
+
     def count_unfinished(self, token_hash: str) -> int:
         with self.db.session() as session:
             return int(
@@ -65,19 +71,29 @@ class TaskRecords:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def insert(self, task: Task) -> None:
+    def insert(self, task: Task, *, session: Session | None = None) -> None:
+        """Add the row (flushed now, so a taken Idempotency-Key shows here, not at the caller's commit)."""
         try:
-            with self.db.session() as session:
-                session.add(task)
+            with self.db.join(session) as unit:
+                unit.add(task)
+                unit.flush()
         except IntegrityError as exc:
             raise DuplicateIdempotencyKey(task.idempotency_key) from exc
 
-    def release_idempotency_key(self, token_hash: str, key: str) -> None:
-        """Free a key older than its TTL so it can name a new task."""
+    def release_idempotency_key(self, token_hash: str, key: str, *, older_than: datetime) -> None:
+        """Free a key held by a task created before `older_than` (past its TTL) so it can name a new task.
+
+        The cutoff is in the statement: a concurrent retry that has just created its task keeps the key,
+        so the next retry finds that task instead of creating (and paying for) a second one.
+        """
         with self.db.session() as session:
             session.execute(
                 update(Task)
-                .where(Task.token_hash == token_hash, Task.idempotency_key == key)
+                .where(
+                    Task.token_hash == token_hash,
+                    Task.idempotency_key == key,
+                    Task.created_at < older_than,
+                )
                 .values(idempotency_key=None)
             )
 
@@ -197,9 +213,9 @@ class TaskRecords:
         with self.db.session() as session:
             return list(session.scalars(select(Task).where(Task.expires_at < now).limit(limit)))
 
-    def delete(self, task_id: str) -> None:
-        with self.db.session() as session:
-            session.execute(delete(Task).where(Task.id == task_id))
+    def delete(self, task_id: str, *, session: Session | None = None) -> None:
+        with self.db.join(session) as unit:
+            unit.execute(delete(Task).where(Task.id == task_id))
 
 
 def task_result(task: Task) -> dict[str, Any]:

@@ -10,23 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.db.session import as_utc, utcnow
-from pixpress.errors import InvalidOption, ServiceUnavailable, TaskNotFound, TaskNotReady, TooManyPending
+from pixpress.errors import InvalidOption, TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
-from pixpress.tasks.maintenance import delete_task
-from pixpress.tasks.records import DuplicateIdempotencyKey, TaskRecords, task_result
+from pixpress.tasks.maintenance import delete_task, task_blob_keys
+from pixpress.tasks.records import TaskRecords, task_result
 from pixpress.tasks.runner import limits_from
 from pixpress.tasks.states import TaskState, input_key
 
 log = logging.getLogger("pixpress.tasks")
-
-# (task_id, size_bytes) -> None; raises QuotaExceeded. Supplied by the caller so tasks stay quota-agnostic.
-Charge = Callable[[str, int], None]
-Uncharge = Callable[[str, int], None]
 
 
 @dataclass(frozen=True)
@@ -73,65 +71,27 @@ class TaskService:
         task = self.records.find_by_idempotency_key(token_hash, idempotency_key, newer_than=newer_than)
         if task is None:
             # An older task may still hold the key past its TTL: free it for this new upload.
-            self.records.release_idempotency_key(token_hash, idempotency_key)
+            self.records.release_idempotency_key(token_hash, idempotency_key, older_than=newer_than)
         return task
 
-    def submit(
-        self,
-        upload: Upload,
-        *,
-        token_hash: str,
-        idempotency_key: str | None,
-        charge: Charge,
-        uncharge: Uncharge,
-    ) -> tuple[Task, bool]:
-        """Charge, store and queue an upload. Returns (task, created); created is False for a repeat
-        of an Idempotency-Key, which is not charged again."""
-        if existing := self.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key):
-            return existing, False
+    def ensure_room(self, token_hash: str) -> None:
+        """TooManyPending when the token already has its maximum of unfinished tasks."""
         if self.records.count_unfinished(token_hash) >= self.settings.max_pending_per_token:
             raise TooManyPending(
                 details={"max_pending": self.settings.max_pending_per_token}, headers={"Retry-After": "5"}
             )
-        task_id = str(uuid.uuid4())
-        size = len(upload.data)
-        charge(task_id, size)
-        try:
-            task = self._store(
-                upload, task_id=task_id, token_hash=token_hash, idempotency_key=idempotency_key
-            )
-        except DuplicateIdempotencyKey:
-            # A concurrent request with the same key won the race: answer with its task.
-            uncharge(task_id, size)
-            self.storage.delete(input_key(task_id))
-            winner = self.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key)
-            if winner is None:
-                raise
-            return winner, False
-        except BaseException:
-            uncharge(task_id, size)
-            self.storage.delete(input_key(task_id))
-            raise
-        try:
-            self.enqueue(task_id)
-        except Exception as exc:
-            # The queue is down (Redis unreachable): take the upload back entirely, so that the client's
-            # retry is charged once and the sweeper never runs a task nobody was told about.
-            log.error("enqueue failed for task %s, upload withdrawn: %r", task_id, exc)
-            uncharge(task_id, size)
-            delete_task(records=self.records, storage=self.storage, task=task)
-            raise ServiceUnavailable(
-                "The task queue is unreachable; the upload was not kept or charged. Retry later.",
-                details={"reason": "queue_unavailable"},
-                headers={"Retry-After": "5"},
-            ) from exc
-        return task, True
 
-    def _store(self, upload: Upload, *, task_id: str, token_hash: str, idempotency_key: str | None) -> Task:
+    def prepare(self, upload: Upload, *, token_hash: str, idempotency_key: str | None) -> Task:
+        """A new task's row, not saved yet, its upload already in storage under a key named by its id.
+
+        The blob goes first: a crash before the row is saved leaves only a blob, which the cleanup
+        sweeps; never a row (nor a charge) pointing at nothing.
+        """
+        task_id = str(uuid.uuid4())
         now = utcnow()
         key = input_key(task_id)
         self.storage.put(key, upload.data)
-        task = Task(
+        return Task(
             id=task_id,
             token_hash=token_hash,
             status=TaskState.QUEUED.value,
@@ -149,8 +109,22 @@ class TaskService:
             updated_at=now,
             expires_at=now + timedelta(seconds=self.settings.result_ttl_s),
         )
-        self.records.insert(task)
-        return task
+
+    def record(self, task: Task, *, session: Session) -> None:
+        """Save the row in the caller's unit of work; DuplicateIdempotencyKey when the key is taken."""
+        self.records.insert(task, session=session)
+
+    def forget(self, task: Task, *, session: Session) -> None:
+        """Delete the row in the caller's unit of work; its blobs go with discard_blobs after the commit."""
+        self.records.delete(task.id, session=session)
+
+    def discard_blobs(self, task: Task) -> None:
+        """Best effort: a blob left behind has no row and is swept by the cleanup."""
+        for key in task_blob_keys(task):
+            try:
+                self.storage.delete(key)
+            except Exception as exc:
+                log.warning("could not delete blob %s now (the cleanup will): %r", key, exc)
 
     def get(self, task_id: str, *, token_hash: str) -> Task:
         task = self.records.get_for_token(task_id, token_hash) if _is_uuid(task_id) else None

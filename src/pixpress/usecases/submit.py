@@ -1,0 +1,95 @@
+"""Submit an upload: charge it and record its task as one unit of work, then queue it.
+
+1. the upload goes to storage first, under a key named by the new task's id;
+2. one database transaction charges the token (conditional UPDATE on the licence row plus the ledger entry)
+   and inserts the task row with its Idempotency-Key; a process dying before the commit leaves neither;
+3. after the commit, the task is queued; when the queue is down the upload is withdrawn (refund and row
+   deletion in one transaction) and the client told to retry.
+
+Whatever fails, at worst a blob without a row is left behind, which the periodic cleanup sweeps
+(tasks/orphans.py). A charge without a task cannot happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pixpress.config import Settings
+from pixpress.db.models import Task
+from pixpress.db.session import Database
+from pixpress.errors import ServiceUnavailable
+from pixpress.faults import KILL_AFTER_CHARGE, fault_point
+from pixpress.quota import QuotaInfo, QuotaService
+from pixpress.tasks.records import DuplicateIdempotencyKey
+from pixpress.tasks.service import TaskService, Upload
+
+log = logging.getLogger("pixpress.submit")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    task: Task
+    created: bool  # False: a repeat of an Idempotency-Key, answered with its task and not charged again
+    quota: QuotaInfo
+
+
+def submit_upload(
+    upload: Upload,
+    *,
+    caller_quota: QuotaInfo,
+    idempotency_key: str | None,
+    settings: Settings,
+    database: Database,
+    quota: QuotaService,
+    tasks: TaskService,
+) -> Submitted:
+    token_hash = caller_quota.token_hash
+    if existing := tasks.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key):
+        return Submitted(existing, created=False, quota=caller_quota)
+    tasks.ensure_room(token_hash)
+    quota.check_failures(token_hash=token_hash)
+    task = tasks.prepare(upload, token_hash=token_hash, idempotency_key=idempotency_key)
+    try:
+        with database.session(write=True) as session:
+            charged = quota.charge(
+                token_hash=token_hash, size_bytes=task.charged_bytes, task_id=task.id, session=session
+            )
+            tasks.record(task, session=session)
+            fault_point(settings, KILL_AFTER_CHARGE)
+    except DuplicateIdempotencyKey:
+        # A concurrent request with the same key committed first; ours rolled back, charge included.
+        tasks.discard_blobs(task)
+        winner = tasks.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key)
+        if winner is None:
+            raise
+        return Submitted(winner, created=False, quota=caller_quota)
+    except BaseException:
+        tasks.discard_blobs(task)  # nothing was charged or recorded
+        raise
+    _queue(task, quota=quota, tasks=tasks, database=database)
+    return Submitted(task, created=True, quota=charged)
+
+
+def _queue(task: Task, *, quota: QuotaService, tasks: TaskService, database: Database) -> None:
+    try:
+        tasks.enqueue(task.id)
+    except Exception as exc:
+        # The queue is down (Redis unreachable): take the upload back entirely, so that the client's
+        # retry is charged once and the sweeper never runs a task nobody was told about.
+        log.error("enqueue failed for task %s, upload withdrawn: %r", task.id, exc)
+        with database.session(write=True) as session:
+            quota.refund(
+                token_hash=task.token_hash,
+                task_id=task.id,
+                size_bytes=task.charged_bytes,
+                reason="not_queued",
+                session=session,
+            )
+            tasks.forget(task, session=session)
+        tasks.discard_blobs(task)
+        raise ServiceUnavailable(
+            "The task queue is unreachable; the upload was not kept or charged. Retry later.",
+            details={"reason": "queue_unavailable"},
+            headers={"Retry-After": "5"},
+        ) from exc
