@@ -53,5 +53,8 @@ def test_no_data_says_so() -> None:
 
 def test_values_are_shown_plainly() -> None:
     assert (
-        format_value(3.0) == "3" and format_value(1234.567) == "1,234.57" and format_value(12000) == "12,000"
+        format_value(3.0) == "3"
+        and format_value(2.5) == "2.5"
+        and format_value(1234.567) == "1,234.57"
+        and format_value(12000) == "12,000"
     )

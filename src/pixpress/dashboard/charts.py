@@ -15,8 +15,10 @@ from markupsafe import Markup, escape
 
 WIDTH = 640
 HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 14, 28  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 52, 12, 24, 28  # room for the axis labels and the unit
 MAX_X_LABELS = 8
+MIN_BAR_PX = 2.0
+MAX_BAR_PX = 64.0  # a lone period is a bar, not a wall
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def nice_ceiling(value: float) -> float:
 def format_value(value: float) -> str:
     if value == int(value):
         return f"{int(value):,}"
-    return f"{value:,.2f}"
+    return f"{value:,.2f}".rstrip("0")  # 2.5, not 2.50
 
 
 def bar_chart(
@@ -51,9 +53,11 @@ def bar_chart(
     parts = _frame(title, chart_id, top, unit)
     if points:
         slot = plot_w / len(points)
-        bar_w = max(1.0, slot * 0.7)
+        bar_w = min(max(1.0, slot * 0.7), MAX_BAR_PX)
         for index, point in enumerate(points):
             height = plot_h * point.value / top
+            if point.value > 0:
+                height = max(height, MIN_BAR_PX)  # a small use next to a large quota is still seen
             x = LEFT + index * slot + (slot - bar_w) / 2
             y = TOP + plot_h - height
             parts.append(
@@ -104,7 +108,7 @@ def _frame(title: str, chart_id: str, top: float, unit: str) -> list[str]:
         label = format_value(top * fraction)
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     if unit:
-        parts.append(f'<text class="axis" x="4" y="{TOP - 2}">{escape(unit)}</text>')
+        parts.append(f'<text class="axis" x="4" y="{TOP - 12}">{escape(unit)}</text>')
     return parts
 
 
