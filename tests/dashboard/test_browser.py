@@ -8,7 +8,6 @@ temporary folder, or to docs/dashboard/ with PIXPRESS_UPDATE_SCREENSHOTS=1.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def _browser_or_skip() -> None:
     reason = None
     if not CHROMIUM.exists():
         reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    elif shutil.which("node") is None and not _playwright_installed():
+    elif not _playwright_installed():
         reason = "playwright is not installed (pip install -r requirements-dev.lock)"
     if reason is None:
         return
