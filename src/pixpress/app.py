@@ -16,6 +16,7 @@ from pixpress.api.middleware import BodyLimitMiddleware, QuotaHeadersMiddleware,
 from pixpress.api.proxies import TrustedProxyMiddleware
 from pixpress.config import Settings
 from pixpress.container import Container
+from pixpress.dashboard.setup import install_dashboard
 
 log = logging.getLogger("pixpress")
 
@@ -53,6 +54,7 @@ def create_app(
     app.include_router(optimize.router)
     app.include_router(quota.router)
     app.include_router(health.router)
+    install_dashboard(app, settings)  # /admin, only when enabled
     # Outermost last: the client's address is known first, request ids wrap everything else, quota
     # headers see the final response.
     app.add_middleware(QuotaHeadersMiddleware)

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+MIN_DASHBOARD_SECRET_CHARS = 32
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -107,6 +108,15 @@ class Settings(BaseSettings):
     target_glossy: float = 80.0
     target_lossy: float = 70.0
 
+    # --- operator's dashboard (/admin) ----------------------------------------------------
+    dashboard_enabled: bool = False  # also needs admin tokens; off: /admin answers 404
+    # Signs the session cookies; empty: a random key per process (development only: sessions end at
+    # every restart and are not shared between processes).
+    dashboard_secret: str = ""
+    dashboard_session_ttl_s: int = Field(default=8 * 3600, ge=60)
+    # Mark the cookie Secure even on plain-http requests (a TLS proxy that is not in trusted_proxies).
+    dashboard_secure_cookie: bool = False
+
     @model_validator(mode="after")
     def _check_trusted_proxies(self) -> Settings:
         self.trusted_proxy_networks  # noqa: B018  (raises on a malformed entry, at start)
@@ -130,7 +140,17 @@ class Settings(BaseSettings):
                     "production needs PIXPRESS_LICENSE_API_URL or PIXPRESS_TOKENS_FILE "
                     "(the default quota for every token is for development only)"
                 )
+            if self.dashboard_enabled and len(self.dashboard_secret) < MIN_DASHBOARD_SECRET_CHARS:
+                raise ValueError(
+                    f"PIXPRESS_DASHBOARD_SECRET must be at least {MIN_DASHBOARD_SECRET_CHARS} characters "
+                    "in production when the dashboard is enabled"
+                )
         return self
+
+    @property
+    def dashboard_active(self) -> bool:
+        """The dashboard is served only when enabled and someone can sign in to it."""
+        return self.dashboard_enabled and bool(self.admin_tokens_list)
 
     @cached_property
     def admin_tokens_list(self) -> list[str]:

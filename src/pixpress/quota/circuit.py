@@ -53,6 +53,19 @@ class CircuitBreaker:
                 self._open_until = self.clock() + self._pause_s
 
     @property
+    def state(self) -> str:
+        """closed (calls go out), open (none do), or half_open (the pause is over: one probe may go)."""
+        with self._lock:
+            if self._failures < self.failure_threshold:
+                return "closed"
+            return "open" if self.clock() < self._open_until else "half_open"
+
+    @property
+    def consecutive_failures(self) -> int:
+        with self._lock:
+            return self._failures
+
+    @property
     def is_open(self) -> bool:
         with self._lock:
             return self._failures >= self.failure_threshold and self.clock() < self._open_until

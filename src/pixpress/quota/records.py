@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, cast, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pixpress.db.models import Licence, UsageEntry
 from pixpress.db.session import Database, as_utc, utcnow
+
+HEX = re.compile(r"[0-9a-f]{1,64}")
+
+
+@dataclass(frozen=True)
+class DailyCharges:
+    day: date
+    uploads: int
+    size_bytes: int
 
 
 @dataclass(frozen=True)
@@ -169,6 +180,60 @@ class LicenceRecords:
             ).all()
         return [moment for moment in (as_utc(m) for m in moments) if moment is not None]
 
+    # --- the operator's dashboard: read-only views -----------------------------------------
+
+    def ledger_page(self, token_hash: str, *, limit: int, offset: int) -> tuple[list[UsageEntry], int]:
+        """One page of a token's ledger, newest first, and the number of rows in all."""
+        with self.db.session() as session:
+            total = session.scalar(
+                select(func.count()).select_from(UsageEntry).where(UsageEntry.token_hash == token_hash)
+            )
+            rows = session.scalars(
+                select(UsageEntry)
+                .where(UsageEntry.token_hash == token_hash)
+                .order_by(UsageEntry.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return list(rows), int(total or 0)
+
+    def search(self, hash_prefix: str, *, limit: int, offset: int) -> tuple[list[Licence], int]:
+        """Licences whose token hash starts with `hash_prefix` (lowercase hex; the shown prefix is its
+        first characters), most recently used first, and how many match in all."""
+        if hash_prefix and not HEX.fullmatch(hash_prefix):
+            return [], 0  # also keeps LIKE wildcards out of the pattern
+        match = Licence.token_hash.startswith(hash_prefix) if hash_prefix else true()
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(Licence).where(match))
+            rows = session.scalars(
+                select(Licence)
+                .where(match)
+                .order_by(Licence.last_used_at.desc().nulls_last(), Licence.token_hash)
+                .limit(limit)
+                .offset(offset)
+            )
+            return list(rows), int(total or 0)
+
+    def get_many(self, token_hashes: list[str]) -> dict[str, Licence]:
+        if not token_hashes:
+            return {}
+        with self.db.session() as session:
+            rows = session.scalars(select(Licence).where(Licence.token_hash.in_(token_hashes)))
+            return {row.token_hash: row for row in rows}
+
+    def daily_charges(self, *, since: datetime) -> list[DailyCharges]:
+        """Uploads accepted and their bytes per UTC day since `since` (from the ledger, which outlives
+        the tasks); days without uploads are absent."""
+        day = _utc_day(UsageEntry.created_at, sqlite=self.db.is_sqlite)
+        with self.db.session() as session:
+            rows = session.execute(
+                select(day.label("day"), func.count(), func.coalesce(func.sum(UsageEntry.size_bytes), 0))
+                .where(UsageEntry.kind == "charge", UsageEntry.created_at >= since)
+                .group_by(day)
+                .order_by(day)
+            ).all()
+        return [DailyCharges(_as_date(d), int(uploads), int(size)) for d, uploads, size in rows]
+
     def claim_refresh(self, token_hash: str, *, older_than_s: float) -> bool:
         """Take the right to re-check a token now (one process of the deployment wins)."""
         now = utcnow()
@@ -203,3 +268,15 @@ def _entry(
         created_at=now,
         note=note,
     )
+
+
+def _utc_day(column: Any, *, sqlite: bool) -> Any:
+    """The UTC calendar day of a timestamp column (SQLite stores UTC text; PostgreSQL converts
+    timestamptz to the session's time zone unless told which)."""
+    if sqlite:
+        return func.date(column)
+    return cast(func.timezone("UTC", column), Date)
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -27,6 +27,7 @@ from pixpress.errors import (
     SubscriptionExpired,
     TooManyFailures,
 )
+from pixpress.quota.call_stats import CallStats, LicenceHealth
 from pixpress.quota.circuit import CircuitBreaker
 from pixpress.quota.info import QuotaInfo, ResetResult, iso, to_mb
 from pixpress.quota.licence_client import LicenceAnswer, LicenceClient, LicenceServerFailed
@@ -97,6 +98,7 @@ class QuotaService:
             open_s=settings.license_circuit_open_s,
             max_open_s=settings.license_circuit_max_open_s,
         )
+        self.calls = CallStats()  # per process, for the dashboard
         self._flights: SingleFlight[Verified] = SingleFlight()
         # Across processes (Redis): one licence call per token for the whole deployment.
         self.shared_flights = shared_flights
@@ -218,19 +220,36 @@ class QuotaService:
 
     def reset_usage(self, token: str) -> ResetResult:
         self._resolve(token)
-        outcome = self.records.reset(hash_token(token))
+        outcome = self._reset(hash_token(token))
         assert outcome is not None  # _resolve stored the row
         old, licence = outcome
-        log.info("usage of %s reset (was %d bytes)", token_label(licence.token_hash), old)
         return ResetResult(token=token, old_usage_bytes=old, quota_bytes=licence.quota_bytes)
+
+    def reset_usage_by_hash(self, token_hash: str) -> int | None:
+        """The same reset for a token known only by its hash (the dashboard's case): the same ledger
+        entry, no licence check (nobody has the raw token). The old usage in bytes; None when unknown."""
+        outcome = self._reset(token_hash)
+        return outcome[0] if outcome is not None else None
+
+    def _reset(self, token_hash: str) -> tuple[int, Licence] | None:
+        outcome = self.records.reset(token_hash)
+        if outcome is not None:
+            log.info("usage of %s reset (was %d bytes)", token_label(token_hash), outcome[0])
+        return outcome
 
     def usage_history(self, token: str) -> dict[str, Any]:
         token_hash = hash_token(token)
+        if self.records.get(token_hash) is None:
+            self._resolve(token)
+        history = self.usage_history_by_hash(token_hash)
+        assert history is not None
+        return {"token": token, **history}
+
+    def usage_history_by_hash(self, token_hash: str) -> dict[str, Any] | None:
+        """A token's current and past periods from the ledger; None when the token is unknown."""
         licence = self.records.get(token_hash)
         if licence is None:
-            self._resolve(token)
-            licence = self.records.get(token_hash)
-        assert licence is not None
+            return None
         periods: dict[datetime, dict[str, Any]] = {}
         for entry in self.records.ledger(token_hash):
             start = as_utc(entry.period_started_at)
@@ -259,7 +278,6 @@ class QuotaService:
             history.append({**period, "used_bytes": used, "used_mb": to_mb(used)})
         current = next((p for p in history if p["started_at"] == iso(current_start)), None)
         return {
-            "token": token,
             "quota_mb": to_mb(licence.quota_bytes),
             "current_period": current
             or {
@@ -272,6 +290,18 @@ class QuotaService:
             "used_mb": to_mb(licence.used_bytes),
             "past_periods": [p for p in history if p is not current],
         }
+
+    def licence_health(self) -> LicenceHealth:
+        if self.licence is not None:
+            source = "license_api"
+        else:
+            source = "tokens_file" if self.tokens_file is not None else "default"
+        return LicenceHealth(
+            source=source,
+            circuit_state=self.breaker.state,
+            consecutive_failures=self.breaker.consecutive_failures,
+            calls=self.calls.snapshot(),
+        )
 
     # --- background refresh ------------------------------------------------------------------
 
@@ -358,9 +388,11 @@ class QuotaService:
                 answer = self.licence.check(token)
             except LicenceServerFailed as exc:
                 self.breaker.record_failure()
+                self.calls.record_failure(str(exc))
                 log.warning("licence check for %s failed: %s", token_label(token_hash), exc)
             else:
                 self.breaker.record_success()
+                self.calls.record_success()
                 return self._store(token_hash, _verified(answer, "license_api"))
             finally:
                 if self.shared_flights is not None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pixpress.db.models import Task
-from pixpress.db.session import Database, utcnow
+from pixpress.db.session import Database, as_utc, utcnow
 from pixpress.tasks.states import UNFINISHED, TaskState
 
 
@@ -23,6 +23,19 @@ class Claim:
 
     task_id: str
     attempt: int
+
+
+@dataclass(frozen=True)
+class Savings:
+    """Sizes of the finished tasks still kept."""
+
+    tasks: int
+    original_bytes: int
+    optimized_bytes: int
+
+    @property
+    def saved_bytes(self) -> int:
+        return self.original_bytes - self.optimized_bytes
 
 
 class DuplicateIdempotencyKey(Exception):
@@ -68,6 +81,64 @@ class TaskRecords:
                 )
                 or 0
             )
+
+    # --- the operator's dashboard: tasks still kept (rows go after the result TTL) ---------
+
+    def count_by_status(self) -> dict[str, int]:
+        with self.db.session() as session:
+            rows = session.execute(select(Task.status, func.count()).group_by(Task.status)).all()
+        return {status: int(count) for status, count in rows}
+
+    def failures_by_code(self) -> list[tuple[str, int]]:
+        """Failed tasks per error code, most frequent first."""
+        code = func.coalesce(Task.error_code, "unknown")
+        with self.db.session() as session:
+            rows = session.execute(
+                select(code, func.count())
+                .where(Task.status == TaskState.FAILED.value)
+                .group_by(code)
+                .order_by(func.count().desc(), code)
+            ).all()
+        return [(str(error_code), int(count)) for error_code, count in rows]
+
+    def savings(self) -> Savings:
+        with self.db.session() as session:
+            row = session.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(Task.original_size), 0),
+                    func.coalesce(func.sum(Task.optimized_size), 0),
+                ).where(Task.status == TaskState.DONE.value, Task.optimized_size.is_not(None))
+            ).one()
+        tasks, original, optimized = (int(value or 0) for value in row)
+        return Savings(tasks=tasks, original_bytes=original, optimized_bytes=optimized)
+
+    def done_durations_s(self, *, limit: int = 10_000) -> list[float]:
+        """Seconds from submit to done of the latest finished tasks (a bounded sample, for medians)."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Task.created_at, Task.finished_at)
+                .where(Task.status == TaskState.DONE.value, Task.finished_at.is_not(None))
+                .order_by(Task.finished_at.desc())
+                .limit(limit)
+            ).all()
+        return [
+            (finished - created).total_seconds()
+            for created, finished in ((as_utc(c), as_utc(f)) for c, f in rows)
+            if created is not None and finished is not None
+        ]
+
+    def unfinished_by_token(self, *, limit: int) -> list[tuple[str, int]]:
+        """(token hash, unfinished tasks) of the tokens with the most, most first."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Task.token_hash, func.count())
+                .where(Task.status.in_(UNFINISHED))
+                .group_by(Task.token_hash)
+                .order_by(func.count().desc(), Task.token_hash)
+                .limit(limit)
+            ).all()
+        return [(token_hash, int(count)) for token_hash, count in rows]
 
     # --- writes ----------------------------------------------------------------------------
 
