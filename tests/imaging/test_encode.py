@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
 from pixpress.errors import TaskTimeout
 from pixpress.imaging import ImageFormat, KeepMetadata, encode
 from pixpress.imaging.deadline import Deadline
+from pixpress.imaging.encode import encoder_settings
 from tests.imaging import images
 
 
@@ -65,3 +68,25 @@ def test_deadline_kills_a_running_encode() -> None:
     big = images.load(images.read(images.PHOTO / "kodim03.png")).resize(6, kernel="lanczos3")
     with pytest.raises(TaskTimeout):
         encode(big, ImageFormat.JPEG, 80, deadline=Deadline(time.monotonic() + 0.01))
+
+
+def test_palette_png_is_not_filtered(photo: object) -> None:
+    # libpng's adaptive filter makes palette images 20-30% larger (presets.py); "none" writes filter
+    # type 0 before every row.
+    assert encoder_settings(ImageFormat.PNG, 80)["filter"] == "none"
+    data = encode(photo, ImageFormat.PNG, 80)  # type: ignore[arg-type]
+    out = images.load(data)
+    assert out.get("palette") and out.get("bits-per-sample") == 8
+    rows = zlib.decompress(_idat(data))
+    stride = 1 + out.width  # the filter byte, then one index per pixel
+    assert all(rows[y * stride] == 0 for y in range(out.height))
+
+
+def _idat(png: bytes) -> bytes:
+    chunks, at = [], 8
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        if png[at + 4 : at + 8] == b"IDAT":
+            chunks.append(png[at + 8 : at + 8 + length])
+        at += 12 + length
+    return b"".join(chunks)

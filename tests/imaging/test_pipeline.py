@@ -156,7 +156,7 @@ def test_auto_keeps_the_smallest_and_lists_every_candidate() -> None:
     result = run(data, format=OutputFormat.AUTO, accept=frozenset({ImageFormat.WEBP, ImageFormat.AVIF}))
     assert {v.format for v in result.variants} == {ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF}
     assert result.image.size_bytes == min(v.size_bytes for v in result.variants)
-    assert result.image.format is not ImageFormat.PNG
+    # Which one wins is the encoders' business: the palette PNG (22.9 kB) now beats AVIF (23.0 kB).
 
 
 def test_keep_metadata_none_strips_everything() -> None:

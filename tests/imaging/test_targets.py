@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from pixpress.imaging import optimize
+from pixpress.imaging import optimize, presets
 from pixpress.imaging.ssimulacra2 import Reference
 from pixpress.imaging.types import ImageFormat, KeepMetadata, Limits, Mode, OptimizeOptions, OutputFormat
 from tests.conftest import CORPUS
@@ -66,6 +66,18 @@ def test_avif_reaches_the_glossy_target(path: Path) -> None:
 def test_the_search_needs_few_encodes_on_average() -> None:
     encodes = [check(path, Mode.LOSSY, OutputFormat.JPEG)[1] for path in SMALL_PHOTOS]
     assert sum(encodes) / len(encodes) <= 3.0, encodes
+
+
+def test_png_default_reaches_the_target_with_a_fast_palette() -> None:
+    # kodim03: the first trial (libimagequant effort 4, no dithering) reaches 70 at 159 kB, where the old
+    # single effort-10 encode with adaptive filtering gave 232 kB.
+    path = CORPUS / "photo" / "kodim03.png"
+    score, encodes = check(path, Mode.LOSSY, OutputFormat.ORIGINAL)
+    settings = optimize(path.read_bytes(), options=OptimizeOptions(), limits=LIMITS).image.settings
+    first = presets.PNG_PALETTE_TRIALS[0]
+    assert settings["palette"] and settings["filter"] == "none"
+    assert (settings["effort"], settings["dither"], encodes) == (first.effort, first.dither, 1)
+    assert score >= 70
 
 
 def test_explicit_quality_is_a_fixed_setting_with_its_score_reported() -> None:

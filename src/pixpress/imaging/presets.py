@@ -20,12 +20,34 @@ Settings (target_lossy=70, target_glossy=80). Mean (min) score and total bytes f
 So: lossy = JPEG q80, WebP q78, AVIF q58; glossy = JPEG q86 4:4:4 (4:2:0 tops out near 75 even
 at q85), WebP q85, AVIF q70.
 
-PNG glossy/lossy use libimagequant (the quality is its ceiling; in practice 256 colours are used)
-and only when the palette image passes the look check in palette.py. GIF quality maps to the allowed
-inter-frame error.
+PNG glossy/lossy use a libimagequant palette (the quality is its ceiling) when it reaches the target,
+else lossless PNG. libimagequant costs more than the rest of the pipeline; measured on the 10 corpus
+photo PNGs (0.14-0.4 MP, one thread, bytes total, score min-max, CPU per image; filter none, deflate 9):
+
+| palette setting (Q80)                     | bytes     | SSIMULACRA2 | CPU ms   |
+|-------------------------------------------|-----------|-------------|----------|
+| effort 10, dither 1.0, filter all (old)   | 1 876 963 | 76.6-83.3   | 150-1568 |
+| effort 6,  dither 1.0                     | 1 470 429 | 76.6-82.9   | 50-506   |
+| effort 6,  dither 0.0                     | 1 446 315 | 75.2-82.5   | 48-383   |
+| effort 4,  dither 1.0                     | 1 601 392 | 67.8-81.2   | 14-181   |
+| effort 4,  dither 0.5                     | 1 561 266 | 72.3-83.7   | 13-165   |
+| effort 4,  dither 0.0 (first trial)       | 1 477 754 | 74.4-81.4   | 14-144   |
+| effort 3,  dither 0.0                     | 1 484 924 | 71.0-80.8   | 8-121    |
+
+(CPU: the encode alone, one run each on a busy machine; the old row is the whole default mode. Filter
+none alone, at effort 10: astronaut -21%, kodim03 -31%, kodim05 -4%.) Effort 10 undithered would save
+another 0-2% over effort 4 undithered at 4-10x the CPU.
+Dithering costs bytes and, by SSIMULACRA2, quality too, except on smooth gradients (color.png: 18 undithered,
+43 dithered). libpng's adaptive filter ("all") makes palette files 20-30% larger. Lower Q (fewer colours)
+saves another 5-20% where the score has room (coffee Q60: -20% at 76.1) but every probe is a fresh
+quantisation (4x a plain encode), so there is no Q search. oxipng on the palette file: -4 to -9% for as
+much CPU again; not used. See PNG_PALETTE_TRIALS and `python -m bench.png_paths`. GIF quality maps to the
+allowed inter-frame error.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pixpress.imaging.types import ImageFormat, Mode
 
@@ -80,7 +102,26 @@ MOZJPEG = {
 WEBP_EFFORT = 4  # 0-6; 6 costs about 2x the time for ~1-2% size
 WEBP_LOSSLESS_EFFORT = 6
 AVIF_EFFORT = 4  # 0-9 (aom speed 9-0); 4 is libvips' default and a fair time/size balance
-PNG_EFFORT = 10  # libimagequant speed 1 (best palette)
+PNG_EFFORT = 10  # libimagequant speed 1 (best palette): explicit qualities and the last palette trial
+PNG_PALETTE_COMPRESSION = 9  # deflate 9 vs 6 on palette indices: 2-4% smaller for ~10 ms at 0.4 MP
+
+
+@dataclass(frozen=True)
+class PaletteTrial:
+    effort: int
+    dither: float
+    # Skipped when the best score so far lies more than this under the target. On the corpus, effort
+    # 10 added at most 5.6 points to the better of the two effort-4 palettes (hopper.png: 67.6 -> 73.2);
+    # dithering is what rescues gradients (color.png: 18 -> 43), hence both effort-4 trials first.
+    within: float | None = None
+
+
+# Lossy/glossy PNG, cheapest first; the first palette reaching the target wins (see the header).
+PNG_PALETTE_TRIALS = (
+    PaletteTrial(effort=4, dither=0.0),
+    PaletteTrial(effort=4, dither=1.0),
+    PaletteTrial(effort=PNG_EFFORT, dither=1.0, within=10.0),  # the palette of the old single encode
+)
 GIF_EFFORT = 7
 
 

@@ -177,14 +177,32 @@ def _settings(ctx: Context, fmt: ImageFormat, quality: int | None, target: float
 
 
 def _palette_or_lossless(ctx: Context, quality: int, target: float, *, explicit: bool) -> Encoded:
-    """A libimagequant palette when it reaches the target (or was asked for), else lossless PNG."""
-    palette = _encode(ctx, ImageFormat.PNG, quality)
-    score = judge(ctx).score(palette)
-    if explicit or score >= target:
+    """The first libimagequant palette (presets.PNG_PALETTE_TRIALS) reaching the target, else lossless
+    PNG. An explicit quality is one encode at the best palette setting."""
+    scorer = judge(ctx)
+    if explicit:
+        palette = _encode(ctx, ImageFormat.PNG, quality)
         settings = {**encoder_settings(ImageFormat.PNG, quality), "palette": True, "target": target}
-        return Encoded(palette, quality, settings, score)
+        return Encoded(palette, quality, settings, scorer.score(palette))
+    best = 0.0
+    for tried, trial in enumerate(presets.PNG_PALETTE_TRIALS):
+        if trial.within is not None and best < target - trial.within:
+            break  # this palette cannot reach the target either: do not pay for it
+        overrides = {"effort": trial.effort, "dither": trial.dither}
+        palette = _encode(ctx, ImageFormat.PNG, quality, overrides=overrides)
+        score = scorer.score(palette)
+        if score >= target:
+            settings = {
+                **encoder_settings(ImageFormat.PNG, quality),
+                **overrides,
+                "palette": True,
+                "target": target,
+                "encodes": tried + 1,
+            }
+            return Encoded(palette, quality, settings, score)
+        best = max(best, score)
     data = lossless_png(ctx.pixels, keep=ctx.options.keep_metadata, deadline=ctx.deadline)
-    settings = {**encoder_settings(ImageFormat.PNG, None), "palette": False, "palette_score": score}
+    settings = {**encoder_settings(ImageFormat.PNG, None), "palette": False, "palette_score": best}
     return Encoded(data, None, settings, 100.0)
 
 
