@@ -24,7 +24,9 @@ def test_png_is_pixel_identical(path: object) -> None:
     source = images.load(data)
     out = lossless_png(source, keep=KeepMetadata.NONE)
     assert exact_pixels(source, out)
-    assert len(out) <= len(source.pngsave_buffer(compression=9, filter="all", keep="none"))
+    # oxipng over an uncompressed PNG: at most 1% over libvips' deflate 9 (text.png: +0.4%), which it
+    # no longer runs first (lossless.py); usually well under it.
+    assert len(out) <= 1.01 * len(source.pngsave_buffer(compression=9, filter="all", keep="none"))
     decoded = images.load(out)
     if decoded.bands == source.bands and decoded.get("vips-loader") == "pngload_buffer":
         assert np.array_equal(decoded.numpy(), source.numpy())

@@ -1,10 +1,11 @@
 """Lossless mode: outputs that decode to exactly the source pixels.
 
-- PNG: libvips at deflate 9 with adaptive filters, then oxipng (level 2: reductions to palette, grey,
-  fewer bits or no alpha where exact, row filters, libdeflate), which keeps its input unless it finds
-  smaller. Measured on ../shared/corpus (`python -m bench.png_paths`): smaller than the old trial of 4
-  filters x reduced forms at deflate 9 on 16 of 17 PNGs (up to -10%: color.png), never larger, at
-  0.3-0.8x its CPU time. The result is decoded and compared before it is used.
+- PNG: oxipng (level 2: reductions to palette, grey, fewer bits or no alpha where exact, row filters,
+  libdeflate) over libvips' uncompressed PNG: oxipng deflates again anyway, so feeding it libvips'
+  deflate 9 only cost time (same bytes, kodim03 805 -> 529 ms, logo 615 -> 364 ms). Measured on
+  ../shared/corpus (`python -m bench.png_paths`): smaller than the old trial of 4 filters x reduced forms
+  at deflate 9 on 15 of 17 PNGs (up to -10%: color.png), text.png +0.6%. The result is decoded and
+  compared before it is used. Above MAX_OXIPNG_PIXELS: libvips at deflate 9 with adaptive filters.
 - JPEG: metadata segments removed, entropy-coded data untouched (see jpeg_segments). libvips cannot
   rebuild Huffman tables without re-encoding, so this is the only pixel-exact JPEG optimization here.
 - WebP/AVIF: the encoders' lossless settings; `exact_pixels` verifies AVIF, whose lossless mode goes
@@ -27,13 +28,14 @@ OXIPNG_LEVEL = 2  # 1: ~2x faster but up to 3% larger than the old trial (kodim0
 # oxipng holds several filtered copies (~46 bytes per pixel at peak on 0.4 MP photos): larger images
 # keep the libvips encode.
 MAX_OXIPNG_PIXELS = 4_000_000
+UNCOMPRESSED = {"compression": 0, "filter": "none"}  # oxipng's input: it filters and deflates itself
 
 
 def lossless_png(image: pyvips.Image, *, keep: KeepMetadata, deadline: Deadline | None = None) -> bytes:
-    """The smaller of libvips' deflate 9 adaptive-filter PNG and oxipng's rewrite of it; exact."""
-    data = encode(image, ImageFormat.PNG, None, keep=keep, deadline=deadline)
+    """oxipng's PNG of `image` (libvips' deflate 9 for large images); exact."""
     if image.width * image.height > MAX_OXIPNG_PIXELS:
-        return data
+        return encode(image, ImageFormat.PNG, None, keep=keep, deadline=deadline)
+    data = encode(image, ImageFormat.PNG, None, keep=keep, deadline=deadline, overrides=UNCOMPRESSED)
     if deadline is not None:
         deadline.check("encode:png")
     timeout = None if deadline is None or deadline.at is None else max(1, int(deadline.at - time.monotonic()))
@@ -44,7 +46,9 @@ def lossless_png(image: pyvips.Image, *, keep: KeepMetadata, deadline: Deadline 
         strip=oxipng.StripChunks.none(),  # metadata is what `keep` left
         timeout=timeout,
     )
-    return smaller if len(smaller) < len(data) and exact_pixels(image, smaller) else data
+    if exact_pixels(image, smaller):
+        return smaller
+    return encode(image, ImageFormat.PNG, None, keep=keep, deadline=deadline)
 
 
 def lossless_jpeg(data: bytes, *, keep: KeepMetadata, srgb_or_no_profile: bool, orientation: int) -> bytes:
