@@ -1,7 +1,7 @@
 """`python -m bench`: run the benchmarks and write docs/benchmarks.md with its chart.
 
 python -m bench                          # everything, report in docs/
-python -m bench --only service,quota     # a subset: agreement, compression, service, quota, memory
+python -m bench --only service,quota     # a subset: agreement, compression, service, quota, memory, cost
 python -m bench --smoke                  # one image, a few requests; report in bench/out/ (what CI runs)
 python -m bench --metric reference       # score with the reference ssimulacra2 package whatever agrees
 """
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import compression, memory, quota, service
+from bench import compression, cost, memory, quota, service
 from bench.common import DEFAULT_CORPUS, REPO_ROOT, BenchConfig, machine
 from bench.report import SECTION_ORDER, Figures, load, merge, write
 
@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         figures.quota = quota.run(config, log)
     if "memory" in only:
         figures.memory = memory.run(config, log)
+    if "cost" in only:
+        figures.cost = cost.run(config, log)
     figures.seconds = time.monotonic() - started
     previous = load(config.out_dir / "benchmarks.json") if only != set(SECTIONS) else None
     if previous is not None and previous.smoke == config.smoke:

@@ -21,6 +21,7 @@ from bench.compression import (
     matched_counts,
     median_ratios,
 )
+from bench.cost import CostFigures, ServerRow
 from bench.memory import MemoryRow
 from bench.quota import QuotaFigures
 from bench.service import RawRow, SearchRow, ServiceRow
@@ -41,6 +42,7 @@ class Figures:
     search: list[SearchRow] = field(default_factory=list)
     quota: QuotaFigures | None = None
     memory: list[MemoryRow] = field(default_factory=list)
+    cost: CostFigures | None = None
     agreement: str = ""
     seconds: float = 0.0
 
@@ -86,11 +88,18 @@ def load(path: Path) -> Figures | None:
             search=[SearchRow(**row) for row in raw.get("search", [])],
             quota=None if quota is None else QuotaFigures(**quota),
             memory=[MemoryRow(**row) for row in raw.get("memory", [])],
+            cost=_cost(raw.get("cost")),
             agreement=raw.get("agreement", ""),
             seconds=raw.get("seconds", 0.0),
         )
     except (KeyError, TypeError, ValueError):
         return None  # an older format: start afresh
+
+
+def _cost(raw: dict[str, Any] | None) -> CostFigures | None:
+    if raw is None:
+        return None
+    return CostFigures(**{**raw, "servers": [ServerRow(**row) for row in raw["servers"]]})
 
 
 def merge(previous: Figures, current: Figures, ran: set[str]) -> Figures:
@@ -109,13 +118,14 @@ def merge(previous: Figures, current: Figures, ran: set[str]) -> Figures:
     return merged
 
 
-SECTION_ORDER = ("agreement", "compression", "service", "quota", "memory")
+SECTION_ORDER = ("agreement", "compression", "service", "quota", "memory", "cost")
 SECTION_FIELDS = {
     "agreement": ("agreement",),
     "compression": ("compression",),
     "service": ("service", "raw", "search"),
     "quota": ("quota",),
     "memory": ("memory",),
+    "cost": ("cost",),
 }
 
 
@@ -226,6 +236,8 @@ def render(f: Figures, chart_name: str) -> str:
         lines += render_quota(f.quota)
     if f.memory:
         lines += render_memory(f.memory)
+    if f.cost:
+        lines += render_cost(f.cost, f.runs.get("cost", ""))
     if f.agreement:
         lines += [
             "## SSIMULACRA2: pixpress's implementation against the reference package",
@@ -467,3 +479,78 @@ def draw_chart(f: Figures, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+# Issue goals of the cost section: (figure, goal, higher is better).
+COST_GOALS = {
+    "imgproxy workload: pixpress / thumbor images/s": (1.0, True),
+    "imgproxy workload: pixpress / decode floor images/s": (0.9, True),
+    "imgproxy workload: peak memory pixpress / thumbor (PSS)": (2.0, False),
+    "default mode / plain encodes images/s": (1 / 3, True),
+    "12-MP photo submit->done / plain decode+encode": (2.0, False),
+    "idle serve resident memory, MB (PSS)": (200.0, False),
+}
+
+
+def cost_ratios(c: CostFigures) -> dict[str, float]:
+    ratios: dict[str, float] = {}
+    thumbor, ours = c.server("thumbor"), c.server("pixpress")
+    if ours is not None:
+        ratios["imgproxy workload: pixpress / decode floor images/s"] = (
+            ours.images_per_s / c.floor_images_per_s
+        )
+    if ours is not None and thumbor is not None:
+        ratios["imgproxy workload: pixpress / thumbor images/s"] = ours.images_per_s / thumbor.images_per_s
+        ratios["imgproxy workload: peak memory pixpress / thumbor (PSS)"] = (
+            ours.peak_pss_mb / thumbor.peak_pss_mb
+        )
+    ratios["default mode / plain encodes images/s"] = c.default_images_per_s / c.plain_images_per_s
+    ratios["12-MP photo submit->done / plain decode+encode"] = c.photo_latency_s / c.photo_plain_s
+    ratios["idle serve resident memory, MB (PSS)"] = c.idle_pss_mb
+    return ratios
+
+
+def render_cost(c: CostFigures, run: str) -> list[str]:
+    lines = [
+        "## Cost per image",
+        "",
+        f"Measured by {run}. imgproxy's published workload: a {c.workload}, 4 concurrent clients through",
+        "each server's HTTP API (pixpress: upload with `max_width`/`max_height` in its default mode, wait,",
+        "download). thumbor runs from its own virtual environment (Pillow engine, file loader, no storage,",
+        "quality 80, one process per core). The decode floor is Pillow's 1/8-scale JPEG decode alone, one",
+        "process per core. Memory is sampled every 100 ms over each server's whole process tree: the sum of",
+        "PSS (every resident page counted once, shared ones split between the processes that share them:",
+        "the tree's real footprint) and, for reference, the sum of RSS (pages shared by forked workers",
+        "counted once per process).",
+        "",
+        "| server | images/s | peak PSS MB | peak RSS MB | processes | failed |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {r.server} | {r.images_per_s:.2f} | {r.peak_pss_mb:.0f} | {r.peak_rss_mb:.0f} | {r.processes} "
+            f"| {r.failed} |"
+            for r in c.servers
+        ],
+        f"| decode floor | {c.floor_images_per_s:.2f} | | | | |",
+        "",
+        f"Default mode over corpus/photo through the service: {c.default_images_per_s:.2f} images/s; plain",
+        "encodes of the same files in one process per core (JPEG -> mozjpeg q80 with cjpeg's defaults, PNG ->",
+        f"libvips compression 6): {c.plain_images_per_s:.2f} images/s. The 12-MP phone photo from submit to",
+        f"done: {c.photo_latency_s:.2f} s; one plain decode + encode of it: {c.photo_plain_s:.2f} s. `pixpress",
+        f"serve` at rest: {c.idle_pss_mb:.0f} MB PSS ({c.idle_rss_mb:.0f} MB RSS summed over its",
+        f"{c.idle_processes} processes).",
+        "",
+        "| figure | measured | goal | met |",
+        "|---|---|---|---|",
+    ]
+    for name, value in cost_ratios(c).items():
+        goal, higher = COST_GOALS[name]
+        met = value >= goal if higher else value <= goal
+        shown = f"{value:.0f}" if "MB" in name else f"{value:.2f}x"
+        wanted = (
+            f"{'>=' if higher else '<='} {goal:.0f}"
+            if "MB" in name
+            else f"{'>=' if higher else '<='} {goal:.2f}x"
+        )
+        lines.append(f"| {name} | {shown} | {wanted} | {'yes' if met else 'no'} |")
+    lines.append("")
+    return lines
