@@ -26,7 +26,9 @@ WORKER_STOP_GRACE_S = 30.0
 
 def _settings(**overrides: object) -> Settings:
     from pixpress.logging_setup import configure_logging
+    from pixpress.malloc import return_freed_memory
 
+    return_freed_memory()
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     configure_logging(settings)
     return settings
