@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -22,6 +24,7 @@ app = typer.Typer(
 log = logging.getLogger("pixpress")
 
 WORKER_STOP_GRACE_S = 30.0
+TERM_GRACE_S = 5.0
 
 
 def _settings(**overrides: object) -> Settings:
@@ -49,15 +52,8 @@ def serve(
 
     settings = _settings(host=host, port=port, workers=workers)
     container = Container(settings)
-    if container.database.is_sqlite:
-        container.migrate()  # before the worker starts, so both see the schema
-    worker = None if no_worker else _start_worker_process(settings)
-    # uvicorn re-raises the stop signal once it has shut down; with the default handler that would
-    # kill this process before it stops its worker. Our handler lets the finally below run.
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, lambda *_: None)
-    try:
-        uvicorn.run(
+    server = uvicorn.Server(
+        uvicorn.Config(
             create_app(settings, container=container, migrate=False),
             host=settings.host,
             port=settings.port,
@@ -67,6 +63,22 @@ def serve(
             # own handling would also obey a FORWARDED_ALLOW_IPS="*" left in an old environment.
             proxy_headers=False,
         )
+    )
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        # From here to the end, a stop signal never ends this process before its worker is stopped:
+        # before uvicorn runs it means "do not start", while it runs uvicorn takes the signals over,
+        # and after it re-raises them here.
+        server.should_exit = True
+
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, request_stop)
+    if container.database.is_sqlite:
+        container.migrate()  # before the worker starts, so both see the schema
+    worker = None if no_worker or server.should_exit else _start_worker_process(settings)
+    try:
+        if not server.should_exit:
+            server.run()
     finally:
         if worker is not None:
             _stop_worker_process(worker)
@@ -89,18 +101,31 @@ def _start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
         "--parent-pid",
         str(os.getpid()),
     ]
-    return subprocess.Popen(cmd, env=env)
+    # A process group of its own: whatever happens, the consumer and its worker processes can be ended
+    # together (a terminal's Ctrl-C reaches serve, which stops them in order).
+    return subprocess.Popen(cmd, env=env, start_new_session=True)
 
 
 def _stop_worker_process(worker: subprocess.Popen[bytes]) -> None:
+    """Graceful first (huey finishes running tasks on SIGINT), then ever harder, to the whole group."""
     if worker.poll() is not None:
+        _signal_group(worker, signal.SIGKILL)  # leftovers of a consumer that died on its own
         return
-    worker.send_signal(signal.SIGINT)  # Huey's graceful stop: finish running tasks
-    try:
-        worker.wait(WORKER_STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    worker.send_signal(signal.SIGINT)  # the consumer only: its worker processes must finish their task
+    for escalation, wait_s in ((signal.SIGTERM, WORKER_STOP_GRACE_S), (signal.SIGKILL, TERM_GRACE_S)):
+        try:
+            worker.wait(wait_s)
+            break
+        except subprocess.TimeoutExpired:
+            log.warning("the worker did not stop in %.0f s: sending %s", wait_s, escalation.name)
+            _signal_group(worker, escalation)
+    worker.wait()
+    _signal_group(worker, signal.SIGKILL)  # a worker process its consumer left behind
+
+
+def _signal_group(worker: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(worker.pid, sig)
 
 
 @app.command()
@@ -110,6 +135,10 @@ def worker(
     parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run a queue consumer alone (worker processes plus the periodic jobs)."""
+    # A shell starts background jobs with SIGINT ignored, and that is inherited: the graceful stop
+    # (SIGINT) must reach the consumer whoever started it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # One BLAS thread per worker process: N processes each spawning N threads only contend
     # (measured: two processes scoring at once ran 3x slower with the default).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

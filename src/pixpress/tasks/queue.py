@@ -7,8 +7,13 @@ connections instead of sharing the parent's.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
+import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +69,12 @@ def make_huey(settings: Settings) -> Huey:
 
 
 def _register(huey: Huey) -> None:
+    @huey.on_startup()
+    def die_with_the_consumer() -> None:
+        # A worker process must not outlive its consumer (kill -9 of the consumer, a stop that had to
+        # escalate): it would go on taking tasks from the queue that nobody supervises.
+        _exit_when_parent_dies()
+
     @huey.task(name="optimize")
     def optimize(task_id: str) -> None:
         context = worker_context()
@@ -73,6 +84,17 @@ def _register(huey: Huey) -> None:
             os._exit(0)  # the task is recorded; the consumer starts a fresh worker process
 
     huey.pixpress_optimize = optimize
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _exit_when_parent_dies() -> None:
+    """Linux: SIGKILL to this process when its parent ends (elsewhere: nothing)."""
+    name = ctypes.util.find_library("c")
+    if name and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class _NoScheduler:
