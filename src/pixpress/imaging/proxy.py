@@ -14,6 +14,12 @@ from __future__ import annotations
 import pyvips
 
 PROXY_FROM_MEGAPIXELS = 3.0  # below this a full-size probe is cheap enough
+# The mosaic's probes are cheap (1 MP): its search may take more of them and land closer to the target.
+MAX_ENCODES = 5
+TOLERANCE = 0.75
+# Then a full-size probe (encode and score: ~2 s at 12 MP) that reaches the target within this many
+# points is kept rather than refined: a second one saves a few percent of bytes for as much time again.
+FULL_SIZE_TOLERANCE = 3.0
 TILE = 256
 GRID = 4  # GRID x GRID tiles: 1 MP
 

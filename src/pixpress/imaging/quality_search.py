@@ -73,6 +73,7 @@ JPEG_SEARCH_CURVES: dict[tuple[int, bool], Curve] = {
         (90, 86.3), (92, 87.9), (95, 90.9), (98, 94.2), (100, 95.9),
     ),
 }  # fmt: skip
+DEFAULT_TOLERANCE = 1.5  # points above the target at which a passing probe is good enough
 _GENERIC_CURVE: Curve = ((1, 0.0), (30, 45.0), (60, 64.0), (80, 76.0), (90, 84.0), (100, 95.0))
 
 
@@ -108,7 +109,7 @@ def search_quality(
     format: ImageFormat | None = None,
     start: int | None = None,
     margin: float = 0.5,
-    tolerance: float = 1.5,
+    tolerance: float = DEFAULT_TOLERANCE,
     curve: Curve | None = None,
     give_up_above: int | None = None,
 ) -> SearchResult:

@@ -18,7 +18,7 @@ from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
 from pixpress.imaging.perceptual import Judge
-from pixpress.imaging.quality_search import JPEG_SEARCH_CURVES, search_quality
+from pixpress.imaging.quality_search import DEFAULT_TOLERANCE, JPEG_SEARCH_CURVES, search_quality
 from pixpress.imaging.types import EncodedImage, ImageFormat, Mode
 
 SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)
@@ -109,7 +109,8 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
             trial = search(
                 encode=partial(encode, tiles, ImageFormat.JPEG, overrides=overrides, deadline=ctx.deadline),
                 measure=tiles_judge.score,
-                max_encodes=4,
+                max_encodes=proxy.MAX_ENCODES,
+                tolerance=proxy.TOLERANCE,
             )
             proxy_encodes += trial.encodes
             if not trial.reached and subsampled:
@@ -120,6 +121,7 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
             measure=judge(ctx).score,
             max_encodes=4,
             start=start,
+            tolerance=DEFAULT_TOLERANCE if start is None else proxy.FULL_SIZE_TOLERANCE,
         )
         encodes += found.encodes
         if found.reached:
