@@ -195,28 +195,38 @@ def is_exif(segment: Segment, data: bytes) -> bool:
 
 
 def strip_metadata(data: bytes, *, keep_icc: bool, orientation: int = 1) -> bytes:
-    """The same JPEG without metadata segments (EXIF, XMP, IPTC, comments, MPF, data after EOI).
+    """The same JPEG without metadata segments (EXIF, XMP, IPTC, comments, MPF, data after EOI),
+    wherever they sit: before the frame or between the scans of a progressive JPEG.
 
     Kept always: JFIF (APP0) and Adobe (APP14), which change how pixels decode, and the ICC profile when
     `keep_icc`. When `orientation` is not 1 a minimal EXIF segment holding only that tag is written,
     since the pixels are not rotated in this path (and GPS or camera data must not survive).
-    Every other segment (DQT, SOF, DHT, DRI...) keeps its order, and everything from the first SOS to
-    EOI is copied unchanged.
+    Every other segment (DQT, SOF, DHT, DRI, SOS...) keeps its order, and the entropy-coded data is
+    copied unchanged.
     """
     layout = parse(data)
     kept: list[bytes] = [SOI]
     exif = orientation_exif(orientation) if orientation != 1 else b""
     for segment in layout.header_segments:
-        marker = segment.marker
-        keep = not segment.is_metadata or marker in (APP0, APP14) or (keep_icc and is_icc(segment, data))
-        if exif and marker != APP0:
+        if exif and segment.marker != APP0:
             kept.append(exif)  # right after SOI, or after JFIF when there is one
             exif = b""
-        if keep:
+        if _kept(segment, data, keep_icc=keep_icc):
             kept.append(data[segment.start : segment.end])
     kept.append(exif)
-    kept.append(data[layout.scan_start : layout.eoi_end])
+    pos = layout.scan_start
+    for segment in layout.scan_segments:
+        if not _kept(segment, data, keep_icc=keep_icc):
+            kept.append(data[pos : segment.start])
+            pos = segment.end
+    kept.append(data[pos : layout.eoi_end])
     return b"".join(kept)
+
+
+def _kept(segment: Segment, data: bytes, *, keep_icc: bool) -> bool:
+    if not segment.is_metadata or segment.marker in (APP0, APP14):
+        return True
+    return keep_icc and is_icc(segment, data)
 
 
 def orientation_exif(orientation: int) -> bytes:
