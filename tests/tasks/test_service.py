@@ -2,10 +2,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import pyvips
 
+from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.session import Database, utcnow
-from pixpress.errors import ServiceUnavailable
+from pixpress.errors import InvalidOption, ServiceUnavailable
 from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.queue import TaskQueue, make_huey
 from pixpress.tasks.records import TaskRecords
@@ -78,3 +80,16 @@ def test_an_upload_whose_queueing_fails_is_taken_back_and_refunded(
     assert not storage.exists(input_key(task_id))
     # The key is free again: the client's retry is a new upload, not a repeat of the failed one.
     assert service.existing_for_key(token_hash="a" * 64, idempotency_key="retry-me") is None
+
+
+def test_inspect_refuses_a_format_that_cannot_hold_the_image(settings: Settings, database: Database) -> None:
+    image = (pyvips.Image.black(17_000, 16, bands=3) + 128).cast("uchar").copy(interpretation="srgb")
+    data = image.jpegsave_buffer(Q=80)
+    assert len(data) < 10_000
+    service = TaskService(
+        settings=settings, records=TaskRecords(database), storage=MemoryStorage(), enqueue=print
+    )
+    with pytest.raises(InvalidOption, match="WEBP holds at most 16383"):
+        service.inspect(data, fields={"format": "webp"}, filename="wide.jpg")
+    upload = service.inspect(data, fields={"format": "auto", "accept": "webp"}, filename="wide.jpg")
+    assert imaging.output_formats(upload.info, upload.options) == (imaging.ImageFormat.JPEG,)

@@ -26,7 +26,15 @@ def probe(data: bytes, *, limits: Limits) -> ImageInfo:
     frames = vips.frame_count(header) if fmt in vips.ANIMATED_FORMATS else 1
     width, height = int(header.width), int(header.height)
     check_limits(width=width, height=height, frames=frames, limits=limits)
-    return ImageInfo(format=fmt, width=width, height=height, frames=frames, has_alpha=bool(header.hasalpha()))
+    orientation = int(header.get("orientation")) if "orientation" in header.get_fields() else 1
+    return ImageInfo(
+        format=fmt,
+        width=width,
+        height=height,
+        frames=frames,
+        has_alpha=bool(header.hasalpha()),
+        orientation=orientation,
+    )
 
 
 def is_animated(info: ImageInfo) -> bool:

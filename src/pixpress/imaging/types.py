@@ -81,6 +81,7 @@ class ImageInfo:
     height: int  # of one frame
     frames: int = 1
     has_alpha: bool = False
+    orientation: int = 1  # EXIF orientation (5-8: width and height swap when it is applied)
 
     @property
     def mime_type(self) -> str:
