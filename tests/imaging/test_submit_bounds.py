@@ -6,15 +6,15 @@ Each file is probed in a fresh process (tests/imaging/submit_cost.py) so its mem
 cleanly. The machine is shared and noisy, so CPU is asserted at twice the budget. Measured here
 (2 shared cores, process time, peak RSS rise), worst case per format, before -> after this change:
 
-    JPEG  10,150 ms / 1,052 MB (6.5 million COM segments) -> 25 ms / 0.6 MB (25 MB of fill bytes)
-    PNG    8,330 ms / 26 MB (2 million chunks)            -> 0.5 ms / 0.1 MB
-    GIF      124 ms / 108 MB (a million 1x1 frames)       -> 10 ms / 0 MB (a 25 MB comment)
-    WebP     184 ms / 130 MB (3 million chunks)           -> 0.6 ms / 0 MB
-    AVIF   1,856 ms / 26 MB (3 million top-level boxes)   -> 0.4 ms / 0 MB
+    JPEG  11,010 ms / 1,052 MB (6.5 million APPn segments) -> 34 ms / 0.6 MB (25 MB of fill bytes)
+    PNG    1,027 ms / 26 MB (2 million chunks)              -> 1.2 ms / 0 MB
+    GIF      124 ms / 108 MB (a million 1x1 frames)         -> 12.5 ms / 0 MB (5 million extensions)
+    WebP   over 278 s (half a million frames) / 130 MB      -> 0.9 ms / 0 MB
+    AVIF   1,856 ms / 26 MB (3 million top-level boxes)     -> 0.5 ms / 0 MB
 
 Before, every libvips header load also copied the whole upload (pyvips copies buffers): 26 MB each.
-Not bounded yet: an AVIF with a 20 MB XMP item, which libheif and libvips copy three times at submit
-(60 ms, 60 MB); it is marked xfail below.
+Not bounded yet: an AVIF with a 20 MB XMP item, which libheif and libvips copy while reading the
+header (85 ms, 60 MB); it is marked xfail below.
 """
 
 from __future__ import annotations
