@@ -52,3 +52,44 @@ def test_dimensions_from_sof() -> None:
 def test_truncated_is_invalid(path: object) -> None:
     with pytest.raises(InvalidImage):
         jpeg_segments.parse(images.half(images.read(path)))  # type: ignore[arg-type]
+
+
+def _app1(payload: bytes) -> bytes:
+    return b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _gps_exif() -> bytes:
+    """An EXIF APP1 whose IFD0 points to a GPS IFD holding GPSLatitudeRef = "N"."""
+    ifd0 = b"\x00\x01" + b"\x88\x25\x00\x04\x00\x00\x00\x01" + (26).to_bytes(4, "big") + bytes(4)
+    gps = b"\x00\x01" + b"\x00\x01\x00\x02\x00\x00\x00\x02" + b"N\x00\x00\x00" + bytes(4)
+    return _app1(b"Exif\x00\x00" + b"MM\x00\x2a\x00\x00\x00\x08" + ifd0 + gps)
+
+
+def _between_scans(data: bytes, insert: bytes) -> bytes:
+    """`insert` placed after the first scan's entropy-coded data, before the next scan's tables."""
+    layout = jpeg_segments.parse(data)
+    second = layout.scan_segments[1].start  # the DHT or SOS that opens the second scan
+    return data[:second] + insert + data[second:]
+
+
+def test_metadata_between_progressive_scans_is_stripped() -> None:
+    source = images.load(images.read(images.PHOTO / "rocket.jpg"))  # Adobe RGB profile
+    progressive: bytes = source.jpegsave_buffer(Q=90, interlace=True, keep="icc")
+    xmp = _app1(b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>pixpress-secret-place</x:xmpmeta>")
+    data = _between_scans(progressive, _gps_exif() + xmp)
+    assert len(jpeg_segments.parse(data).scan_segments) > 5  # progressive: many scans
+    stripped = jpeg_segments.strip_metadata(data, keep_icc=True)
+    assert b"Exif\x00\x00" not in stripped
+    assert b"pixpress-secret-place" not in stripped
+    assert stripped == progressive  # exactly the segments that were inserted are gone
+    assert np.array_equal(images.pixels(stripped), images.pixels(data))
+    assert images.load(stripped).get("icc-profile-data") == source.get("icc-profile-data")
+
+
+def test_tables_between_scans_are_kept() -> None:
+    source = images.load(images.read(images.PHOTO / "rocket.jpg"))
+    progressive: bytes = source.jpegsave_buffer(Q=90, interlace=True, keep="none")
+    layout = jpeg_segments.parse(progressive)
+    markers = {segment.marker for segment in layout.scan_segments}
+    assert 0xDA in markers and 0xC4 in markers  # SOS and DHT between scans
+    assert jpeg_segments.strip_metadata(progressive, keep_icc=False) == progressive

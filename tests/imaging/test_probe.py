@@ -61,7 +61,15 @@ def test_side_limit() -> None:
 def test_too_many_frames() -> None:
     with pytest.raises(ImageTooLarge) as caught:
         probe(images.animated_gif(12), limits=Limits(max_frames=10))
-    assert caught.value.details["frames"] == 12
+    # Frames are counted up to the first one over the limit, not all: counting is the unbounded part.
+    assert caught.value.details["frames"] == 11
+    assert "more than 10 frames" in caught.value.public_message
+
+
+def test_too_many_webp_frames() -> None:
+    with pytest.raises(ImageTooLarge) as caught:
+        probe(images.animated_webp(12), limits=Limits(max_frames=10))
+    assert caught.value.details["frames"] == 11
 
 
 def test_pixel_limit_on_a_real_photo() -> None:

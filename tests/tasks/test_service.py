@@ -3,7 +3,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import pyvips
 
+from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.session import Database, utcnow
 from pixpress.errors import InvalidOption, TaskNotFound
@@ -87,3 +89,16 @@ def test_size_downloads_of_a_task(database: Database, settings: Settings) -> Non
         service.download(task.id, token_hash=task.token_hash, size="thumbnail", variant="webp")
     with pytest.raises(TaskNotFound):  # another token's task stays invisible
         service.download(task.id, token_hash="b" * 64, size="thumbnail")
+
+
+def test_inspect_refuses_a_format_that_cannot_hold_the_image(settings: Settings, database: Database) -> None:
+    image = (pyvips.Image.black(17_000, 16, bands=3) + 128).cast("uchar").copy(interpretation="srgb")
+    data = image.jpegsave_buffer(Q=80)
+    assert len(data) < 10_000
+    service = TaskService(
+        settings=settings, records=TaskRecords(database), storage=MemoryStorage(), enqueue=print
+    )
+    with pytest.raises(InvalidOption, match="WEBP holds at most 16383"):
+        service.inspect(data, fields={"format": "webp"}, filename="wide.jpg")
+    upload = service.inspect(data, fields={"format": "auto", "accept": "webp"}, filename="wide.jpg")
+    assert imaging.output_formats(upload.info, upload.options) == (imaging.ImageFormat.JPEG,)

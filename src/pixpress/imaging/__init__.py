@@ -4,6 +4,8 @@ Public API:
     sniff(data) -> ImageFormat                       magic bytes only; UnsupportedFormat otherwise
     probe(data, *, limits) -> ImageInfo              header only, limits enforced, no pixel decoded
     parse_options(fields) -> OptimizeOptions         from HTTP form fields; InvalidOption
+    output_formats(info, options) -> formats         what will be encoded; InvalidOption when no
+                                                     encoder asked for can hold the output size
     options_to_dict(o) / options_from_dict(d)        JSON form for the task row
     optimize(data, *, options, limits, deadline=None) -> OptimizeResult
     optimize_with_sizes(data, *, options, limits, deadline=None) -> SizedResult   + options.sizes copies
@@ -20,6 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from pixpress.imaging.options import options_from_dict, options_to_dict, parse_options
+from pixpress.imaging.plan import output_formats
 from pixpress.imaging.probe import probe
 from pixpress.imaging.size_specs import check_sizes_fit
 from pixpress.imaging.sniff import sniff
@@ -75,6 +78,7 @@ __all__ = [
     "optimize_with_sizes",
     "options_from_dict",
     "options_to_dict",
+    "output_formats",
     "parse_options",
     "probe",
     "sniff",

@@ -1,9 +1,14 @@
-"""JPEG marker structure, read without decoding: the segments before the scan, where the image ends
-(EOI), and a byte-safe way to drop metadata segments while keeping the entropy-coded data untouched.
+"""JPEG marker structure, read without decoding: the segments before the scan, the segments between
+progressive scans, where the image ends (EOI), and a byte-safe way to drop metadata segments while
+keeping the entropy-coded data untouched.
 
 This is how lossless JPEG optimization works here: libvips cannot rewrite Huffman tables without
 decoding (no jpegtran), so "lossless" for a JPEG means removing metadata segments only. The pixels a
-decoder produces are the same, bit for bit, because every byte from the first SOF to EOI is kept.
+decoder produces are the same, bit for bit, because every table, frame and scan byte is kept.
+
+Every walk is bounded whatever the bytes: at most MAX_SEGMENTS markers are visited (a 25 MB upload
+of 4-byte comments would otherwise be 6.5 million), and runs of fill bytes and entropy-coded data
+are skipped by regular expressions in C, never byte by byte in Python.
 """
 
 from __future__ import annotations
@@ -14,12 +19,22 @@ from dataclasses import dataclass
 from pixpress.errors import InvalidImage
 
 SOI = b"\xff\xd8"
+EOI = b"\xff\xd9"
+SOS = 0xDA
+# Real files have a few dozen segments (a 25 MB extended XMP is 400 APP1 segments, an ICC profile at
+# most 255 APP2, a progressive scan script a few dozen SOS/DHT): this is far above any of them.
+MAX_SEGMENTS = 4096
+# The tables and frame header libjpeg needs are a few KB; only these reach libvips at submit.
+MAX_TABLE_BYTES = 1024 * 1024
 # Markers without a length field (RSTn, SOI, EOI, TEM).
 _STANDALONE = {0x01, *range(0xD0, 0xD8), 0xD8, 0xD9}
+# Any number of 0xFF fill bytes, then the marker code.
+_MARKER = re.compile(rb"\xff+([^\xff])")
 # In entropy-coded data 0xFF is followed by 0x00 (stuffing) or RSTn; any other byte starts a marker.
 _MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 
+APP0 = 0xE0  # JFIF
 APP1 = 0xE1  # EXIF or XMP
 APP2 = 0xE2  # ICC profile chunks, or MPF (multi-picture: gain maps)
 APP13 = 0xED  # Photoshop IRB / IPTC
@@ -36,73 +51,139 @@ class Segment:
     def payload(self, data: bytes) -> bytes:
         return data[self.start + 4 : self.end]
 
+    @property
+    def is_metadata(self) -> bool:
+        return 0xE0 <= self.marker <= 0xEF or self.marker == COM
+
+
+@dataclass(frozen=True)
+class JpegHeader:
+    """Everything before the entropy-coded data: what the submit-time check reads."""
+
+    segments: tuple[Segment, ...]  # every marker segment before the first SOS
+    sos: Segment  # the first SOS
+    width: int
+    height: int
+
 
 @dataclass(frozen=True)
 class JpegLayout:
     header_segments: tuple[Segment, ...]  # every marker segment before the first SOS
-    scan_start: int  # offset of the first SOS marker: from here to eoi_end is kept byte for byte
+    scan_start: int  # offset of the first SOS marker
+    scan_segments: tuple[Segment, ...]  # SOS and every segment between scans (DHT, APPn, COM...)
     eoi_end: int  # offset just after the EOI marker of the primary image
     width: int
     height: int
     length: int  # of the whole file; bytes past eoi_end are gain maps, MPF images or padding
 
 
-def parse(data: bytes) -> JpegLayout:
-    """Walk the markers of a baseline or progressive JPEG. Raises InvalidImage when truncated or corrupt."""
+def parse_header(data: bytes) -> JpegHeader:
+    """Walk the markers up to the first SOS. Raises InvalidImage when truncated, corrupt or made of
+    more than MAX_SEGMENTS markers."""
     if not data.startswith(SOI):
         raise InvalidImage("Not a JPEG stream.")
     pos = 2
     segments: list[Segment] = []
     width = height = 0
     n = len(data)
-    while True:
+    for _ in range(MAX_SEGMENTS):
         if pos + 4 > n:
             raise InvalidImage("The JPEG file is truncated (no image data).")
         if data[pos] != 0xFF:
             raise InvalidImage("The JPEG file is corrupt (bad marker).")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in _STANDALONE:
-            pos += 2
-            continue
-        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        end = pos + 2 + length
-        if length < 2 or end > n:
-            raise InvalidImage("The JPEG file is truncated.")
-        segment = Segment(marker, pos, end)
-        if marker in SOF_MARKERS and length >= 8:
-            height = int.from_bytes(data[pos + 5 : pos + 7], "big")
-            width = int.from_bytes(data[pos + 7 : pos + 9], "big")
-        if marker == 0xDA:  # SOS: entropy-coded data follows
-            break
-        segments.append(segment)
-        pos = end
-    eoi_end = _find_eoi(data, end)
-    return JpegLayout(tuple(segments), segment.start, eoi_end, width, height, n)
-
-
-def _find_eoi(data: bytes, pos: int) -> int:
-    """Skip scans and the segments between them (progressive JPEGs) up to EOI."""
-    n = len(data)
-    while True:
-        match = _MARKER_IN_SCAN.search(data, pos)
-        if match is None:
-            raise InvalidImage("The JPEG file is truncated (no end-of-image marker).")
-        start = match.start()
+        found = _MARKER.match(data, pos)
+        if found is None:
+            raise InvalidImage("The JPEG file is truncated (no image data).")
+        start = found.start(1) - 1  # the last fill byte is the marker's own 0xFF
         marker = data[start + 1]
-        if marker == 0xD9:
-            return start + 2
         if marker in _STANDALONE:
             pos = start + 2
             continue
-        if start + 4 > n:
-            raise InvalidImage("The JPEG file is truncated.")
-        length = int.from_bytes(data[start + 2 : start + 4], "big")
-        if length < 2 or start + 2 + length > n:
-            raise InvalidImage("The JPEG file is truncated.")
-        pos = start + 2 + length
+        segment = _segment(data, start, marker)
+        if marker in SOF_MARKERS and segment.end - start >= 10:
+            height = int.from_bytes(data[start + 5 : start + 7], "big")
+            width = int.from_bytes(data[start + 7 : start + 9], "big")
+        if marker == SOS:
+            return JpegHeader(tuple(segments), segment, width, height)
+        segments.append(segment)
+        pos = segment.end
+    raise _too_many()
+
+
+def parse(data: bytes) -> JpegLayout:
+    """The header and the scans of a baseline or progressive JPEG, up to its EOI. Raises InvalidImage
+    when truncated or corrupt. The scan data is searched in C; markers still count to MAX_SEGMENTS."""
+    header = parse_header(data)
+    scan_segments, eoi_end = _walk_scans(data, header.sos, budget=MAX_SEGMENTS - len(header.segments))
+    return JpegLayout(
+        header.segments, header.sos.start, scan_segments, eoi_end, header.width, header.height, len(data)
+    )
+
+
+def has_end(data: bytes, header: JpegHeader) -> bool:
+    """An EOI marker somewhere after the first SOS (a truncated upload has none). Searched from the end,
+    where it is, so this costs nothing on a whole file; the exact primary EOI is found by parse()."""
+    return data.rfind(EOI, header.sos.end) >= 0
+
+
+def header_only(data: bytes, header: JpegHeader) -> bytes:
+    """A stream libjpeg can read the header of, without the metadata it would copy: the tables, the
+    frame, JFIF/Adobe (they change the colour interpretation), the first EXIF (the orientation), the
+    first SOS and EOI. libvips saves every APPn/COM segment it reads, so a 25 MB upload of XMP or ICC
+    chunks would cost 25 MB twice over if it read the upload itself."""
+    kept = [SOI]
+    table_bytes = 0
+    exif_seen = False
+    for segment in header.segments:
+        if segment.is_metadata:
+            first_exif = not exif_seen and is_exif(segment, data)
+            exif_seen = exif_seen or first_exif
+            if not (first_exif or segment.marker in (APP0, APP14)):
+                continue
+        else:
+            table_bytes += segment.end - segment.start
+            if table_bytes > MAX_TABLE_BYTES:
+                raise InvalidImage("The JPEG file is corrupt (oversized tables).")
+        kept.append(data[segment.start : segment.end])
+    kept.append(data[header.sos.start : header.sos.end])
+    kept.append(EOI)
+    return b"".join(kept)
+
+
+def _walk_scans(data: bytes, sos: Segment, *, budget: int) -> tuple[tuple[Segment, ...], int]:
+    """The segments from the first SOS to EOI (scan headers, tables and metadata between progressive
+    scans) and the offset after EOI."""
+    segments = [sos]
+    pos = sos.end
+    for _ in range(budget):
+        found = _MARKER_IN_SCAN.search(data, pos)
+        if found is None:
+            raise InvalidImage("The JPEG file is truncated (no end-of-image marker).")
+        start = found.start()
+        marker = data[start + 1]
+        if marker == 0xD9:
+            return tuple(segments), start + 2
+        if marker in _STANDALONE:
+            pos = start + 2
+            continue
+        segment = _segment(data, start, marker)
+        segments.append(segment)
+        pos = segment.end
+    raise _too_many()
+
+
+def _segment(data: bytes, start: int, marker: int) -> Segment:
+    if start + 4 > len(data):
+        raise InvalidImage("The JPEG file is truncated.")
+    length = int.from_bytes(data[start + 2 : start + 4], "big")
+    end = start + 2 + length
+    if length < 2 or end > len(data):
+        raise InvalidImage("The JPEG file is truncated.")
+    return Segment(marker, start, end)
+
+
+def _too_many() -> InvalidImage:
+    return InvalidImage(f"The JPEG file is corrupt (too many segments: more than {MAX_SEGMENTS}).")
 
 
 def is_icc(segment: Segment, data: bytes) -> bool:
@@ -114,29 +195,38 @@ def is_exif(segment: Segment, data: bytes) -> bool:
 
 
 def strip_metadata(data: bytes, *, keep_icc: bool, orientation: int = 1) -> bytes:
-    """The same JPEG without metadata segments (EXIF, XMP, IPTC, comments, MPF, data after EOI).
+    """The same JPEG without metadata segments (EXIF, XMP, IPTC, comments, MPF, data after EOI),
+    wherever they sit: before the frame or between the scans of a progressive JPEG.
 
     Kept always: JFIF (APP0) and Adobe (APP14), which change how pixels decode, and the ICC profile when
     `keep_icc`. When `orientation` is not 1 a minimal EXIF segment holding only that tag is written,
     since the pixels are not rotated in this path (and GPS or camera data must not survive).
-    Every other segment (DQT, SOF, DHT, DRI...) keeps its order, and everything from the first SOS to
-    EOI is copied unchanged.
+    Every other segment (DQT, SOF, DHT, DRI, SOS...) keeps its order, and the entropy-coded data is
+    copied unchanged.
     """
     layout = parse(data)
     kept: list[bytes] = [SOI]
     exif = orientation_exif(orientation) if orientation != 1 else b""
     for segment in layout.header_segments:
-        marker = segment.marker
-        metadata = 0xE0 <= marker <= 0xEF or marker == COM
-        keep = not metadata or marker in (0xE0, APP14) or (keep_icc and is_icc(segment, data))
-        if exif and marker != 0xE0:
+        if exif and segment.marker != APP0:
             kept.append(exif)  # right after SOI, or after JFIF when there is one
             exif = b""
-        if keep:
+        if _kept(segment, data, keep_icc=keep_icc):
             kept.append(data[segment.start : segment.end])
     kept.append(exif)
-    kept.append(data[layout.scan_start : layout.eoi_end])
+    pos = layout.scan_start
+    for segment in layout.scan_segments:
+        if not _kept(segment, data, keep_icc=keep_icc):
+            kept.append(data[pos : segment.start])
+            pos = segment.end
+    kept.append(data[pos : layout.eoi_end])
     return b"".join(kept)
+
+
+def _kept(segment: Segment, data: bytes, *, keep_icc: bool) -> bool:
+    if not segment.is_metadata or segment.marker in (APP0, APP14):
+        return True
+    return keep_icc and is_icc(segment, data)
 
 
 def orientation_exif(orientation: int) -> bytes:

@@ -2,15 +2,52 @@
 
 from __future__ import annotations
 
+from pixpress.errors import InvalidOption
 from pixpress.imaging.context import Context
-from pixpress.imaging.types import ImageFormat, OutputFormat
+from pixpress.imaging.encoder_limits import MAX_SIDE_PX, fits
+from pixpress.imaging.resize import target_size
+from pixpress.imaging.types import ImageFormat, ImageInfo, OptimizeOptions, OutputFormat
 
 ANIMATION_FORMATS = frozenset({ImageFormat.GIF, ImageFormat.WEBP})
+SWAPPED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that turn the image a quarter
 
 
 def plan(ctx: Context) -> None:
     assert ctx.info is not None, "probe runs first"
-    ctx.targets = targets(ctx.options.format, ctx.options.accept, ctx.source_format, ctx.info.frames > 1)
+    ctx.targets = output_formats(ctx.info, ctx.options)
+
+
+def output_formats(info: ImageInfo, options: OptimizeOptions) -> tuple[ImageFormat, ...]:
+    """The formats to encode: targets() without those whose encoder cannot hold the output size.
+
+    Called at submit too, so the refusal is a 422 before anything is charged. Raises InvalidOption
+    when a format asked for by name (or the source's, for format=original) cannot hold the image, or
+    when none of the format=auto candidates can; auto otherwise just drops the ones that cannot.
+    """
+    wanted = targets(options.format, options.accept, info.format, info.frames > 1)
+    width, height = output_size(info, options, wanted)
+    fitting = tuple(fmt for fmt in wanted if fits(fmt, width, height))
+    if fitting and (options.format is OutputFormat.AUTO or fitting == wanted):
+        return fitting
+    refused = next(fmt for fmt in wanted if fmt not in fitting)
+    limit = MAX_SIDE_PX[refused]
+    raise InvalidOption(
+        f"The output would be {width}x{height} pixels and {refused.value.upper()} holds at most {limit} "
+        "pixels a side: set max_width/max_height or choose another format.",
+        details={"field": "format", "format": refused.value, "max_side_px": limit},
+    )
+
+
+def output_size(
+    info: ImageInfo, options: OptimizeOptions, formats: tuple[ImageFormat, ...]
+) -> tuple[int, int]:
+    """Width and height of the encoded frames, as the pipeline makes them: the first frame when an
+    animation goes to a still format, turned by its EXIF orientation (stills only), then fitted."""
+    still = info.frames == 1 or not all(fmt in ANIMATION_FORMATS for fmt in formats)
+    width, height = info.width, info.height
+    if still and info.orientation in SWAPPED_ORIENTATIONS:
+        width, height = height, width
+    return target_size(width, height, options.max_width, options.max_height)
 
 
 def targets(

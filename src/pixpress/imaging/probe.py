@@ -14,14 +14,15 @@ def probe(data: bytes, *, limits: Limits) -> ImageInfo:
     """Format, size, frames and alpha from the header.
 
     Raises UnsupportedFormat (not a JPEG/PNG/WebP/GIF/AVIF), InvalidImage (truncated or corrupt
-    container) and ImageTooLarge (over `limits`; PNG and JPEG dimensions are checked from the raw
-    header before libvips is called, so a decompression bomb costs microseconds).
+    container) and ImageTooLarge (over `limits`; PNG and JPEG dimensions and GIF and WebP frame
+    counts are checked from the raw bytes before libvips is called, so a decompression bomb costs
+    microseconds). Bounded whatever the bytes: see tests/imaging/test_submit_bounds.py.
     """
     fmt = sniff(data)
-    structure = check_structure(data, fmt)
+    structure = check_structure(data, fmt, max_frames=limits.max_frames)
     if structure.width or structure.height:
         check_limits(width=structure.width, height=structure.height, frames=1, limits=limits)
-    header = vips.load_header(data, fmt)
+    header = vips.load_header(data if structure.header is None else structure.header, fmt)
     frames = vips.frame_count(header) if fmt in vips.ANIMATED_FORMATS else 1
     width, height = int(header.width), int(header.height)
     check_limits(width=width, height=height, frames=frames, limits=limits)

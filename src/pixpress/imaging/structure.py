@@ -2,22 +2,33 @@
 
 They catch truncated uploads (a JPEG without its end-of-image marker, a PNG without IEND, a GIF
 without its trailer, a WebP or AVIF whose boxes run past the end) and garbage after a valid signature,
-and they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused
-before any decoder is involved. Nothing here decodes pixels; the cost is a scan of the chunk or marker
-structure, milliseconds for a 25 MB upload.
+they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused before
+any decoder is involved, and they count GIF and WebP frames so the frame limit applies before libvips
+keeps a record per frame.
+
+Every walk here is bounded whatever the bytes (a 25 MB upload is millions of 4-byte segments or
+8-byte chunks): each stops with InvalidImage past a count no real file reaches, and scans long runs in
+C. tests/imaging/test_submit_bounds.py holds the crafted files and the measured cost.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass
 
-from pixpress.errors import InvalidImage, UnsupportedFormat
-from pixpress.imaging import jpeg_segments
+from pixpress.errors import ImageTooLarge, InvalidImage
+from pixpress.imaging import gif_blocks, jpeg_segments, png_chunks
 from pixpress.imaging.types import ImageFormat
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# A still WebP has at most VP8X, ICCP, ANIM, EXIF, XMP, ALPH and one image chunk; libwebp's demuxer
+# keeps a record for every chunk, unknown ones included, so they are counted (frames apart).
+MAX_RIFF_CHUNKS = 256
+# libvips copies the ICC, EXIF and XMP chunks of a WebP while reading its header (a 20 MB XMP chunk
+# cost 20 MB at submit); no image made for the web carries this much.
+MAX_WEBP_METADATA_BYTES = 8 * 1024 * 1024
+_WEBP_METADATA = frozenset({b"ICCP", b"EXIF", b"XMP "})
+# An AVIF has ftyp, meta and mdat at the top, sometimes free or moov; libheif limits what is nested.
+MAX_TOP_LEVEL_BOXES = 256
 
 
 @dataclass(frozen=True)
@@ -26,66 +37,68 @@ class Structure:
 
     width: int = 0
     height: int = 0
+    frames: int = 0
+    # What libvips reads the header from when not the upload itself: the descriptive segments or
+    # chunks of a JPEG or PNG, without the metadata libvips would decompress and copy.
+    header: bytes | None = None
 
 
-def check_structure(data: bytes, fmt: ImageFormat) -> Structure:
-    """Raise InvalidImage when the container is truncated or corrupt; return header dimensions if known."""
+def check_structure(data: bytes, fmt: ImageFormat, *, max_frames: int = 1000) -> Structure:
+    """Raise InvalidImage when the container is truncated or corrupt, ImageTooLarge when it holds
+    more than `max_frames` frames; return header dimensions and frame count where known."""
     if fmt is ImageFormat.JPEG:
-        layout = jpeg_segments.parse(data)
-        return Structure(layout.width, layout.height)
+        jpeg = jpeg_segments.parse_header(data)
+        if not jpeg_segments.has_end(data, jpeg):
+            raise InvalidImage("The JPEG file is truncated (no end-of-image marker).")
+        return Structure(jpeg.width, jpeg.height, 1, jpeg_segments.header_only(data, jpeg))
     if fmt is ImageFormat.PNG:
-        return _png(data)
+        png = png_chunks.parse_header(data)
+        return Structure(png.width, png.height, 1, png_chunks.header_only(data, png))
     if fmt is ImageFormat.GIF:
-        _gif(data)
-    elif fmt is ImageFormat.WEBP:
-        _webp(data)
-    elif fmt is ImageFormat.AVIF:
+        if len(data) < 13:
+            raise InvalidImage("The GIF file is truncated.")
+        return Structure(frames=gif_blocks.count_frames(data, max_frames=max_frames))
+    if fmt is ImageFormat.WEBP:
+        return Structure(frames=_webp(data, max_frames=max_frames))
+    if fmt is ImageFormat.AVIF:
         _isobmff(data)
     return Structure()
 
 
-def _png(data: bytes) -> Structure:
-    pos = len(PNG_SIGNATURE)
-    n = len(data)
-    width = height = 0
-    first = True
-    while True:
-        if pos + 12 > n:
-            raise InvalidImage("The PNG file is truncated (no IEND chunk).")
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        end = pos + 12 + length
-        if not kind.isalpha() or length > 0x7FFFFFFF:
-            raise InvalidImage("The PNG file is corrupt (bad chunk).")
-        if end > n:
-            raise InvalidImage("The PNG file is truncated.")
-        if first:
-            if kind != b"IHDR" or length != 13:
-                raise InvalidImage("The PNG file is corrupt (no IHDR chunk).")
-            crc = int.from_bytes(data[end - 4 : end], "big")
-            if zlib.crc32(data[pos + 4 : end - 4]) != crc:
-                raise InvalidImage("The PNG file is corrupt (bad IHDR checksum).")
-            width, height = struct.unpack(">II", data[pos + 8 : pos + 16])
-            first = False
-        elif kind == b"acTL":
-            raise UnsupportedFormat("Animated PNG (APNG) is not supported: send a GIF or WebP animation.")
-        elif kind == b"IEND":
-            return Structure(width, height)
-        pos = end
-
-
-def _gif(data: bytes) -> None:
-    if len(data) < 13:
-        raise InvalidImage("The GIF file is truncated.")
-    if not data.rstrip(b"\x00").endswith(b"\x3b"):
-        raise InvalidImage("The GIF file is truncated (no trailer).")
-
-
-def _webp(data: bytes) -> None:
-    riff_size = int.from_bytes(data[4:8], "little") + 8
-    if riff_size > len(data):
+def _webp(data: bytes, *, max_frames: int) -> int:
+    """RIFF chunks tile the declared size; returns the ANMF frames (0 for a still image)."""
+    riff_end = int.from_bytes(data[4:8], "little") + 8
+    if riff_end > len(data):
         raise InvalidImage("The WebP file is truncated.")
-    if riff_size < 20:
+    if riff_end < 20:
         raise InvalidImage("The WebP file is corrupt.")
+    pos = 12
+    frames = chunks = metadata_bytes = 0
+    while pos + 8 <= riff_end:
+        kind = data[pos : pos + 4]
+        size = int.from_bytes(data[pos + 4 : pos + 8], "little")
+        if kind == b"ANMF":
+            frames += 1
+            if frames > max_frames:
+                raise ImageTooLarge(
+                    f"The animation has more than {max_frames} frames; the limit is {max_frames}.",
+                    details={"frames": frames},
+                )
+        else:
+            chunks += 1
+            if chunks > MAX_RIFF_CHUNKS:
+                raise InvalidImage(f"The WebP file is corrupt (more than {MAX_RIFF_CHUNKS} chunks).")
+            if kind in _WEBP_METADATA:
+                metadata_bytes += size
+                if metadata_bytes > MAX_WEBP_METADATA_BYTES:
+                    raise InvalidImage(
+                        f"The WebP file carries more than {MAX_WEBP_METADATA_BYTES // (1024 * 1024)} MB "
+                        "of metadata (ICC, EXIF, XMP)."
+                    )
+        if pos + 8 + size > riff_end:
+            raise InvalidImage("The WebP file is truncated.")
+        pos += 8 + size + (size & 1)  # chunks are padded to an even size
+    return frames
 
 
 def _isobmff(data: bytes) -> None:
@@ -93,7 +106,9 @@ def _isobmff(data: bytes) -> None:
     pos = 0
     n = len(data)
     seen: set[bytes] = set()
-    while pos < n:
+    for _ in range(MAX_TOP_LEVEL_BOXES):
+        if pos >= n:
+            break
         if pos + 8 > n:
             raise InvalidImage("The AVIF file is truncated.")
         size, kind = struct.unpack(">I4s", data[pos : pos + 8])
@@ -109,5 +124,8 @@ def _isobmff(data: bytes) -> None:
             raise InvalidImage("The AVIF file is truncated.")
         seen.add(kind)
         pos += size
+    else:
+        if pos < n:
+            raise InvalidImage(f"The AVIF file is corrupt (more than {MAX_TOP_LEVEL_BOXES} boxes).")
     if b"meta" not in seen:
         raise InvalidImage("The AVIF file is corrupt (no meta box).")

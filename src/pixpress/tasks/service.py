@@ -58,10 +58,12 @@ class TaskService:
         self.enqueue = enqueue
 
     def inspect(self, data: bytes, *, fields: dict[str, str | None], filename: str) -> Upload:
-        """The cheap checks done before anything is charged: options, type, header, limits."""
+        """The cheap checks done before anything is charged: options, type, header, limits, and
+        whether the output format(s) asked for can hold the image at its output size."""
         options = imaging.parse_options(fields)
         info = imaging.probe(data, limits=limits_from(self.settings))
         imaging.check_sizes_fit(options.sizes, info)
+        imaging.output_formats(info, options)
         return Upload(data=data, filename=filename, info=info, options=options)
 
     def existing_for_key(self, *, token_hash: str, idempotency_key: str | None) -> Task | None:
