@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -165,11 +164,10 @@ def test_keep_metadata_none_strips_everything() -> None:
     assert not {"exif-data", "xmp-data", "icc-profile-data"} & set(out.get_fields())
 
 
-def test_large_photo_in_bounded_time() -> None:
+def test_large_photo_is_oriented_and_much_smaller() -> None:
+    """Its time is the bench's (bench.cost: the 12-MP photo against a plain decode + encode of it)."""
     data = images.read(images.PHOTO / "dog_exif_extended_xmp_icc.jpg")
-    start = time.monotonic()
     result = run(data)
-    assert time.monotonic() - start < 20
     assert (result.image.width, result.image.height) == (3024, 4032)  # EXIF orientation 6: portrait
     assert result.image.size_bytes < len(data) / 2
 
