@@ -190,10 +190,10 @@ def test_a_close_is_conditional_on_the_period_starting_before_the_reset(
     site = Site(quota, "site-a")
     site.upload(1000)
     periods, due = quota.periods, at("2027-02-01 00:00:00")
-    first = periods.close(site.hash, now=at("2027-02-01 00:00:01"), closed_by="schedule", due_at=due)
-    assert first is not None and first.old_used_bytes == 1000
-    again = periods.close(site.hash, now=at("2027-02-01 00:00:02"), closed_by="schedule", due_at=due)
-    assert again is None
+    [first] = periods.close([site.hash], now=at("2027-02-01 00:00:01"), closed_by="schedule", due_at=due)
+    assert first.old_used_bytes == 1000 and first.licence.used_bytes == 0
+    again = periods.close([site.hash], now=at("2027-02-01 00:00:02"), closed_by="schedule", due_at=due)
+    assert again == []
     assert len(site.statements()) == 1
 
 
@@ -212,7 +212,8 @@ def test_concurrent_runs_close_each_period_once(
     def job(database: Database) -> None:
         try:
             barrier.wait()
-            closed.append(close_due_periods(periods=PeriodRecords(database), schedule=MONTHLY, clock=clock))
+            records = PeriodRecords(database)
+            closed.append(close_due_periods(periods=records, schedule=MONTHLY, clock=clock, batch_size=3))
         except BaseException as exc:
             errors.append(exc)
 

@@ -3,10 +3,12 @@ period, in one transaction; and reading the statements back. The only SQL about 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pixpress.db.models import Licence, UsageEntry, UsageStatement
@@ -33,38 +35,56 @@ class PeriodRecords:
         self.db = database
 
     def close(
-        self, token_hash: str, *, now: datetime, closed_by: str, due_at: datetime | None = None
-    ) -> Closed | None:
-        """Close the token's current period at `now`: usage back to 0, the old figure in the ledger and
-        the period's statement written with it. With `due_at` (a scheduled reset) only a period that
-        started before it is closed, so a job run twice, or by two processes at once, closes it once.
-        None when the token is unknown or its period is not due."""
+        self, token_hashes: Sequence[str], *, now: datetime, closed_by: str, due_at: datetime | None = None
+    ) -> list[Closed]:
+        """Close these tokens' current periods at `now`: usage back to 0, the old figure in the ledger and
+        each period's statement written with it, in one transaction. With `due_at` (a scheduled reset) only
+        periods that started before it are closed, so a job run twice, or by two processes at once, closes
+        each once. Unknown tokens and periods not due are left out of the answer."""
+        due = [Licence.period_started_at < due_at] if due_at is not None else []
         with self.db.session(write=True) as session:
-            # Locked: a charge committing meanwhile is counted in `old`, not lost between read and write.
-            licence = session.get(Licence, token_hash, with_for_update=True)
-            if licence is None:
-                return None
-            old, started = licence.used_bytes, licence.period_started_at
-            closing = update(Licence).where(
-                Licence.token_hash == token_hash, Licence.period_started_at == started
-            )
-            if due_at is not None:
-                closing = closing.where(Licence.period_started_at < due_at)
-            closed = session.scalar(
-                closing.values(used_bytes=0, period_started_at=now)
-                .returning(Licence.token_hash)
-                .execution_options(synchronize_session=False)
-            )
-            if closed is None:
-                return None  # closed already, by another run or process
+            # Locked, in one order (two runs cannot deadlock): a charge committing meanwhile is counted in
+            # the old figure, not lost between read and write.
+            opened = {
+                token_hash: (used, started)
+                for token_hash, used, started in session.execute(
+                    select(Licence.token_hash, Licence.used_bytes, Licence.period_started_at)
+                    .where(Licence.token_hash.in_(token_hashes), *due)
+                    .order_by(Licence.token_hash)
+                    .with_for_update()
+                )
+            }
+            if not opened:
+                return []
+            totals = self._totals(session, list(opened))
+            fresh = session.scalars(
+                update(Licence)
+                .where(Licence.token_hash.in_(list(opened)), *due)
+                .values(used_bytes=0, period_started_at=now)
+                .returning(Licence),
+                execution_options={"synchronize_session": False},
+            ).all()
             note = f"scheduled reset due {due_at.isoformat()}" if due_at is not None else None
-            session.add(ledger_entry(token_hash, None, "reset", -old, started, now, note))
-            statement = self._statement(session, token_hash, started, now, closed_by, due_at)
-            session.add(statement)
-        with self.db.session() as session:
-            fresh = session.get(Licence, token_hash)
-        assert fresh is not None
-        return Closed(old_used_bytes=old, statement=statement, licence=fresh)
+            closed, entries = [], []
+            for licence in fresh:
+                old, started = opened[licence.token_hash]
+                charged, refunded, uploads = totals.get(licence.token_hash, (0, 0, 0))
+                statement = UsageStatement(
+                    token_hash=licence.token_hash,
+                    period_started_at=started,
+                    period_ended_at=now,
+                    charged_bytes=charged,
+                    refunded_bytes=refunded,
+                    uploads=uploads,
+                    closed_by=closed_by,
+                    due_at=due_at,
+                )
+                entries.append(ledger_entry(licence.token_hash, None, "reset", -old, started, now, note))
+                closed.append(Closed(old_used_bytes=old, statement=statement, licence=licence))
+            # Bulk inserts: a flush of objects one by one took half the time of a batch.
+            session.execute(insert(UsageEntry), [_row(entry) for entry in entries])
+            session.execute(insert(UsageStatement), [_row(c.statement) for c in closed])
+        return closed
 
     def open_periods(self, *, started_before: datetime | None = None) -> list[OpenPeriod]:
         """Every licence's open period (only those started before `started_before` when given)."""
@@ -87,36 +107,33 @@ class PeriodRecords:
             )
 
     @staticmethod
-    def _statement(
-        session: Session,
-        token_hash: str,
-        started: datetime,
-        now: datetime,
-        closed_by: str,
-        due_at: datetime | None,
-    ) -> UsageStatement:
-        """The period's figures from its ledger rows (a late refund of a closed period's charge is a
-        0-byte note of that period: it changes nothing here either)."""
+    def _totals(session: Session, token_hashes: list[str]) -> dict[str, tuple[int, int, int]]:
+        """Charged bytes, refunded bytes and uploads of each token's open period, from its ledger rows (a
+        late refund of a closed period's charge is a 0-byte note of that period: it changes nothing here)."""
         charge = UsageEntry.kind == "charge"
-        charged, refunded, uploads = session.execute(
+        rows = session.execute(
             select(
-                func.coalesce(func.sum(case((charge, UsageEntry.size_bytes), else_=0)), 0),
-                func.coalesce(
-                    func.sum(case((UsageEntry.kind == "refund", -UsageEntry.size_bytes), else_=0)), 0
+                UsageEntry.token_hash,
+                func.sum(case((charge, UsageEntry.size_bytes), else_=0)),
+                func.sum(case((UsageEntry.kind == "refund", -UsageEntry.size_bytes), else_=0)),
+                func.sum(case((charge, 1), else_=0)),
+            )
+            .join(
+                Licence,
+                and_(
+                    Licence.token_hash == UsageEntry.token_hash,
+                    Licence.period_started_at == UsageEntry.period_started_at,
                 ),
-                func.coalesce(func.sum(case((charge, 1), else_=0)), 0),
-            ).where(UsageEntry.token_hash == token_hash, UsageEntry.period_started_at == started)
-        ).one()
-        return UsageStatement(
-            token_hash=token_hash,
-            period_started_at=started,
-            period_ended_at=now,
-            charged_bytes=int(charged),
-            refunded_bytes=int(refunded),
-            uploads=int(uploads),
-            closed_by=closed_by,
-            due_at=due_at,
-        )
+            )
+            .where(Licence.token_hash.in_(token_hashes))
+            .group_by(UsageEntry.token_hash)
+        ).all()
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+def _row(row: UsageEntry | UsageStatement) -> dict[str, Any]:
+    """A new row's columns, for a bulk insert (the id is the database's)."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns if column.key != "id"}
 
 
 def _utc(moment: datetime) -> datetime:

@@ -236,11 +236,11 @@ class QuotaService:
         return outcome[0] if outcome is not None else None
 
     def _reset(self, token_hash: str, *, closed_by: str) -> tuple[int, Licence] | None:
-        closed = self.periods.close(token_hash, now=utcnow(), closed_by=closed_by)
-        if closed is None:
+        closed = self.periods.close([token_hash], now=utcnow(), closed_by=closed_by)
+        if not closed:
             return None
-        log.info("usage of %s reset (was %d bytes)", token_label(token_hash), closed.old_used_bytes)
-        return closed.old_used_bytes, closed.licence
+        log.info("usage of %s reset (was %d bytes)", token_label(token_hash), closed[0].old_used_bytes)
+        return closed[0].old_used_bytes, closed[0].licence
 
     def usage_history(self, token: str) -> dict[str, Any]:
         token_hash = hash_token(token)
