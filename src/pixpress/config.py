@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Crash tests only (pixpress/faults.py): the process dies at this named point. Refused unless test.
     test_fault: str = ""
+    # Tests only: the reset job's clock starts at this moment and runs on from there. Refused unless test.
+    test_now: datetime | None = None
 
     # --- backends --------------------------------------------------------------------------
     database_url: str = ""  # empty: sqlite file in data_dir
@@ -103,6 +106,12 @@ class Settings(BaseSettings):
     admin_tokens: str = ""  # comma-separated
     failed_token_checks_per_minute: int = 20
     idempotency_ttl_s: int = 24 * 3600
+    # Who ends usage periods: off (the vendor calls reset-usage), monthly (every token on reset_day at
+    # 00:00 UTC) or anniversary (each token monthly on the day of its first charge). quota/reset_schedule.py
+    reset_schedule: Literal["off", "monthly", "anniversary"] = "off"
+    # Day of the month for `monthly`: 1-31 or "last"; 29-31 fall on the last day of shorter months.
+    reset_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] = 1
+    reset_check_interval_s: float = Field(default=300.0, gt=0)  # how often a worker looks for due resets
 
     # --- quality targets (SSIMULACRA2) -----------------------------------------------------
     target_glossy: float = 80.0
@@ -126,6 +135,14 @@ class Settings(BaseSettings):
     def _refuse_test_faults_outside_tests(self) -> Settings:
         if self.test_fault and self.environment != "test":
             raise ValueError("PIXPRESS_TEST_FAULT is only accepted with PIXPRESS_ENVIRONMENT=test")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_test_clock_outside_tests(self) -> Settings:
+        if self.test_now is not None and self.environment != "test":
+            raise ValueError("PIXPRESS_TEST_NOW is only accepted with PIXPRESS_ENVIRONMENT=test")
+        if self.test_now is not None and self.test_now.tzinfo is None:
+            raise ValueError("PIXPRESS_TEST_NOW needs a time zone (e.g. 2027-02-01T00:00:00Z)")
         return self
 
     @model_validator(mode="after")

@@ -14,8 +14,10 @@ from pixpress.db.models import Task
 from pixpress.db.session import Database
 from pixpress.errors import InvalidOption
 from pixpress.quota import QuotaInfo, QuotaService
+from pixpress.quota.clock import Clock, clock_from
 from pixpress.quota.ledger_check import LedgerReport, check_ledger
 from pixpress.quota.rate_limit import RedisFailureCounter
+from pixpress.quota.scheduled_reset import close_due_periods
 from pixpress.storage import BlobStorage, open_storage
 from pixpress.tasks import maintenance, orphans
 from pixpress.tasks.limits import cap_memory, tidy_after_task
@@ -72,6 +74,10 @@ class Container:
         )
 
     @cached_property
+    def clock(self) -> Clock:
+        return clock_from(self.settings)
+
+    @cached_property
     def records(self) -> TaskRecords:
         return TaskRecords(self.database)
 
@@ -126,7 +132,7 @@ class Container:
 
     def periodic_jobs(self) -> PeriodicJobs:
         settings = self.settings
-        return PeriodicJobs(
+        jobs = PeriodicJobs(
             [
                 Job("requeue_expired_leases", settings.lease_check_interval_s, self.requeue_expired_leases),
                 Job(
@@ -153,6 +159,17 @@ class Container:
                 ),
             ]
         )
+        if self.quota.reset_schedule.enabled:
+            interval = settings.reset_check_interval_s
+            leader = LeaderJob(
+                leases=self.leases,
+                name="close_due_periods",
+                owner=owner_id(),
+                ttl_s=interval * 2,
+                run=self.close_due_periods,
+            )
+            jobs.jobs.append(Job("close_due_periods", interval, leader))
+        return jobs
 
     def api_jobs(self) -> PeriodicJobs:
         """Jobs of an API process: only it sees raw tokens, so it re-checks the ones it served."""
@@ -172,6 +189,12 @@ class Container:
         removed = maintenance.cleanup_expired(records=self.records, storage=self.storage)
         return removed + orphans.sweep_orphan_blobs(
             records=self.records, storage=self.storage, grace_s=self.settings.orphan_blob_grace_s
+        )
+
+    def close_due_periods(self) -> int:
+        """The scheduled reset (PIXPRESS_RESET_SCHEDULE): close the periods due by the clock's now."""
+        return close_due_periods(
+            periods=self.quota.periods, schedule=self.quota.reset_schedule, clock=self.clock
         )
 
     def check_ledger(self) -> LedgerReport:

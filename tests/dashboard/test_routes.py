@@ -126,6 +126,10 @@ def test_reset_from_the_dashboard_closes_the_period_like_the_api(client: TestCli
     data = usage.json()["data"]
     assert data["used_mb"] == 0 and len(data["past_periods"]) == 1
     assert data["past_periods"][0]["used_bytes"] == len(png) and data["past_periods"][0]["ended_at"]
+    [statement] = data["statements"]
+    assert statement["used_bytes"] == len(png) and statement["closed_by"] == "dashboard"
+    assert re.search(r"<h2>Statements</h2>.*dashboard", after.text, re.DOTALL)
+    assert "ends when the vendor resets it" in after.text  # no schedule in these settings
 
 
 def test_unknown_or_malformed_token_hashes_are_404_pages(client: TestClient) -> None:
@@ -215,3 +219,14 @@ def _tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (16, 16), (200, 30, 30)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def test_the_token_page_shows_the_next_scheduled_reset(
+    dash_settings: Settings, make_client: Callable[..., TestClient]
+) -> None:
+    client = make_client(dash_settings.model_copy(update={"reset_schedule": "monthly", "reset_day": "last"}))
+    assert client.get("/api/optimize/quota", headers=SITE).status_code == 200
+    sign_in(client)
+    page = client.get(f"/admin/tokens/{hash_token(SITE_TOKEN)}")
+    assert re.search(r"next reset \d{4}-\d\d-\d\d 00:00 UTC \(monthly\)", page.text)
+    assert "No period closed yet." in page.text

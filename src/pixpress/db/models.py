@@ -68,6 +68,8 @@ class Licence(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     period_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The first charge ever: PIXPRESS_RESET_SCHEDULE=anniversary resets on this day of every month.
+    first_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class UsageEntry(Base):
@@ -83,6 +85,32 @@ class UsageEntry(Base):
     period_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class UsageStatement(Base):
+    """A closed period of one token, written in the transaction that closes it (reset or schedule)."""
+
+    __tablename__ = "usage_statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    period_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    charged_bytes: Mapped[int] = mapped_column(BigInteger)
+    refunded_bytes: Mapped[int] = mapped_column(BigInteger)  # positive: what refunds gave back
+    uploads: Mapped[int] = mapped_column(Integer)  # charges, one per accepted upload
+    closed_by: Mapped[str] = mapped_column(String(16))  # schedule | admin | dashboard
+    # The scheduled reset this close was for (00:00 UTC); None for a reset by hand.
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        # A period closes once; also the index for a token's statements.
+        UniqueConstraint("token_hash", "period_started_at", name="uq_usage_statements_period"),
+    )
+
+    @property
+    def used_bytes(self) -> int:
+        return self.charged_bytes - self.refunded_bytes
 
 
 class Lock(Base):

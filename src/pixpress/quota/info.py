@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pixpress.db.models import UsageStatement
+from pixpress.db.session import as_utc
+
 MB = 1024 * 1024
 
 
@@ -76,3 +79,18 @@ class ResetResult:
             "quota_mb": to_mb(self.quota_bytes),
             "remaining_mb": to_mb(self.quota_bytes),
         }
+
+
+def statement_view(statement: UsageStatement) -> dict[str, Any]:
+    """A closed period as the admin usage call and the dashboard show it."""
+    return {
+        "period_started_at": iso(as_utc(statement.period_started_at)),
+        "period_ended_at": iso(as_utc(statement.period_ended_at)),
+        "charged_bytes": statement.charged_bytes,
+        "refunded_bytes": statement.refunded_bytes,
+        "used_bytes": statement.used_bytes,
+        "used_mb": to_mb(statement.used_bytes),
+        "uploads": statement.uploads,
+        "closed_by": statement.closed_by,
+        "due_at": iso(as_utc(statement.due_at)),
+    }

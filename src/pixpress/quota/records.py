@@ -98,12 +98,16 @@ class LicenceRecords:
                     Licence.token_hash == token_hash,
                     Licence.used_bytes + size_bytes <= Licence.quota_bytes,
                 )
-                .values(used_bytes=Licence.used_bytes + size_bytes, last_used_at=now)
+                .values(
+                    used_bytes=Licence.used_bytes + size_bytes,
+                    last_used_at=now,
+                    first_used_at=func.coalesce(Licence.first_used_at, now),
+                )
                 .returning(Licence)
             ).first()
             if licence is None:
                 return None
-            unit.add(_entry(token_hash, task_id, "charge", size_bytes, licence.period_started_at, now))
+            unit.add(ledger_entry(token_hash, task_id, "charge", size_bytes, licence.period_started_at, now))
         return licence
 
     def refund(
@@ -135,26 +139,10 @@ class LicenceRecords:
             )
             if refunded is None:
                 note = f"{reason}; charged in a closed period, usage unchanged"
-                unit.add(_entry(token_hash, task_id, "refund", 0, charged_in, now, note))
+                unit.add(ledger_entry(token_hash, task_id, "refund", 0, charged_in, now, note))
                 return False
-            unit.add(_entry(token_hash, task_id, "refund", -size_bytes, charged_in, now, reason))
+            unit.add(ledger_entry(token_hash, task_id, "refund", -size_bytes, charged_in, now, reason))
         return True
-
-    def reset(self, token_hash: str) -> tuple[int, Licence] | None:
-        """Close the current period: usage back to 0, the old figure kept in the ledger."""
-        now = utcnow()
-        with self.db.session(write=True) as session:
-            # Locked: a charge committing meanwhile is counted in `old`, not lost between read and write.
-            licence = session.get(Licence, token_hash, with_for_update=True)
-            if licence is None:
-                return None
-            old = licence.used_bytes
-            session.add(_entry(token_hash, None, "reset", -old, licence.period_started_at, now))
-            licence.used_bytes = 0
-            licence.period_started_at = now
-        fresh = self.get(token_hash)
-        assert fresh is not None
-        return old, fresh
 
     def ledger(self, token_hash: str) -> list[UsageEntry]:
         with self.db.session() as session:
@@ -250,7 +238,7 @@ class LicenceRecords:
         return claimed is not None
 
 
-def _entry(
+def ledger_entry(
     token_hash: str,
     task_id: str | None,
     kind: str,

@@ -29,11 +29,13 @@ from pixpress.errors import (
 )
 from pixpress.quota.call_stats import CallStats, LicenceHealth
 from pixpress.quota.circuit import CircuitBreaker
-from pixpress.quota.info import QuotaInfo, ResetResult, iso, to_mb
+from pixpress.quota.info import QuotaInfo, ResetResult, iso, statement_view, to_mb
 from pixpress.quota.licence_client import LicenceAnswer, LicenceClient, LicenceServerFailed
 from pixpress.quota.lru import LruDict
+from pixpress.quota.periods import PeriodRecords
 from pixpress.quota.rate_limit import DatabaseFailureCounter, FailureCounter, retry_after_s
 from pixpress.quota.records import LicenceRecords, Verified
+from pixpress.quota.reset_schedule import ResetSchedule
 from pixpress.quota.singleflight import SingleFlight
 from pixpress.quota.tokens_file import TokensFile
 
@@ -81,6 +83,8 @@ class QuotaService:
     ) -> None:
         self.settings = settings
         self.records = LicenceRecords(database)
+        self.periods = PeriodRecords(database)
+        self.reset_schedule = ResetSchedule.from_settings(settings)
         self.failures = failures or DatabaseFailureCounter(database)
         self.licence: LicenceClient | None = None
         if settings.license_api_url:
@@ -220,7 +224,7 @@ class QuotaService:
 
     def reset_usage(self, token: str) -> ResetResult:
         self._resolve(token)
-        outcome = self._reset(hash_token(token))
+        outcome = self._reset(hash_token(token), closed_by="admin")
         assert outcome is not None  # _resolve stored the row
         old, licence = outcome
         return ResetResult(token=token, old_usage_bytes=old, quota_bytes=licence.quota_bytes)
@@ -228,14 +232,15 @@ class QuotaService:
     def reset_usage_by_hash(self, token_hash: str) -> int | None:
         """The same reset for a token known only by its hash (the dashboard's case): the same ledger
         entry, no licence check (nobody has the raw token). The old usage in bytes; None when unknown."""
-        outcome = self._reset(token_hash)
+        outcome = self._reset(token_hash, closed_by="dashboard")
         return outcome[0] if outcome is not None else None
 
-    def _reset(self, token_hash: str) -> tuple[int, Licence] | None:
-        outcome = self.records.reset(token_hash)
-        if outcome is not None:
-            log.info("usage of %s reset (was %d bytes)", token_label(token_hash), outcome[0])
-        return outcome
+    def _reset(self, token_hash: str, *, closed_by: str) -> tuple[int, Licence] | None:
+        closed = self.periods.close([token_hash], now=utcnow(), closed_by=closed_by)
+        if not closed:
+            return None
+        log.info("usage of %s reset (was %d bytes)", token_label(token_hash), closed[0].old_used_bytes)
+        return closed[0].old_used_bytes, closed[0].licence
 
     def usage_history(self, token: str) -> dict[str, Any]:
         token_hash = hash_token(token)
@@ -289,6 +294,11 @@ class QuotaService:
             },
             "used_mb": to_mb(licence.used_bytes),
             "past_periods": [p for p in history if p is not current],
+            "reset_schedule": self.reset_schedule.kind,
+            "next_reset_at": iso(
+                self.reset_schedule.following(now=utcnow(), first_used_at=as_utc(licence.first_used_at))
+            ),
+            "statements": [statement_view(s) for s in self.periods.statements(token_hash)],
         }
 
     def licence_health(self) -> LicenceHealth:
