@@ -129,6 +129,11 @@ SECTION_FIELDS = {
 }
 
 
+def _ratio(value: float, baseline: float) -> str:
+    """value / baseline as "0.50x"; n/a when the baseline measured nothing (a starved smoke run)."""
+    return f"{value / baseline:.2f}x" if baseline else "n/a"
+
+
 def _x(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}x"
 
@@ -186,7 +191,7 @@ def headlines(f: Figures) -> list[str]:
         q = f.quota
         lines.append(
             f"- GET /api/optimize/quota: {q.quota_rps:.0f} requests/s, p99 {q.quota_p99_ms:.1f} ms with {q.clients} clients "
-            f"= {q.quota_rps / q.health_rps:.2f}x the rate of GET /health on the same server"
+            f"= {_ratio(q.quota_rps, q.health_rps)} the rate of GET /health on the same server"
         )
         lines.append(
             f"- Quota check + charge in a submit: {q.check_and_charge_cached_ms:.2f} ms in process (cached token); "
@@ -412,7 +417,7 @@ def render_quota(q: QuotaFigures) -> list[str]:
         "|---|---|---|---|",
         f"| GET /api/optimize/quota, {q.clients} clients | {q.quota_rps:.0f} requests/s, p50 {q.quota_p50_ms:.1f} ms, "
         f"p99 {q.quota_p99_ms:.1f} ms | GET /health: {q.health_rps:.0f} requests/s, p99 {q.health_p99_ms:.1f} ms | "
-        f"{q.quota_rps / q.health_rps:.2f}x the rate |",
+        f"{_ratio(q.quota_rps, q.health_rps)} the rate |",
         f"| submit of a tiny PNG, token cached (median of {q.submits}) | {q.submit_cached_ms:.1f} ms, "
         f"{q.licence_calls_cached} licence calls | one GET /health: {q.health_ms:.1f} ms | {q.submit_cached_ms / q.health_ms:.1f}x |",
         f"| same, cache off (median of {q.submits}) | {q.submit_uncached_ms:.1f} ms, {q.licence_calls_uncached} licence calls | "
