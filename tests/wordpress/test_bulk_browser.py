@@ -87,6 +87,8 @@ def test_filters(plugin: WordPress) -> Iterator[None]:
         yield
     finally:
         path.unlink(missing_ok=True)
+        # The site is shared by the session: later tests' uploads must not be queued behind their back.
+        configure(plugin, auto_optimize=False, webp=False, avif=False)
 
 
 def _quota_between(fulls: list[int]) -> tuple[int, int]:
