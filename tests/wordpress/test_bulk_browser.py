@@ -56,7 +56,7 @@ def _skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # first of the session fixtures: a skip comes before WordPress starts
 def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
