@@ -62,8 +62,12 @@ def test_one_upload_every_size_charged_once_deleted_together(server: ServerProce
     unknown = httpx.get(download, params={"size": "huge"}, headers=TOKEN)
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "task_not_found"
     assert "its sizes: thumbnail, medium, medium_large" in unknown.json()["error"]["message"]
+    assert "variants" not in status["sizes"][0]  # one format asked for: nothing else was made
     both = httpx.get(download, params={"size": "medium", "variant": "webp"}, headers=TOKEN)
-    assert both.status_code == 422 and both.json()["error"]["code"] == "invalid_option"
+    assert both.status_code == 404 and both.json()["error"]["code"] == "task_not_found"
+    assert (
+        "size 'medium' has no variant in that format (only jpeg was made" in both.json()["error"]["message"]
+    )
 
     files_root = Path(server.env["PIXPRESS_DATA_DIR"]) / "files"
     assert len(list(files_root.rglob(f"*{task_id}*/*"))) == 4  # the result and three sizes
@@ -71,6 +75,58 @@ def test_one_upload_every_size_charged_once_deleted_together(server: ServerProce
     assert deleted.status_code == 200
     assert not list(files_root.rglob(f"*{task_id}*/*"))
     assert httpx.get(download, params={"size": "medium"}, headers=TOKEN).status_code == 404
+
+
+def test_format_auto_every_size_in_every_format_from_one_upload(server: ServerProcess, corpus: Path) -> None:
+    """What the WordPress plugin needs: each size in its own format plus its WebP and AVIF siblings."""
+    data = (corpus / "photo" / "rocket.jpg").read_bytes()  # 640x427
+    before = usage(server)
+    answer = submit(server, data, sizes=SIZES, format="auto", accept="webp,avif")
+    assert answer.status_code == 200, answer.text
+    status = answer.json()["data"]
+    assert status["status"] == "done", status
+    task_id = status["task_id"]
+    download = f"{server.url}/api/optimize/download/{task_id}"
+    expected = {"thumbnail": (150, 150), "medium": (300, 200), "medium_large": (500, 334)}
+    loaders = {"jpeg": "jpegload_buffer", "webp": "webpload_buffer", "avif": "heifload_buffer"}
+    assert status["optimized_size"] == min(v["size"] for v in status["variants"])
+    files = len(status["variants"])  # the result is its smallest variant, stored once
+    for size in status["sizes"]:
+        name, variants = size["name"], {v["format"]: v for v in size["variants"]}
+        assert set(variants) == {"jpeg", "webp", "avif"}, size
+        assert size["size"] == min(v["size"] for v in variants.values())  # the size's file: its smallest
+        assert variants[size["format"]]["size"] == size["size"]
+        files += 3
+        for fmt, variant in variants.items():
+            assert variant["download_url"] == f"{download}?size={name}&variant={fmt}"
+            got = httpx.get(variant["download_url"], headers=TOKEN)
+            assert got.status_code == 200, got.text
+            assert got.headers["content-type"] == variant["mime_type"] == f"image/{fmt}"
+            assert len(got.content) == variant["size"]
+            extension = "jpg" if fmt == "jpeg" else fmt
+            assert f'filename="rocket-{name}.{extension}"' in got.headers["content-disposition"]
+            image = pyvips.Image.new_from_buffer(got.content, "")
+            assert image.get("vips-loader") == loaders[fmt]
+            assert (image.width, image.height) == (variant["width"], variant["height"]) == expected[name]
+            assert image.avg() > 10  # decoded pixels, not an empty frame
+        plain = httpx.get(size["download_url"], headers=TOKEN)
+        assert plain.status_code == 200 and len(plain.content) == size["size"]
+
+    period = usage(server)  # charged once, the upload's bytes, however many files came out
+    assert (period["uploads"] - before["uploads"], period["used_bytes"] - before["used_bytes"]) == (
+        1,
+        len(data),
+    )
+    missing = httpx.get(download, params={"size": "medium", "variant": "png"}, headers=TOKEN)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "task_not_found"
+    assert "size 'medium' has no variant in that format (its variants: " in missing.json()["error"]["message"]
+
+    files_root = Path(server.env["PIXPRESS_DATA_DIR"]) / "files"
+    assert len(list(files_root.rglob(f"*{task_id}*/*"))) == files  # each file stored once
+    assert httpx.delete(download.replace("/download/", "/task/"), headers=TOKEN).status_code == 200
+    assert not list(files_root.rglob(f"*{task_id}*/*"))
+    gone = httpx.get(download, params={"size": "thumbnail", "variant": "webp"}, headers=TOKEN)
+    assert gone.status_code == 404
 
 
 def test_bad_sizes_are_refused_at_submit_and_not_charged(server: ServerProcess, corpus: Path) -> None:

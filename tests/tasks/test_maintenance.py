@@ -77,3 +77,24 @@ def test_cleanup_deletes_every_size_of_a_task(database: Database) -> None:
     )
     assert maintenance.cleanup_expired(records=records, storage=storage) == 1
     assert not any(storage.exists(k) for k in ("r/result-1.jpg", "r/size-1-a.jpg", "r/size-1-b.webp"))
+
+
+def test_cleanup_deletes_the_format_variants_of_sizes(database: Database) -> None:
+    records = TaskRecords(database)
+    storage = MemoryStorage()
+    task = new_task(ttl_s=-1)
+    task.status, task.result_key = TaskState.DONE.value, "r/result-1.webp"
+    variants = [{"format": "webp", "key": "r/result-1.webp"}, {"format": "jpeg", "key": "r/variant-1.jpg"}]
+    size_variants = [
+        {"format": "webp", "key": "r/size-1-a.webp"},
+        {"format": "avif", "key": "r/size-1-a.avif"},
+    ]
+    sizes = [{"name": "a", "key": "r/size-1-a.webp", "variants": size_variants}]
+    task.result_json = json.dumps({"variants": variants, "sizes": sizes})
+    records.insert(task)
+    files = ["r/result-1.webp", "r/variant-1.jpg", "r/size-1-a.webp", "r/size-1-a.avif"]
+    for key in (task.input_key, *files):
+        storage.put(key, b"data")
+    assert maintenance.task_blob_keys(task) == sorted([task.input_key, *files])
+    assert maintenance.cleanup_expired(records=records, storage=storage) == 1
+    assert not any(storage.exists(k) for k in files)

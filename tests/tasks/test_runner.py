@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+import pyvips
 
 from pixpress.config import Settings
 from pixpress.db.models import Task
@@ -144,3 +145,54 @@ def test_a_stale_attempt_leaves_no_size_behind(runner, corpus: Path, monkeypatch
     monkeypatch.setattr(run.records, "complete", lambda claim, **values: False)  # another attempt won
     run.run(task.id)
     assert sorted(run.storage._blobs) == [task.input_key]  # the upload stays for the winning attempt
+
+
+def test_format_auto_with_sizes_keeps_every_format_of_every_size(runner, corpus: Path) -> None:
+    run, refunds = runner
+    data = (corpus / "photo" / "rocket.jpg").read_bytes()  # 640x427
+    options = {"format": "auto", "accept": ["webp", "avif"], "sizes": "thumbnail:150x150:crop,medium:300x300"}
+    task = queue(run, data, options=options)
+    run.run(task.id)
+    done = run.records.get(task.id)
+    assert done is not None and done.status == TaskState.DONE, done.error_message if done else None
+    stored = json.loads(done.result_json or "{}")["sizes"]
+    service = TaskService(settings=run.settings, records=run.records, storage=run.storage, enqueue=print)
+    status = task_status(done, base_url="http://x")
+    expected = {"thumbnail": (150, 150), "medium": (300, 200)}
+    for size, kept in zip(status["sizes"], stored, strict=True):
+        name = size["name"]
+        assert sorted(v["format"] for v in size["variants"]) == ["avif", "jpeg", "webp"]
+        # The size's own file is its smallest variant, stored once (the variant points at it).
+        chosen = min(size["variants"], key=lambda v: v["size"])
+        assert (size["format"], size["size"]) == (chosen["format"], chosen["size"])
+        assert next(v["key"] for v in kept["variants"] if v["format"] == size["format"]) == kept["key"]
+        assert len({v["key"] for v in kept["variants"]}) == 3
+        for variant in size["variants"]:
+            assert "key" not in variant
+            assert variant["download_url"] == (
+                f"http://x/api/optimize/download/{task.id}?size={name}&variant={variant['format']}"
+            )
+            assert (variant["width"], variant["height"]) == expected[name]
+            got = service.download(task.id, token_hash=task.token_hash, size=name, variant=variant["format"])
+            body = b"".join(got.content)
+            assert len(body) == variant["size"] and got.mime_type == variant["mime_type"]
+            image = pyvips.Image.new_from_buffer(body, "")
+            assert (image.width, image.height) == expected[name]
+            assert image.get("vips-loader").startswith(
+                {"jpeg": "jpeg", "webp": "webp", "avif": "heif"}[variant["format"]]
+            )
+    keys = {done.result_key, *(v["key"] for s in stored for v in s["variants"])}
+    keys |= {v["key"] for v in json.loads(done.result_json or "{}")["variants"]}
+    assert set(run.storage._blobs) == keys  # every file, and only those (the upload released)
+    assert refunds == []
+    service.delete(task.id, token_hash=task.token_hash)
+    assert not run.storage._blobs
+
+
+def test_a_stale_attempt_leaves_no_size_variant_behind(runner, corpus: Path, monkeypatch) -> None:
+    run, _ = runner
+    options = {"format": "auto", "accept": ["webp"], "sizes": "small:100x100"}
+    task = queue(run, (corpus / "photo" / "rocket.jpg").read_bytes(), options=options)
+    monkeypatch.setattr(run.records, "complete", lambda claim, **values: False)  # another attempt won
+    run.run(task.id)
+    assert sorted(run.storage._blobs) == [task.input_key]

@@ -73,20 +73,44 @@ def test_size_downloads_of_a_task(database: Database, settings: Settings) -> Non
     service = _service(database, settings)
     task = new_task()
     task.status, task.result_key, task.output_format = TaskState.DONE.value, "r", "jpeg"
-    size = {"name": "thumbnail", "key": "k-thumb", "format": "webp", "mime_type": "image/webp"}
-    task.result_json = json.dumps({"sizes": [size]})
+    variants = [
+        {"key": "k-thumb", "format": "webp", "mime_type": "image/webp"},
+        {"key": "k-thumb-jpeg", "format": "jpeg", "mime_type": "image/jpeg"},
+    ]
+    size = {
+        "name": "thumbnail",
+        "key": "k-thumb",
+        "format": "webp",
+        "mime_type": "image/webp",
+        "variants": variants,
+    }
+    plain = {"name": "medium", "key": "k-medium", "format": "jpeg", "mime_type": "image/jpeg"}
+    task.result_json = json.dumps({"sizes": [size, plain]})
     service.records.insert(task)
-    service.storage.put("k-thumb", b"thumb")
+    for key, data in (("k-thumb", b"thumb"), ("k-thumb-jpeg", b"thumb jpeg"), ("k-medium", b"medium")):
+        service.storage.put(key, data)
     got = service.download(task.id, token_hash=task.token_hash, size="thumbnail")
     assert (b"".join(got.content), got.mime_type, got.filename) == (
         b"thumb",
         "image/webp",
         "photo-thumbnail.webp",
     )
-    with pytest.raises(TaskNotFound, match=r"no size of that name \(its sizes: thumbnail\)"):
-        service.download(task.id, token_hash=task.token_hash, size="medium")
-    with pytest.raises(InvalidOption, match="a size or a variant, not both"):
-        service.download(task.id, token_hash=task.token_hash, size="thumbnail", variant="webp")
+    got = service.download(task.id, token_hash=task.token_hash, size="thumbnail", variant="jpeg")
+    assert (b"".join(got.content), got.mime_type, got.filename) == (
+        b"thumb jpeg",
+        "image/jpeg",
+        "photo-thumbnail.jpg",
+    )
+    with pytest.raises(TaskNotFound, match=r"no size of that name \(its sizes: thumbnail, medium\)"):
+        service.download(task.id, token_hash=task.token_hash, size="large")
+    with pytest.raises(
+        TaskNotFound, match=r"size 'thumbnail' has no variant in that format \(its variants: webp, jpeg\)"
+    ):
+        service.download(task.id, token_hash=task.token_hash, size="thumbnail", variant="avif")
+    with pytest.raises(TaskNotFound, match=r"size 'medium' has no variant .*only jpeg was made"):
+        service.download(task.id, token_hash=task.token_hash, size="medium", variant="jpeg")
+    with pytest.raises(TaskNotFound, match=r"This task has no variant in that format"):
+        service.download(task.id, token_hash=task.token_hash, variant="webp")  # the main image has none
     with pytest.raises(TaskNotFound):  # another token's task stays invisible
         service.download(task.id, token_hash="b" * 64, size="thumbnail")
 

@@ -107,6 +107,15 @@ def queued(wordpress: WordPress) -> list[int]:
     return ids
 
 
+def in_flight(wordpress: WordPress) -> int:
+    """Queued attachments a run holds right now (a tick or WP-Cron working on them)."""
+    count: int = wordpress.php_json(
+        "global $wpdb; return (int) $wpdb->get_var($wpdb->prepare("
+        '"SELECT COUNT(*) FROM {$wpdb->prefix}pixpress_queue WHERE locked_until > %d", time()));'
+    )
+    return count
+
+
 def run_queue_until_empty(wordpress: WordPress, *, attempts: int = 30) -> bool:
     """WP-Cron as a system cron job runs it: GET wp-cron.php until the queue is empty (True) or the
     plugin paused itself, e.g. on quota_exceeded (False)."""

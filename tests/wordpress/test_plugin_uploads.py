@@ -1,11 +1,14 @@
 """The plugin on a real WordPress with a real `pixpress serve`: a new upload is queued (the upload
 itself sends nothing), WP-Cron optimizes the original and every size in place with backups and
-WebP/AVIF siblings, the front end serves them in <picture>, and restore brings back the exact bytes."""
+WebP/AVIF siblings, all from one submit with `sizes` (charged once, the original's bytes), the front
+end serves them in <picture>, and restore brings back the exact bytes. The file-by-file path (a
+server without `sizes`, forced here through the `pixpress_use_sizes` filter) is covered too."""
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -27,16 +30,44 @@ from tests.wordpress.plugin import (
 
 PHOTO = CORPUS / "photo" / "kodim03.png"
 TOKEN = "site-token-uploads-0001"
+TOKEN_FILE_BY_FILE = "site-token-uploads-0005"
+# Sizes a theme registers besides WordPress's own (a 768x512 upload gets thumbnail and medium only):
+# a fit with one side free, a crop of another shape, and one as wide as the upload (WordPress makes
+# it, 768x256; not smaller on both sides, so the server takes it).
+EXTRA_SIZES = (
+    "<?php add_action('after_setup_theme', function () {"
+    " add_image_size('pixpress_wide', 600, 0);"
+    " add_image_size('pixpress_banner', 700, 200, true);"
+    " add_image_size('pixpress_strip', 768, 256, true); });\n"
+)
+
+
+def _mu_plugin(site: WordPress, name: str, code: str | None) -> None:
+    path = site.content_dir / "mu-plugins" / f"{name}.php"
+    if code is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(code)
 
 
 @pytest.fixture(scope="module")
-def optimized(plugin: WordPress, pixpress_server: Pixpress) -> dict[str, Any]:
+def extra_sizes(plugin: WordPress) -> Iterator[None]:
+    _mu_plugin(plugin, "pixpress-test-extra-sizes", EXTRA_SIZES)
+    try:
+        yield
+    finally:
+        _mu_plugin(plugin, "pixpress-test-extra-sizes", None)
+
+
+@pytest.fixture(scope="module")
+def optimized(plugin: WordPress, pixpress_server: Pixpress, extra_sizes: None) -> dict[str, Any]:
     """kodim03.png uploaded through the REST API with WebP and AVIF siblings on, then the queue run by
     WP-Cron. Keeps the bytes of every file as WordPress wrote them, before pixpress touched them."""
     if not PHOTO.is_file():
         pytest.skip(f"{PHOTO} not found (set PIXPRESS_CORPUS)")
     pixpress_server.add_token(TOKEN, 100.0)
     configure(plugin, token=TOKEN, mode="lossy", webp=True, avif=True, picture=True, auto_optimize=True)
+    assert plugin.php_json("return Pixpress_Service::offers_sizes();") is True  # GET /health lists it
 
     media = plugin.upload_media(PHOTO)
     attachment_id = int(media["id"])
@@ -68,11 +99,13 @@ def test_queue_optimizes_the_original_and_every_size(
     attachment_id = optimized["id"]
     meta = metadata(plugin, attachment_id)
     files: dict[str, Path] = optimized["files"]
-    assert {"full", "thumbnail", "medium"} <= set(files), files
+    assert set(files) == {"full", "thumbnail", "medium", "pixpress_wide", "pixpress_banner", "pixpress_strip"}
     assert optimized["before"]["full"] == PHOTO.read_bytes()  # a PNG this small is stored as uploaded
 
     rec = record(plugin, attachment_id)
     assert rec["status"] == "optimized", rec
+    task_ids = {entry["task_id"] for entry in rec["files"].values()}
+    assert len(task_ids) == 1, rec  # one submit for the original and every size
     for name, path in files.items():
         old = optimized["before"][name]
         new = path.read_bytes()
@@ -97,16 +130,17 @@ def test_queue_optimizes_the_original_and_every_size(
         assert entry["status"] == "optimized", entry
         assert (entry["before"], entry["after"]) == (len(old), len(new)), name
         assert entry["task_id"]
-        assert entry["sent_bytes"] == len(old)
-        assert entry["via"] == "file"  # the server offers no `sizes`: one upload per file
+        assert entry["via"] == "sizes", entry
+        # The original's bytes went up once; each size came back from them.
+        assert entry["sent_bytes"] == (len(old) if name == "full" else 0)
 
     # WordPress's own record of the sizes follows the files.
     assert meta["filesize"] == files["full"].stat().st_size
+    for name, size in meta["sizes"].items():
+        assert size["filesize"] == files[name].stat().st_size, name
 
-    # The server charged each file once: the bytes of the originals sent.
-    charged_bytes, uploads = pixpress_server.charged(TOKEN)
-    assert charged_bytes == sum(len(b) for b in optimized["before"].values())
-    assert uploads == len(files)
+    # The server charged one upload: the original's bytes, once.
+    assert pixpress_server.charged(TOKEN) == (len(optimized["before"]["full"]), 1)
 
 
 def test_siblings_are_written_next_to_each_file(plugin: WordPress, optimized: dict[str, Any]) -> None:
@@ -206,14 +240,72 @@ def test_sizes_option_is_built_from_the_metadata_with_crop_as_registered(
     plugin: WordPress, optimized: dict[str, Any]
 ) -> None:
     """What the plugin would send as `sizes` to a server offering it (GET /health features)."""
-    specs = plugin.php_json(
-        f"return Pixpress_Optimizer::size_specs(Pixpress_Attachment::files({optimized['id']}));"
-    )
+    files = f"Pixpress_Attachment::files({optimized['id']})"
+    specs = plugin.php_json(f"return Pixpress_Optimizer::size_specs({files});")
     meta = metadata(plugin, optimized["id"])
-    medium = meta["sizes"]["medium"]
+    medium, wide = meta["sizes"]["medium"], meta["sizes"]["pixpress_wide"]
     assert specs == {
         "thumbnail": "thumbnail:150x150:crop",
         "medium": f"medium:{medium['width']}x{medium['height']}",
+        "pixpress_wide": f"pixpress_wide:{wide['width']}x{wide['height']}",
+        "pixpress_banner": "pixpress_banner:700x200:crop",
+        "pixpress_strip": "pixpress_strip:768x256:crop",
     }
-    # This server does not list `sizes` in its features: one upload per file was used.
-    assert plugin.php_json("return Pixpress_Service::features(true);") == []
+    assert plugin.php_json("return Pixpress_Service::features(true);") == ["sizes"]
+    # A size as large as the original on both sides would make the server refuse the whole upload:
+    # left out (done on its own). So is a name the server does not take.
+    odd = plugin.php_json(
+        f"$files = {files};"
+        "$files['same'] = array_merge($files['medium'], array('width' => 768, 'height' => 512));"
+        "$files['Bad Name'] = $files['medium'];"
+        "return array_keys(Pixpress_Optimizer::size_specs($files));"
+    )
+    assert sorted(odd) == sorted(specs)
+
+
+def test_file_by_file_when_the_server_has_no_sizes(plugin: WordPress, pixpress_server: Pixpress) -> None:
+    """The path for a server without `sizes` (forced through the filter): one upload per file, each
+    charged, the same results on disk."""
+    photo = CORPUS / "photo" / "kodim07.png"
+    if not photo.is_file():
+        pytest.skip(f"{photo} not found")
+    pixpress_server.add_token(TOKEN_FILE_BY_FILE, 100.0)
+    configure(plugin, token=TOKEN_FILE_BY_FILE, mode="lossy", webp=True, avif=False, auto_optimize=True)
+    _mu_plugin(plugin, "pixpress-test-extra-sizes", None)  # WordPress's own sizes are enough here
+    _mu_plugin(
+        plugin, "pixpress-test-no-sizes", "<?php add_filter('pixpress_use_sizes', '__return_false');\n"
+    )
+    try:
+        assert plugin.php_json("return Pixpress_Service::offers_sizes();") is False
+        attachment_id = int(plugin.upload_media(photo)["id"])
+        files = files_on_disk(plugin, attachment_id)
+        before = {name: path.read_bytes() for name, path in files.items()}
+        assert run_queue_until_empty(plugin)
+    finally:
+        _mu_plugin(plugin, "pixpress-test-no-sizes", None)
+    meta = metadata(plugin, attachment_id)
+    rec = record(plugin, attachment_id)
+    assert rec["status"] == "optimized", rec
+    assert len({entry["task_id"] for entry in rec["files"].values()}) == len(files)
+    for name, path in files.items():
+        entry = rec["files"][name]
+        assert entry["via"] == "file" and entry["status"] == "optimized", entry
+        assert entry["sent_bytes"] == len(before[name])
+        new = path.read_bytes()
+        assert len(new) < len(before[name]), name
+        expected = (
+            (meta["width"], meta["height"])
+            if name == "full"
+            else (
+                meta["sizes"][name]["width"],
+                meta["sizes"][name]["height"],
+            )
+        )
+        with Image.open(io.BytesIO(new)) as im:
+            im.load()
+            assert (im.format, im.size) == ("PNG", expected), name
+        assert ("webp" in entry["siblings"]) == Path(f"{path}.webp").is_file()
+        assert not Path(f"{path}.avif").exists()
+    assert rec["files"]["full"]["siblings"].get("webp")
+    # Each file charged once, for its own bytes.
+    assert pixpress_server.charged(TOKEN_FILE_BY_FILE) == (sum(len(b) for b in before.values()), len(files))

@@ -88,7 +88,12 @@ def download(
     caller: CallerDep,
     container: ContainerDep,
     variant: Annotated[str | None, Query(pattern="^(jpeg|png|webp|avif|gif)$")] = None,
-    size: Annotated[str | None, Query(max_length=100, description="one of the task's sizes, by name")] = None,
+    size: Annotated[
+        str | None,
+        Query(
+            max_length=100, description="one of the task's sizes, by name (with variant: its format variant)"
+        ),
+    ] = None,
 ) -> Response:
     result = container.tasks.download(task_id, token_hash=caller.token_hash, variant=variant, size=size)
     headers = {

@@ -12,8 +12,10 @@ Public API:
     check_sizes_fit(sizes, info)                      InvalidOption for a size that would not shrink
     encode(image, fmt, quality, *, keep, deadline) -> bytes   one encoder call (for quality search)
 
-The encoding side (optimize, optimize_with_sizes, encode: NumPy, the quality search) is imported on
-first use, so the API process, which only sniffs and probes uploads, never loads it (about 20 MB).
+The optimizing side (optimize, optimize_with_sizes: NumPy, the quality search) is imported on first use,
+so the API process, which only sniffs and probes uploads, never loads it (about 20 MB). `encode` is
+imported at once: it is light, and its name is also a submodule's (importing pixpress.imaging.encode
+anywhere would otherwise bind the module here).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from pixpress.imaging.encode import encode
 from pixpress.imaging.options import options_from_dict, options_to_dict, parse_options
 from pixpress.imaging.plan import output_formats
 from pixpress.imaging.probe import probe
@@ -42,12 +45,10 @@ from pixpress.imaging.types import (
 )
 
 if TYPE_CHECKING:
-    from pixpress.imaging.encode import encode
     from pixpress.imaging.pipeline import optimize
     from pixpress.imaging.sizes import optimize_with_sizes
 
 _ON_FIRST_USE = {
-    "encode": "pixpress.imaging.encode",
     "optimize": "pixpress.imaging.pipeline",
     "optimize_with_sizes": "pixpress.imaging.sizes",
 }

@@ -291,3 +291,10 @@ class TaskRecords:
 
 def task_result(task: Task) -> dict[str, Any]:
     return json.loads(task.result_json) if task.result_json else {}
+
+
+def result_blob_keys(details: dict[str, Any]) -> set[str]:
+    """The files named in a task's result details: its format variants, its sizes and their variants."""
+    sizes = details.get("sizes") or []
+    entries = [*(details.get("variants") or []), *sizes, *(v for s in sizes for v in s.get("variants") or [])]
+    return {str(entry["key"]) for entry in entries}

@@ -17,7 +17,7 @@ from pixpress.errors import ImageTooLarge, InternalError, PixpressError, TaskTim
 from pixpress.imaging.types import EncodedImage, Limits, SizedImage, Targets
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks.limits import hard_time_limit, watchdog
-from pixpress.tasks.records import Claim, TaskRecords
+from pixpress.tasks.records import Claim, TaskRecords, result_blob_keys
 from pixpress.tasks.states import input_key, result_key, size_key, variant_key
 
 log = logging.getLogger("pixpress.tasks")
@@ -83,11 +83,11 @@ class TaskRunner:
         # Variants are listed only when there was a choice (format=auto); the chosen one is the result.
         candidates = result.variants if len(result.variants) > 1 else ()
         variants = [
-            self._store_variant(task.id, claim.attempt, v, key if v.format is image.format else None)
+            self._store_variant(task.id, claim.attempt, v, key if v is image else None, write=v is not image)
             for v in candidates
         ]
         sizes = [self._store_size(task.id, claim.attempt, sized) for sized in made.sizes]
-        details = {
+        details: dict[str, object] = {
             "quality": image.quality,
             "score": image.score,
             "settings": image.settings,
@@ -107,7 +107,7 @@ class TaskRunner:
             result_json=json.dumps(details, default=str),
         ):
             # The lease ran out and another attempt owns the task now: ours is discarded.
-            for stale in {key, *(str(v["key"]) for v in [*variants, *sizes])}:
+            for stale in {key, *result_blob_keys(details)}:
                 self.storage.delete(stale)
             return
         self.storage.delete(task.input_key)  # the result is all a client can ask for now
@@ -136,10 +136,11 @@ class TaskRunner:
             thread.join(5)
 
     def _store_variant(
-        self, task_id: str, attempt: int, image: EncodedImage, stored_key: str | None
+        self, task_id: str, attempt: int, image: EncodedImage, key: str | None, *, write: bool
     ) -> dict[str, object]:
-        key = stored_key or variant_key(task_id, attempt, image.format.extension)
-        if stored_key is None:
+        """Store one format variant (unless `write` is False: `key` already holds these bytes)."""
+        key = key or variant_key(task_id, attempt, image.format.extension)
+        if write:
             self.storage.put(key, image.data)
         return {
             "key": key,
@@ -156,6 +157,19 @@ class TaskRunner:
         spec, image = sized.spec, sized.image
         key = size_key(task_id, attempt, spec.name, image.format.extension)
         self.storage.put(key, image.data)
+        # Like the main image's: every format encoded when there was a choice (format=auto), each under
+        # the size's key with its own extension (the chosen one is the size's file itself).
+        candidates = sized.result.variants if len(sized.result.variants) > 1 else ()
+        variants = [
+            self._store_variant(
+                task_id,
+                attempt,
+                v,
+                key if v is image else size_key(task_id, attempt, spec.name, v.format.extension),
+                write=v is not image,
+            )
+            for v in candidates
+        ]
         return {
             "name": spec.name,
             "box": f"{spec.width}x{spec.height}",
@@ -169,6 +183,7 @@ class TaskRunner:
             "quality": image.quality,
             "score": image.score,
             "settings": image.settings,
+            "variants": variants,
         }
 
     @contextmanager

@@ -16,7 +16,7 @@ from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.db.session import as_utc, utcnow
-from pixpress.errors import InvalidOption, TaskNotFound, TaskNotReady, TooManyPending
+from pixpress.errors import TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
 from pixpress.tasks.maintenance import delete_task, task_blob_keys
@@ -137,30 +137,31 @@ class TaskService:
     def download(
         self, task_id: str, *, token_hash: str, variant: str | None = None, size: str | None = None
     ) -> Download:
-        """The result, one of its format variants (format=auto) or one of its sizes."""
-        if variant and size:
-            # A size keeps only the format it chose; its other candidates are not stored.
-            raise InvalidOption(
-                "Ask for a size or a variant, not both: each size has only the format it chose.",
-                details={"field": "size"},
-            )
+        """The result, one of its format variants (format=auto), one of its sizes, or a format variant
+        of one of its sizes (`size` and `variant` together)."""
         task = self.get(task_id, token_hash=token_hash)
         if task.status != TaskState.DONE.value or not task.result_key:
             raise TaskNotReady(details={"status": task.status})
         key, mime, fmt = task.result_key, task.mime_type or "application/octet-stream", task.output_format
         suffix = ""
-        if variant:
-            match = next((v for v in task_result(task).get("variants", []) if v["format"] == variant), None)
-            if match is None:
-                raise TaskNotFound("This task has no variant in that format.")
-            key, mime, fmt = match["key"], match["mime_type"], match["format"]
+        details = task_result(task)
+        entry: dict[str, Any] | None = None
         if size:
-            sizes = task_result(task).get("sizes", [])
-            match = next((s for s in sizes if s["name"] == size), None)
-            if match is None:
+            sizes = details.get("sizes", [])
+            entry = next((s for s in sizes if s["name"] == size), None)
+            if entry is None:
                 known = ", ".join(s["name"] for s in sizes) or "none"
                 raise TaskNotFound(f"This task has no size of that name (its sizes: {known}).")
-            key, mime, fmt, suffix = match["key"], match["mime_type"], match["format"], f"-{size}"
+            key, mime, fmt, suffix = entry["key"], entry["mime_type"], entry["format"], f"-{size}"
+        if variant:
+            of = f"size {size!r}" if entry is not None else "task"
+            variants = (entry if entry is not None else details).get("variants") or []
+            match = next((v for v in variants if v["format"] == variant), None)
+            if match is None:
+                made = ", ".join(v["format"] for v in variants)
+                known = f"its variants: {made}" if made else f"only {fmt} was made; variants need format=auto"
+                raise TaskNotFound(f"This {of} has no variant in that format ({known}).")
+            key, mime, fmt = match["key"], match["mime_type"], match["format"]
         try:
             content = self.storage.open(key)
         except BlobNotFound as exc:
@@ -211,19 +212,7 @@ def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
         )
         variants = details.get("variants") or []
         if variants:
-            data["variants"] = [
-                {
-                    "format": v["format"],
-                    "mime_type": v["mime_type"],
-                    "size": v["size"],
-                    "width": v["width"],
-                    "height": v["height"],
-                    "quality": v.get("quality"),
-                    "score": v.get("score"),
-                    "download_url": f"{download}?variant={v['format']}",
-                }
-                for v in variants
-            ]
+            data["variants"] = [variant_status(v, download=f"{download}?") for v in variants]
         if sizes := details.get("sizes"):
             data["sizes"] = [size_status(s, download=download) for s in sizes]
     elif task.status == TaskState.FAILED.value:
@@ -232,8 +221,8 @@ def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
 
 
 def size_status(size: dict[str, Any], *, download: str) -> dict[str, Any]:
-    """The public view of one of a task's sizes (the storage key stays private)."""
-    return {
+    """The public view of one of a task's sizes (the storage keys stay private)."""
+    data: dict[str, Any] = {
         "name": size["name"],
         "box": size.get("box"),
         "crop": size.get("crop", False),
@@ -245,6 +234,23 @@ def size_status(size: dict[str, Any], *, download: str) -> dict[str, Any]:
         "quality": size.get("quality"),
         "score": size.get("score"),
         "download_url": f"{download}?size={size['name']}",
+    }
+    if variants := size.get("variants"):
+        data["variants"] = [variant_status(v, download=f"{download}?size={size['name']}&") for v in variants]
+    return data
+
+
+def variant_status(variant: dict[str, Any], *, download: str) -> dict[str, Any]:
+    """The public view of one format variant; `download` ends with "?" or "&"."""
+    return {
+        "format": variant["format"],
+        "mime_type": variant["mime_type"],
+        "size": variant["size"],
+        "width": variant["width"],
+        "height": variant["height"],
+        "quality": variant.get("quality"),
+        "score": variant.get("score"),
+        "download_url": f"{download}variant={variant['format']}",
     }
 
 

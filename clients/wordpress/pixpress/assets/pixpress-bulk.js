@@ -61,6 +61,17 @@
 				cell.textContent = status.counts[ key ];
 			}
 		} );
+		// The quota table (the last submit's quota) and the pause note follow the run too.
+		Object.keys( status.quota || {} ).forEach( function ( key ) {
+			var cell = byId( 'pixpress-quota-' + key );
+			if ( cell ) {
+				cell.textContent = status.quota[ key ];
+			}
+		} );
+		var pausedNote = byId( 'pixpress-paused' );
+		if ( pausedNote ) {
+			pausedNote.hidden = ! status.pause;
+		}
 		if ( state === 'running' ) {
 			tick();
 		}

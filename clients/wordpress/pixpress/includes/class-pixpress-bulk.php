@@ -201,6 +201,8 @@ class Pixpress_Bulk {
 			'reason'  => $pause['reason'],
 			'message' => $pause['message'],
 		) : null;
+		$quota              = Pixpress_Service::quota();
+		$state['quota']     = is_array( $quota ) ? Pixpress_Quota_View::cells( $quota ) : null;
 		return $state;
 	}
 

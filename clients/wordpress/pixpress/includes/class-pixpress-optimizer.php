@@ -272,20 +272,29 @@ class Pixpress_Optimizer {
 	 * The server's `sizes` entries for the files of $files other than 'full': name => "name:WxH" or
 	 * "name:WxH:crop", with the dimensions of the file WordPress made and crop as the size is
 	 * registered. Left out (done file by file): names the server does not take, files of another type
-	 * than the original, sizes past the server's limit of 16.
+	 * than the original, sizes past the server's limit of 16, and sizes not smaller than the original
+	 * on either side (the server refuses the whole upload for one of those: sizes never upscale).
 	 *
 	 * @param array<string, array<string, mixed>> $files Files, 'full' among them.
 	 * @return array<string, string>
 	 */
 	public static function size_specs( array $files ) {
-		$specs = array();
-		$mime  = isset( $files['full']['mime'] ) ? $files['full']['mime'] : '';
+		$specs  = array();
+		$mime   = isset( $files['full']['mime'] ) ? $files['full']['mime'] : '';
+		$width  = isset( $files['full']['width'] ) ? (int) $files['full']['width'] : 0;
+		$height = isset( $files['full']['height'] ) ? (int) $files['full']['height'] : 0;
+		if ( $width < 1 || $height < 1 ) {
+			return $specs; // Dimensions unknown: the server's rule cannot be checked, file by file.
+		}
 		foreach ( $files as $name => $file ) {
 			if ( 'full' === $name || count( $specs ) >= self::MAX_SIZES ) {
 				continue;
 			}
 			if ( ! preg_match( self::SIZE_NAME_REGEX, (string) $name ) || $file['width'] < 1 || $file['height'] < 1 || $file['mime'] !== $mime ) {
 				continue;
+			}
+			if ( $file['width'] >= $width && $file['height'] >= $height ) {
+				continue; // As large as the original: the server would refuse the upload.
 			}
 			$specs[ $name ] = sprintf( '%s:%dx%d%s', $name, $file['width'], $file['height'], $file['crop'] ? ':crop' : '' );
 		}

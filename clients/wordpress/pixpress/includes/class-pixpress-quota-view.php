@@ -32,6 +32,24 @@ class Pixpress_Quota_View {
 	}
 
 	/**
+	 * The table's cells as text: used, remaining, limit (e.g. "0.34 MB"), checked ("5 mins ago"); the
+	 * bulk page's script updates the table with them.
+	 *
+	 * @param array<string, mixed> $quota The quota.
+	 * @return array<string, string>
+	 */
+	public static function cells( array $quota ) {
+		$cells = array();
+		foreach ( array( 'used' => 'used_mb', 'remaining' => 'remaining_mb', 'limit' => 'limit_mb' ) as $key => $field ) {
+			$mb            = isset( $quota[ $field ] ) ? $quota[ $field ] : null;
+			$cells[ $key ] = null === $mb ? "\u{2014}" : sprintf( '%s MB', number_format_i18n( (float) $mb, 2 ) );
+		}
+		/* translators: %s: time difference, e.g. "5 mins". */
+		$cells['checked'] = sprintf( __( '%s ago', 'pixpress' ), human_time_diff( (int) $quota['checked_at'] ) );
+		return $cells;
+	}
+
+	/**
 	 * Prints the quota table.
 	 *
 	 * @param array<string, mixed>|null $quota The quota.
@@ -41,26 +59,21 @@ class Pixpress_Quota_View {
 			echo '<p id="pixpress-quota-unknown">' . esc_html__( 'The quota is not known yet: test the connection.', 'pixpress' ) . '</p>';
 			return;
 		}
-		$rows = array(
-			'used'      => array( __( 'Used this month', 'pixpress' ), $quota['used_mb'] ),
-			'remaining' => array( __( 'Remaining', 'pixpress' ), $quota['remaining_mb'] ),
-			'limit'     => array( __( 'Monthly limit', 'pixpress' ), $quota['limit_mb'] ),
+		$labels = array(
+			'used'      => __( 'Used this month', 'pixpress' ),
+			'remaining' => __( 'Remaining', 'pixpress' ),
+			'limit'     => __( 'Monthly limit', 'pixpress' ),
+			'checked'   => __( 'Checked', 'pixpress' ),
 		);
 		echo '<table class="widefat striped pixpress-quota" id="pixpress-quota"><tbody>';
-		foreach ( $rows as $key => $row ) {
+		foreach ( self::cells( $quota ) as $key => $text ) {
 			printf(
 				'<tr><th scope="row">%1$s</th><td id="pixpress-quota-%2$s">%3$s</td></tr>',
-				esc_html( $row[0] ),
+				esc_html( $labels[ $key ] ),
 				esc_attr( $key ),
-				null === $row[1] ? '&mdash;' : esc_html( sprintf( '%s MB', number_format_i18n( (float) $row[1], 2 ) ) )
+				esc_html( $text )
 			);
 		}
-		printf(
-			'<tr><th scope="row">%1$s</th><td id="pixpress-quota-checked">%2$s</td></tr>',
-			esc_html__( 'Checked', 'pixpress' ),
-			/* translators: %s: time difference, e.g. "5 mins". */
-			esc_html( sprintf( __( '%s ago', 'pixpress' ), human_time_diff( (int) $quota['checked_at'] ) ) )
-		);
 		echo '</tbody></table>';
 		$pause = Pixpress_Processor::pause();
 		if ( $pause ) {

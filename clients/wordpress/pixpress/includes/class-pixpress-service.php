@@ -72,12 +72,14 @@ class Pixpress_Service {
 	}
 
 	/**
-	 * Whether the server takes the `sizes` option (one upload for the original and every size).
+	 * Whether the original and its sizes go in one upload (the server's `sizes` option, charged once):
+	 * when the server lists the feature. The filter `pixpress_use_sizes` (bool) can turn it off, to
+	 * send every file on its own.
 	 *
 	 * @return bool
 	 */
 	public static function offers_sizes() {
-		return in_array( 'sizes', self::features(), true );
+		return (bool) apply_filters( 'pixpress_use_sizes', in_array( 'sizes', self::features(), true ) );
 	}
 
 	/**
