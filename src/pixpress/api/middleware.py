@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixpress.api.envelope import error_response
 from pixpress.errors import FileTooLarge
+from pixpress.metrics import record
 
 log = logging.getLogger("pixpress.access")
 
@@ -33,6 +34,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500
 
@@ -46,14 +48,21 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "%s %s %s %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            elapsed_s = time.perf_counter() - started
+            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed_s * 1000)
+            record.http_request(scope["method"], route_template(scope, root_path), status, elapsed_s)
             request_id_var.reset(token)
+
+
+def route_template(scope: Scope, root_path: str) -> str | None:
+    """The matched route's template (`/api/optimize/status/{task_id}`), never the raw path: metric
+    labels must not grow with every task id. The router leaves the route in the scope; a mount (the
+    dashboard) adds its prefix to root_path. None when nothing matched."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return None
+    return scope.get("root_path", "")[len(root_path) :] + path
 
 
 class BodyLimitMiddleware:
