@@ -11,6 +11,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixpress.api.envelope import error_response
+from pixpress.api.ratelimit_fields import policy_field, ratelimit_field
 from pixpress.errors import FileTooLarge
 from pixpress.metrics import record
 
@@ -98,8 +99,9 @@ class BodyLimitMiddleware:
 
 
 class QuotaHeadersMiddleware:
-    """Add X-Quota-* to every answer of an authenticated request (the auth dependency leaves the
-    quota in the request state), errors included."""
+    """Add X-Quota-* and the IETF RateLimit-Policy and RateLimit fields (api/ratelimit_fields.py) to every
+    answer of an authenticated request (the auth dependency leaves the quota in the request state),
+    errors included."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -118,6 +120,8 @@ class QuotaHeadersMiddleware:
                         (b"x-quota-limit-mb", f"{quota.quota_mb:.2f}".encode()),
                         (b"x-quota-used-mb", f"{quota.used_mb:.2f}".encode()),
                         (b"x-quota-remaining-mb", f"{quota.remaining_mb:.2f}".encode()),
+                        (b"ratelimit-policy", policy_field(quota.quota_bytes).encode()),
+                        (b"ratelimit", ratelimit_field(quota.remaining_bytes).encode()),
                     ]
             await send(message)
 
