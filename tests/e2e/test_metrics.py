@@ -4,6 +4,7 @@ Every counter must add up to what the run did and to the ledger the admin usage 
 
 from __future__ import annotations
 
+import signal
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests import hostile
-from tests.e2e.server import ServerProcess, free_port, serve
+from tests.e2e.server import STARTUP_TIMEOUT_S, ServerProcess, free_port, serve
 
 pytestmark = pytest.mark.slow
 ADMIN = {"X-Token": "admin-secret-token-0123"}
@@ -168,3 +169,33 @@ def test_ratelimit_fields_on_authenticated_answers(server: ServerProcess) -> Non
     assert answer.headers["ratelimit-policy"] == f'"monthly";q={quota_bytes};w=2592000;qu="content-bytes"'
     assert answer.headers["ratelimit"] == f'"monthly";r={quota_bytes}'
     assert "ratelimit" not in httpx.get(f"{server.url}/health").headers
+
+
+def test_a_worker_alone_serves_its_group_on_its_address(tmp_path: Path) -> None:
+    """A worker machine has no API: its `pixpress worker` serves /metrics on PIXPRESS_METRICS_ADDRESS,
+    in a fresh group directory of its own under PIXPRESS_METRICS_DIR."""
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    stale = metrics_dir / "group-1" / ".group.lock"  # a group that ended long ago
+    stale.parent.mkdir(parents=True)
+    stale.write_text("")
+    worker = ServerProcess(
+        ["worker", "--concurrency", "1"],
+        env={
+            "PIXPRESS_ENVIRONMENT": "test",
+            "PIXPRESS_DATA_DIR": str(tmp_path / "data"),
+            "PIXPRESS_METRICS_DIR": str(metrics_dir),
+            "PIXPRESS_METRICS_ADDRESS": f"127.0.0.1:{port}",
+        },
+        log_path=tmp_path / "worker.log",
+        port=port,
+    )
+    try:
+        worker.start(ready_path="/metrics")
+        scraped = samples(httpx.get(f"{worker.url}/metrics", timeout=STARTUP_TIMEOUT_S).text)
+        assert value(scraped, "pixpress_queue_depth") == 0
+        assert value(scraped, "pixpress_worker_restarts_total") == 0
+        assert worker.process is not None
+        assert [p.name for p in metrics_dir.iterdir()] == [f"group-{worker.process.pid}"]
+    finally:
+        worker.stop(signal.SIGINT)
