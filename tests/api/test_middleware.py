@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 
 from pixpress.api.envelope import install_error_handlers, ok
@@ -52,6 +53,7 @@ def make_app() -> FastAPI:
     def boom() -> dict[str, object]:
         raise RuntimeError("secret detail")
 
+    app.mount("/static", PlainTextResponse("file"), name="static")
     app.add_middleware(QuotaHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=1000)
     app.add_middleware(RequestIdMiddleware)
@@ -143,3 +145,9 @@ def test_requests_are_counted_by_route_template_not_path(client: TestClient) -> 
     assert requests_counted("/items/{item_id}", "200") == before + 2
     assert requests_counted("<unmatched>", "404") == unmatched + 1
     assert requests_counted("/boom", "500") == failed + 1
+
+
+def test_a_mounted_app_is_counted_under_its_prefix(client: TestClient) -> None:
+    before = requests_counted("/static", "200")
+    assert client.get("/static/css/site.css").text == "file"
+    assert requests_counted("/static", "200") == before + 1

@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixpress.api.envelope import error_response
@@ -57,13 +58,15 @@ class RequestIdMiddleware:
 
 def route_template(scope: Scope, root_path: str) -> str | None:
     """The matched route's template (`/api/optimize/status/{task_id}`), never the raw path: metric
-    labels must not grow with every task id. The router leaves the route in the scope; a mount (the
-    dashboard) adds its prefix to root_path. None when nothing matched."""
+    labels must not grow with every task id. The router leaves the route in the scope; a mount adds
+    its prefix to root_path. None when nothing matched."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    if not isinstance(path, str):
-        return None
-    return scope.get("root_path", "")[len(root_path) :] + path
+    prefix = scope.get("root_path", "")[len(root_path) :]
+    if isinstance(route, Mount) or not isinstance(path, str):
+        # A mounted app without routes of its own (static files): its mount's prefix, if one matched.
+        return prefix or None
+    return prefix + path
 
 
 class BodyLimitMiddleware:
