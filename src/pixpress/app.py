@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from pixpress import __version__
-from pixpress.api import health, optimize, quota
+from pixpress.api import health, metrics, optimize, quota
 from pixpress.api.envelope import install_error_handlers
 from pixpress.api.middleware import BodyLimitMiddleware, QuotaHeadersMiddleware, RequestIdMiddleware
 from pixpress.api.proxies import TrustedProxyMiddleware
@@ -54,6 +54,8 @@ def create_app(
     app.include_router(optimize.router)
     app.include_router(quota.router)
     app.include_router(health.router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
     install_dashboard(app, settings)  # /admin, only when enabled
     # Outermost last: the client's address is known first, request ids wrap everything else, quota
     # headers see the final response.

@@ -10,13 +10,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pixpress.config import Settings
+
+if TYPE_CHECKING:
+    from pixpress.metrics.listener import MetricsListener
 
 app = typer.Typer(
     help="pixpress: self-hosted image optimization with licence-token quotas.", no_args_is_help=True
@@ -45,12 +49,13 @@ def serve(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="run the API alone")] = False,
 ) -> None:
     """Run the HTTP API, and an embedded queue consumer unless --no-worker."""
+    settings = _settings(host=host, port=port, workers=workers)
+    metrics_group = _metrics_group(settings)  # before anything imports prometheus_client
     import uvicorn
 
     from pixpress.app import create_app
     from pixpress.container import Container
 
-    settings = _settings(host=host, port=port, workers=workers)
     container = Container(settings)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -75,16 +80,41 @@ def serve(
         signal.signal(stop_signal, request_stop)
     if container.database.is_sqlite:
         container.migrate()  # before the worker starts, so both see the schema
-    worker = None if no_worker or server.should_exit else _start_worker_process(settings)
+    listener = _start_metrics_listener(settings, container.queue.pending)
+    worker = None if no_worker or server.should_exit else _start_worker_process(settings, metrics_group)
     try:
         if not server.should_exit:
             server.run()
     finally:
+        if listener is not None:
+            listener.stop()
         if worker is not None:
             _stop_worker_process(worker)
 
 
-def _start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
+def _metrics_group(settings: Settings, *, join: Path | None = None) -> Path | None:
+    """The metrics directory this command's processes add up in: a fresh one of its own, or its serve's
+    (`join`). prometheus_client picks its mode when first imported: call this before any import of it."""
+    if not settings.metrics_enabled:
+        return None
+    from pixpress.metrics import group
+
+    if join is not None:
+        group.join_group(join)
+        return join
+    return group.start_group(settings.resolved_metrics_dir)
+
+
+def _start_metrics_listener(settings: Settings, pending: Callable[[], int]) -> MetricsListener | None:
+    address = settings.metrics_listen
+    if not settings.metrics_enabled or address is None:
+        return None
+    from pixpress.metrics.listener import MetricsListener
+
+    return MetricsListener(*address, pending=pending).start()
+
+
+def _start_worker_process(settings: Settings, metrics_group: Path | None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PIXPRESS_DATA_DIR": str(settings.data_dir.resolve()),
@@ -101,6 +131,8 @@ def _start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
         "--parent-pid",
         str(os.getpid()),
     ]
+    if metrics_group is not None:
+        cmd += ["--metrics-group", str(metrics_group)]  # one group: /metrics adds the workers' up too
     # A process group of its own: whatever happens, the consumer and its worker processes can be ended
     # together (a terminal's Ctrl-C reaches serve, which stops them in order).
     return subprocess.Popen(cmd, env=env, start_new_session=True)
@@ -133,6 +165,7 @@ def worker(
     concurrency: Annotated[int | None, typer.Option(help="worker processes (default: CPUs)")] = None,
     no_migrate: Annotated[bool, typer.Option("--no-migrate", hidden=True)] = False,
     parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
+    metrics_group: Annotated[Path | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run a queue consumer alone (worker processes plus the periodic jobs)."""
     # A shell starts background jobs with SIGINT ignored, and that is inherited: the graceful stop
@@ -142,6 +175,8 @@ def worker(
     # One BLAS thread per worker process: N processes each spawning N threads only contend
     # (measured: two processes scoring at once ran 3x slower with the default).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    settings = _settings(workers=concurrency)
+    _metrics_group(settings, join=metrics_group)  # before anything imports prometheus_client
     import pyvips
 
     # Imported before the worker processes fork, so they share these pages instead of each loading them.
@@ -149,7 +184,6 @@ def worker(
     from pixpress.container import Container
     from pixpress.tasks.queue import make_consumer
 
-    settings = _settings(workers=concurrency)
     container = Container(settings)
     if container.database.is_sqlite and not no_migrate:
         container.migrate()
@@ -158,12 +192,16 @@ def worker(
     consumer = make_consumer(container.queue.huey, workers=settings.workers)
     jobs = container.periodic_jobs()
     jobs.start()
+    # Its own group's listener only: an embedded worker's metrics are served by its `serve`.
+    listener = None if metrics_group else _start_metrics_listener(settings, container.queue.pending)
     if parent_pid is not None:
         _stop_when_orphaned(parent_pid)
     log.info("worker consumer started with %d processes", settings.workers)
     try:
         consumer.run()
     finally:
+        if listener is not None:
+            listener.stop()
         jobs.stop()
         container.close()
 

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     # Mark the cookie Secure even on plain-http requests (a TLS proxy that is not in trusted_proxies).
     dashboard_secure_cookie: bool = False
 
+    # --- Prometheus metrics (/metrics) -----------------------------------------------------
+    metrics_enabled: bool = True  # GET /metrics with an admin token; off: 404 and nothing written
+    # Where the processes of one `serve` or `worker` (and its worker processes) add up their metrics;
+    # empty: <data dir>/metrics. Each process group takes a directory of its own inside it.
+    metrics_dir: Path | None = None
+    # host:port of a plain HTTP listener serving only /metrics, without a token (keep it on a private
+    # address); empty: none. Started by `serve` and by `worker`.
+    metrics_address: str = ""
+
     @model_validator(mode="after")
     def _check_trusted_proxies(self) -> Settings:
         self.trusted_proxy_networks  # noqa: B018  (raises on a malformed entry, at start)
@@ -162,6 +171,11 @@ class Settings(BaseSettings):
                     f"PIXPRESS_DASHBOARD_SECRET must be at least {MIN_DASHBOARD_SECRET_CHARS} characters "
                     "in production when the dashboard is enabled"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _check_metrics_address(self) -> Settings:
+        self.metrics_listen  # noqa: B018  (raises on a malformed address, at start)
         return self
 
     @property
@@ -202,6 +216,20 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or (self.data_dir / "files").resolve().as_uri()
+
+    @property
+    def resolved_metrics_dir(self) -> Path:
+        return (self.metrics_dir or self.data_dir / "metrics").resolve()
+
+    @property
+    def metrics_listen(self) -> tuple[str, int] | None:
+        """PIXPRESS_METRICS_ADDRESS as (host, port); None when unset."""
+        if not self.metrics_address:
+            return None
+        host, sep, port = self.metrics_address.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"PIXPRESS_METRICS_ADDRESS: {self.metrics_address!r} is not host:port")
+        return host.strip("[]"), int(port)
 
     @property
     def queue_path(self) -> Path:

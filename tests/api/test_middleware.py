@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 
 from pixpress.api.envelope import install_error_handlers, ok
 from pixpress.api.middleware import BodyLimitMiddleware, QuotaHeadersMiddleware, RequestIdMiddleware
 from pixpress.errors import QuotaExceeded
+from pixpress.metrics import record
 
 
 @dataclass
@@ -18,6 +20,8 @@ class Quota:
     quota_mb: float = 1000
     used_mb: float = 1.5
     remaining_mb: float = 998.5
+    quota_bytes: int = 1000 * 1024 * 1024
+    remaining_bytes: int = 1046478848
 
 
 def make_app() -> FastAPI:
@@ -36,15 +40,20 @@ def make_app() -> FastAPI:
         request.state.quota = Quota()
         return ok({})
 
+    @app.get("/items/{item_id}")
+    def item(item_id: str) -> dict[str, object]:
+        return ok({"item": item_id})
+
     @app.get("/over")
     def over(request: Request) -> dict[str, object]:
-        request.state.quota = Quota(used_mb=1000, remaining_mb=0)
+        request.state.quota = Quota(used_mb=1000, remaining_mb=0, remaining_bytes=0)
         raise QuotaExceeded(details={"quota_info": {"used_mb": 1000}})
 
     @app.get("/boom")
     def boom() -> dict[str, object]:
         raise RuntimeError("secret detail")
 
+    app.mount("/static", PlainTextResponse("file"), name="static")
     app.add_middleware(QuotaHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=1000)
     app.add_middleware(RequestIdMiddleware)
@@ -109,3 +118,36 @@ def test_unexpected_errors_are_a_500_envelope_without_details(client: TestClient
 def test_unknown_route_uses_the_envelope(client: TestClient) -> None:
     answer = client.get("/nope")
     assert answer.status_code == 404 and answer.json()["success"] is False
+
+
+def test_ietf_ratelimit_fields_with_the_quota_headers(client: TestClient) -> None:
+    answer = client.get("/quota")
+    assert answer.headers["ratelimit-policy"] == '"monthly";q=1048576000;w=2592000;qu="content-bytes"'
+    assert answer.headers["ratelimit"] == '"monthly";r=1046478848'
+    over = client.get("/over")
+    assert over.headers["ratelimit"] == '"monthly";r=0'
+    assert "ratelimit" not in client.get("/items/1").headers  # not authenticated: no quota to tell
+
+
+def requests_counted(route: str, status: str) -> float:
+    labels = {"method": "GET", "route": route, "status": status}
+    return record.REGISTRY.get_sample_value("pixpress_http_requests_total", labels) or 0.0
+
+
+def test_requests_are_counted_by_route_template_not_path(client: TestClient) -> None:
+    before = requests_counted("/items/{item_id}", "200")
+    unmatched = requests_counted("<unmatched>", "404")
+    failed = requests_counted("/boom", "500")
+    client.get("/items/abc")
+    client.get("/items/def")
+    client.get("/nowhere/123")
+    client.get("/boom")
+    assert requests_counted("/items/{item_id}", "200") == before + 2
+    assert requests_counted("<unmatched>", "404") == unmatched + 1
+    assert requests_counted("/boom", "500") == failed + 1
+
+
+def test_a_mounted_app_is_counted_under_its_prefix(client: TestClient) -> None:
+    before = requests_counted("/static", "200")
+    assert client.get("/static/css/site.css").text == "file"
+    assert requests_counted("/static", "200") == before + 1

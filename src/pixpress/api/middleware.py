@@ -8,10 +8,13 @@ import re
 import time
 import uuid
 
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixpress.api.envelope import error_response
+from pixpress.api.ratelimit_fields import policy_field, ratelimit_field
 from pixpress.errors import FileTooLarge
+from pixpress.metrics import record
 
 log = logging.getLogger("pixpress.access")
 
@@ -33,6 +36,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500
 
@@ -46,14 +50,23 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "%s %s %s %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            elapsed_s = time.perf_counter() - started
+            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed_s * 1000)
+            record.http_request(scope["method"], route_template(scope, root_path), status, elapsed_s)
             request_id_var.reset(token)
+
+
+def route_template(scope: Scope, root_path: str) -> str | None:
+    """The matched route's template (`/api/optimize/status/{task_id}`), never the raw path: metric
+    labels must not grow with every task id. The router leaves the route in the scope; a mount adds
+    its prefix to root_path. None when nothing matched."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    prefix = scope.get("root_path", "")[len(root_path) :]
+    if isinstance(route, Mount) or not isinstance(path, str):
+        # A mounted app without routes of its own (static files): its mount's prefix, if one matched.
+        return prefix or None
+    return prefix + path
 
 
 class BodyLimitMiddleware:
@@ -89,8 +102,9 @@ class BodyLimitMiddleware:
 
 
 class QuotaHeadersMiddleware:
-    """Add X-Quota-* to every answer of an authenticated request (the auth dependency leaves the
-    quota in the request state), errors included."""
+    """Add X-Quota-* and the IETF RateLimit-Policy and RateLimit fields (api/ratelimit_fields.py) to every
+    answer of an authenticated request (the auth dependency leaves the quota in the request state),
+    errors included."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -109,6 +123,8 @@ class QuotaHeadersMiddleware:
                         (b"x-quota-limit-mb", f"{quota.quota_mb:.2f}".encode()),
                         (b"x-quota-used-mb", f"{quota.used_mb:.2f}".encode()),
                         (b"x-quota-remaining-mb", f"{quota.remaining_mb:.2f}".encode()),
+                        (b"ratelimit-policy", policy_field(quota.quota_bytes).encode()),
+                        (b"ratelimit", ratelimit_field(quota.remaining_bytes).encode()),
                     ]
             await send(message)
 

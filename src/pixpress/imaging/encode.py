@@ -16,10 +16,12 @@ from pixpress.errors import InternalError, TaskTimeout
 from pixpress.imaging import presets, vips
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.types import ImageFormat, KeepMetadata
+from pixpress.metrics import record
 
 KEEP = {KeepMetadata.NONE: "none", KeepMetadata.ICC: "icc", KeepMetadata.ALL: "all"}
 
 
+@record.timed(record.ENCODE_SECONDS, label_arg="fmt")
 def encode(
     image: pyvips.Image,
     fmt: ImageFormat,

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pixpress.imaging.types import ImageFormat
+from pixpress.metrics import record
 
 Curve = tuple[tuple[int, float], ...]  # (quality, typical score), both increasing
 
@@ -98,6 +99,7 @@ class SearchResult:
         return len(self.data)
 
 
+@record.timed(record.QUALITY_SEARCH_SECONDS, label_arg="format")
 def search_quality(
     *,
     encode: Callable[[int], bytes],

@@ -99,6 +99,7 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
         search = partial(
             search_quality,
             target=target,
+            format=ImageFormat.JPEG,  # labels its time in the metrics; `curve` decides the predictions
             curve=JPEG_SEARCH_CURVES[(table, subsampled)],
             q_max=presets.JPEG_SEARCH_SUBSAMPLED_UP_TO if subsampled else 99,  # then q100 is left
             give_up_above=presets.JPEG_SEARCH_SUBSAMPLED_UP_TO + 3 if subsampled else None,

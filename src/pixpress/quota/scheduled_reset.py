@@ -12,6 +12,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime
 
+from pixpress.metrics import record
 from pixpress.quota.clock import Clock
 from pixpress.quota.periods import PeriodRecords
 from pixpress.quota.reset_schedule import ResetSchedule
@@ -45,6 +46,7 @@ def close_due_periods(
             # Those another process closed first are left out of the answer.
             for outcome in periods.close(batch, now=clock(), closed_by="schedule", due_at=due_at):
                 closed += 1
+                record.reset(outcome.old_used_bytes)
                 log.info(
                     "usage of %s reset by the %s schedule (was %d bytes, due %s)",
                     outcome.licence.token_hash[:10],

@@ -27,6 +27,7 @@ from pixpress.errors import (
     SubscriptionExpired,
     TooManyFailures,
 )
+from pixpress.metrics import record
 from pixpress.quota.call_stats import CallStats, LicenceHealth
 from pixpress.quota.circuit import CircuitBreaker
 from pixpress.quota.info import QuotaInfo, ResetResult, iso, statement_view, to_mb
@@ -194,6 +195,7 @@ class QuotaService:
         if self.records.refund(
             token_hash=token_hash, task_id=task_id, size_bytes=size_bytes, reason=reason, session=session
         ):
+            record.refunded(reason, size_bytes)
             log.info(
                 "refunded %d bytes to %s for task %s (%s)",
                 size_bytes,
@@ -240,6 +242,7 @@ class QuotaService:
         if not closed:
             return None
         log.info("usage of %s reset (was %d bytes)", token_label(token_hash), closed[0].old_used_bytes)
+        record.reset(closed[0].old_used_bytes)
         return closed[0].old_used_bytes, closed[0].licence
 
     def usage_history(self, token: str) -> dict[str, Any]:
@@ -399,14 +402,18 @@ class QuotaService:
             except LicenceServerFailed as exc:
                 self.breaker.record_failure()
                 self.calls.record_failure(str(exc))
+                record.licence_call("failed", circuit_open=self.breaker.state != "closed")
                 log.warning("licence check for %s failed: %s", token_label(token_hash), exc)
             else:
                 self.breaker.record_success()
                 self.calls.record_success()
+                record.licence_call("ok", circuit_open=False)
                 return self._store(token_hash, _verified(answer, "license_api"))
             finally:
                 if self.shared_flights is not None:
                     self.shared_flights.release(f"licence:{token_hash}", owner=self.owner)
+        else:
+            record.licence_call("circuit_open", circuit_open=True)
         known = self.records.get(token_hash)
         if known is None:
             raise LicenseServerUnavailable()

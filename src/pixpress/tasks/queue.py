@@ -22,6 +22,7 @@ from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from pixpress.config import Settings
+from pixpress.tasks.worker_restarts import note_ended_workers
 
 log = logging.getLogger("pixpress.queue")
 
@@ -118,6 +119,10 @@ class LeanConsumer(Consumer):
     def __init__(self, huey: Huey, **options: Any) -> None:
         super().__init__(huey, periodic=False, **options)
         self.scheduler = _NoScheduler()
+
+    def check_worker_health(self) -> bool:
+        note_ended_workers(self)  # metrics, before huey replaces them
+        return bool(super().check_worker_health())
 
 
 def make_consumer(huey: Huey, *, workers: int) -> Consumer:

@@ -15,6 +15,7 @@ from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.errors import ImageTooLarge, InternalError, PixpressError, TaskTimeout
 from pixpress.imaging.types import EncodedImage, Limits, SizedImage, Targets
+from pixpress.metrics import record
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks.limits import hard_time_limit, watchdog
 from pixpress.tasks.records import Claim, TaskRecords, result_blob_keys
@@ -110,6 +111,7 @@ class TaskRunner:
             for stale in {key, *result_blob_keys(details)}:
                 self.storage.delete(stale)
             return
+        record.task_done(output_format=image.format.value, result_bytes=image.size_bytes)
         self.storage.delete(task.input_key)  # the result is all a client can ask for now
 
     @contextmanager
@@ -201,6 +203,7 @@ class TaskRunner:
         if not self.records.fail(claim, error_code=error.code, error_message=error.public_message):
             return
         log.warning("task %s failed: %s", claim.task_id, error.code)
+        record.task_failed(error.code)
         task = self.records.get(claim.task_id)
         if task is not None:
             self.refund(task, error.code)

@@ -20,6 +20,7 @@ from pixpress.db.models import Task
 from pixpress.db.session import Database
 from pixpress.errors import ServiceUnavailable
 from pixpress.faults import KILL_AFTER_CHARGE, fault_point
+from pixpress.metrics import record
 from pixpress.quota import QuotaInfo, QuotaService
 from pixpress.tasks.records import DuplicateIdempotencyKey
 from pixpress.tasks.service import TaskService, Upload
@@ -67,6 +68,7 @@ def submit_upload(
     except BaseException:
         tasks.discard_blobs(task)  # nothing was charged or recorded
         raise
+    record.upload_charged(task.charged_bytes)  # committed: counted once, even if withdrawn below
     _queue(task, quota=quota, tasks=tasks, database=database)
     return Submitted(task, created=True, quota=charged)
 
