@@ -603,21 +603,36 @@ def _ssim_map(
     return d
 
 
+@functools.lru_cache(maxsize=64)
+def _borders(width: int) -> tuple[tuple[slice, Plane, Plane], ...]:
+    """border_weights as column slices with 1 - w and w (1 - w): the first and the last RADIUS columns,
+    or all of them in one slice when they overlap. Slices make views, where the list of columns would
+    make copies."""
+    columns, w = border_weights(width)
+    parts = (
+        [(0, width)] if len(columns) == width else [(0, len(columns) // 2), (len(columns) // 2, len(columns))]
+    )
+    return tuple(
+        (slice(int(columns[a]), int(columns[b - 1]) + 1), 1.0 - w[a:b], w[a:b] * (1.0 - w[a:b]))
+        for a, b in parts
+    )
+
+
 def _uncentre_deviation(deviation: Plane, offsets: Plane) -> None:
     """img - blur(img) from centred (planes, height, width) stacks: the same but near the left and
     right edges, where the blur of the offset is offset * w, w < 1."""
-    columns, w = border_weights(deviation.shape[2])
-    deviation[:, :, columns] += offsets * (1.0 - w)
+    for columns, one_minus_w, _ in _borders(deviation.shape[2]):
+        deviation[:, :, columns] += offsets * one_minus_w
 
 
 def _uncentre_covariance(covariance: Plane, mu1: Plane, mu2: Plane, offsets: Plane) -> None:
     """blur(a b) - blur(a) blur(b) from centred stacks (a - offset, b - offset, their blurs mu1, mu2):
     the same but near the left and right edges, where it needs offset (mu1 + mu2) (1 - w) +
     offset^2 w (1 - w) more."""
-    columns, w = border_weights(covariance.shape[2])
-    covariance[:, :, columns] += offsets * (mu1[:, :, columns] + mu2[:, :, columns]) * (
-        1.0 - w
-    ) + offsets**2 * w * (1.0 - w)
+    for columns, one_minus_w, w_one_minus_w in _borders(covariance.shape[2]):
+        covariance[:, :, columns] += (
+            offsets * (mu1[:, :, columns] + mu2[:, :, columns]) * one_minus_w + offsets**2 * w_one_minus_w
+        )
 
 
 def _pool(
