@@ -84,6 +84,26 @@ def test_every_term_computed_agrees_with_the_skipped_light_ones(corpus: Path) ->
         assert fast == pytest.approx(full, abs=0.01)
 
 
+# Scores of the implementation before the speed-up (commit a63fe0f, libvips 8.18 encoders), as
+# (JPEG q70, JPEG q85, WebP q75) of each image against itself: optimisations must not move them.
+PINNED_SCORES = {
+    "photo/kodim03.png": (71.1692, 80.7064, 67.0257),
+    "photo/chelsea.png": (74.8184, 82.9017, 71.1198),  # odd width
+    "photo/kodim05.png": (35.3132, 44.6298, 46.6589),  # small: five scales
+    "graphic/logo.png": (73.9485, 80.3525, 73.9854),  # alpha: two backgrounds
+    "graphic/text.png": (91.0934, 94.6462, 86.2971),  # grey
+}
+
+
+@pytest.mark.parametrize("name", PINNED_SCORES)
+def test_scores_stay_where_they_were_pinned(name: str, corpus: Path) -> None:
+    original = pyvips.Image.new_from_file(str(corpus / name)).copy_memory()
+    reference = ssimulacra2.Reference(original)
+    encoded = (original.jpegsave_buffer(Q=70), original.jpegsave_buffer(Q=85), original.webpsave_buffer(Q=75))
+    scores = tuple(reference.score_bytes(data) for data in encoded)
+    assert scores == pytest.approx(PINNED_SCORES[name], abs=0.01)
+
+
 def test_blur_matches_the_reference_blur() -> None:
     rng = np.random.default_rng(7)
     for height, width in [(8, 8), (9, 13), (37, 70), (64, 64), (69, 101), (100, 300)]:
