@@ -55,6 +55,7 @@ def noise_image(width: int, height: int, seed: int, bands: int = 3) -> np.ndarra
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # the reference package: ~1.6 s per megapixel, four scores of a 12-MP photo
 @pytest.mark.parametrize("path", CORPUS_IMAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_agrees_with_the_reference_package_on_every_corpus_image(path: Path, tmp_path: Path) -> None:
     original = load_rgb(path)

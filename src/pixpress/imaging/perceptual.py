@@ -2,8 +2,9 @@
 source (alpha composited on white and on black, the worse counts; see ssimulacra2.Reference).
 
 Images above MAX_SCORED_MEGAPIXELS are scored on both sides downscaled to that size with the same
-kernel: the prepared reference costs about 26 bytes per pixel and scoring 40 more, so a 50 MP upload
-would need 3 GB for a full-size score. The reported score says where it was measured.
+kernel: the prepared reference keeps about 57 bytes per pixel (its planes and the workspace every score
+reuses), so a 50 MP upload would need 3 GB for a full-size score. The reported score says where it was
+measured.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class Judge:
 
     def _scaled(self, image: pyvips.Image) -> pyvips.Image:
         return image if self.scale >= 1.0 else image.resize(self.scale)
+
+    def prepare(self) -> Judge:
+        """Prepare the reference now rather than on the first score; returns itself."""
+        self.reference.prepare()
+        return self
 
     def score(self, data: bytes) -> float:
         """SSIMULACRA2 of encoded `data` (its first frame) against the source."""

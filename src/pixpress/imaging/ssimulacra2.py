@@ -185,6 +185,11 @@ class Reference:
         """Raises InvalidImage when `distorted` does not decode."""
         return self.score(_decode(distorted))
 
+    def prepare(self) -> None:
+        """Do now what the first score would (e.g. in another thread while the first candidate encodes)."""
+        for background in _BACKGROUNDS if self._image.hasalpha() else (None,):
+            self._prepare(background)
+
     def _prepare(self, background: float | None) -> _PreparedPixels:
         if not self._image.hasalpha():
             background = None  # the same pixels on any background

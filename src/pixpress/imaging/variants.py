@@ -7,6 +7,7 @@ explicit `quality` is a fixed setting (its score is still reported). Lossless st
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -49,10 +50,23 @@ def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
 def judge(ctx: Context) -> Judge:
     """One prepared reference per image, shared by every format and every probe."""
     found = ctx.notes.get("judge")
+    if isinstance(found, Future):  # being prepared in the background (prepare_judge_meanwhile)
+        found = found.result()
+        ctx.notes["judge"] = found
     if not isinstance(found, Judge):
         found = Judge(ctx.pixels, frame_height=ctx.frame_height)
         ctx.notes["judge"] = found
     return found
+
+
+def prepare_judge_meanwhile(ctx: Context) -> None:
+    """Start preparing the judge in a thread: for a large image the reference's preparation (0.65 s at
+    12 MP) then overlaps the first full-size encode (1 s), which libvips runs outside the GIL."""
+    if "judge" in ctx.notes:
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge")
+    ctx.notes["judge"] = pool.submit(lambda: Judge(ctx.pixels, frame_height=ctx.frame_height).prepare())
+    pool.shutdown(wait=False)  # its thread ends with this one job
 
 
 def _lossy(ctx: Context, fmt: ImageFormat) -> Encoded:
@@ -117,6 +131,7 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
             if not trial.reached and subsampled:
                 continue  # 4:2:0 will not do on the full image either
             start = trial.quality
+            prepare_judge_meanwhile(ctx)
         found = search(
             encode=partial(_encode, ctx, ImageFormat.JPEG, overrides=overrides),
             measure=judge(ctx).score,
