@@ -177,7 +177,6 @@ def worker(
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     settings = _settings(workers=concurrency)
     _metrics_group(settings, join=metrics_group)  # before anything imports prometheus_client
-    import pyvips
 
     # Imported before the worker processes fork, so they share these pages instead of each loading them.
     import pixpress.imaging.pipeline  # noqa: F401
@@ -187,7 +186,6 @@ def worker(
     container = Container(settings)
     if container.database.is_sqlite and not no_migrate:
         container.migrate()
-    pyvips.cache_set_max(0)  # workers see each image once; the cache only holds memory
     container.install_worker_context()
     consumer = make_consumer(container.queue.huey, workers=settings.workers)
     jobs = container.periodic_jobs()

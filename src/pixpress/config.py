@@ -1,7 +1,9 @@
 """Settings: read once from the environment (prefix PIXPRESS_) and passed down as one object.
 
 Every number a user may want to change lives here with its documented default; the README's settings
-table mirrors this file. No other module reads os.environ.
+table mirrors this file. No other module reads settings from os.environ (cli.py and metrics/group.py only
+set variables for libraries and child processes: OPENBLAS_NUM_THREADS, PROMETHEUS_MULTIPROC_DIR, the
+embedded worker's PIXPRESS_* from serve).
 """
 
 from __future__ import annotations

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import threading
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from pixpress.quota.tokens_file import Reloading, token_table
 
 MODES = (
     "ok",
@@ -50,18 +50,14 @@ class FaultSwitch:
 @dataclass
 class TokenTable:
     path: Path
-    _mtime_ns: int = -1
-    _tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _entries: Reloading[dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._entries = Reloading(self.path, token_table)
 
     def get(self, token: str) -> dict[str, Any] | None:
-        with self._lock:
-            mtime = self.path.stat().st_mtime_ns
-            if mtime != self._mtime_ns:
-                document = tomllib.loads(self.path.read_text())
-                self._tokens = document.get("tokens", document)
-                self._mtime_ns = mtime
-            return self._tokens.get(token)
+        entry = self._entries.get().get(token)
+        return entry if isinstance(entry, dict) else None
 
 
 def create_license_app(tokens_file: Path, api_key: str, faults: FaultSwitch | None = None) -> Starlette:

@@ -3,6 +3,6 @@
 In the database (table `locks`) on one machine; in Redis when PIXPRESS_REDIS_URL is set.
 """
 
-from pixpress.coordination.leases import DatabaseLeases, Leases, RedisLeases, open_leases
+from pixpress.coordination.leases import DatabaseLeases, Leases, RedisLeases
 
-__all__ = ["DatabaseLeases", "Leases", "RedisLeases", "open_leases"]
+__all__ = ["DatabaseLeases", "Leases", "RedisLeases"]

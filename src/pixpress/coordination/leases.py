@@ -12,7 +12,6 @@ from typing import Any, Protocol
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from pixpress.config import Settings
 from pixpress.db.models import Lock
 from pixpress.db.session import Database, utcnow
 
@@ -83,11 +82,3 @@ class RedisLeases:
 
     def release(self, name: str, *, owner: str) -> None:
         self._release(keys=[f"{self.prefix}:lease:{name}"], args=[owner])
-
-
-def open_leases(settings: Settings, database: Database) -> Leases:
-    if settings.redis_url:
-        import redis
-
-        return RedisLeases(redis.Redis.from_url(settings.redis_url), prefix=settings.queue_name)
-    return DatabaseLeases(database)

@@ -7,7 +7,7 @@ from pixpress.imaging import vips
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.sniff import sniff
 from pixpress.imaging.structure import check_structure
-from pixpress.imaging.types import ImageFormat, ImageInfo, Limits
+from pixpress.imaging.types import ImageInfo, Limits
 
 
 def probe(data: bytes, *, limits: Limits) -> ImageInfo:
@@ -35,7 +35,3 @@ def probe(data: bytes, *, limits: Limits) -> ImageInfo:
         has_alpha=bool(header.hasalpha()),
         orientation=orientation,
     )
-
-
-def is_animated(info: ImageInfo) -> bool:
-    return info.frames > 1 and info.format in (ImageFormat.GIF, ImageFormat.WEBP)

@@ -33,8 +33,9 @@ Curve = tuple[tuple[int, float], ...]  # (quality, typical score), both increasi
 # Median SSIMULACRA2 over ../shared/corpus/photo (thumbnailed to 1 MP), per encoder setting.
 # JPEG: libvips jpegsave (mozjpeg) with trellis_quant, overshoot_deringing, optimize_scans, interlace;
 # from Q=90 up libvips turns chroma subsampling off, hence the step between 89 and 90.
-# WebP: webpsave effort 4. AVIF: heifsave AV1 (aom), effort 2. Values at 100 for WebP and AVIF are
-# extrapolated, not measured.
+# WebP: webpsave effort 4. AVIF: heifsave AV1 (aom) at effort 2 when measured; presets.AVIF_EFFORT is 4
+# now, and the AVIF curve was not measured again at 4 (a curve only places the first probe; the search
+# corrects from there). Values at 100 for WebP and AVIF are extrapolated, not measured.
 TYPICAL_CURVES: dict[ImageFormat, Curve] = {
     ImageFormat.JPEG: (
         (30, 46.5), (35, 50.5), (40, 53.8), (45, 56.9), (50, 59.8), (55, 62.1), (60, 64.1), (65, 66.7),

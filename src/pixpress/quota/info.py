@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pixpress.config import MB
 from pixpress.db.models import UsageStatement
 from pixpress.db.session import as_utc
-
-MB = 1024 * 1024
 
 
 def to_mb(size_bytes: int) -> float:

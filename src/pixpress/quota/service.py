@@ -150,9 +150,6 @@ class QuotaService:
                 headers={"Retry-After": str(retry_after_s())},
             )
 
-    def status(self, token: str, *, client_address: str) -> QuotaInfo:
-        return self.authenticate(token, client_address=client_address)
-
     def refresh(self, token: str, *, client_address: str) -> QuotaInfo:
         self.authenticate(token, client_address=client_address)
         return self._resolve(token, force=True)

@@ -1,4 +1,5 @@
-"""Periodic jobs of a worker process (lease checks, cleanup, quota refresh) on one daemon thread.
+"""Periodic jobs on one daemon thread: in a worker process the lease checks, the cleanup, the ledger check
+and scheduled resets; in an API process the licence re-check of the tokens it served (only it sees them).
 
 Huey's own periodic tasks tick once a minute at best; a lease check must be finer than the lease.
 Jobs that must run once per deployment take a leader lock inside their own body.
