@@ -102,3 +102,26 @@ def redis_url() -> str:
     except Exception as exc:
         skip_or_fail(f"Redis at PIXPRESS_TEST_REDIS_URL not reachable: {exc.__class__.__name__}")
     return REDIS_URL
+
+
+@pytest.fixture
+def frozen_rate_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The failed-check counters count in one-minute windows: a test's failures must not straddle a
+    minute boundary (they would be split between two windows). Freezes the counters' clock at now."""
+    import time
+
+    from pixpress.quota import rate_limit
+
+    now = time.time()
+    monkeypatch.setattr(rate_limit, "_now", lambda: now)
+    return now
+
+
+def wait_for_a_fresh_minute(margin_s: float = 20.0) -> None:
+    """For tests against a real server (another process, whose clock cannot be frozen): start far
+    enough from a minute boundary that `margin_s` of failures fall in one window."""
+    import time
+
+    left = 60 - time.time() % 60
+    if left < margin_s:
+        time.sleep(left + 0.5)

@@ -58,3 +58,8 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(api_settings: Settings, make_client: Callable[..., TestClient]) -> TestClient:
     return make_client(api_settings)
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_window(frozen_rate_window: float) -> None:
+    """Failed-check counts of a test stay in one one-minute window (tests/conftest.py)."""

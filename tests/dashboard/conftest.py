@@ -59,3 +59,8 @@ def sign_in(client: TestClient, token: str = ADMIN_TOKEN) -> str:
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/admin", answer.text
     return csrf_of(client.get("/admin").text)
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_window(frozen_rate_window: float) -> None:
+    """Failed-check counts of a test stay in one one-minute window (tests/conftest.py)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import wait_for_a_fresh_minute
 from tests.e2e.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.slow
@@ -67,6 +68,7 @@ def guess_until_limited(server: ServerProcess, forwarded_for: Iterator[str]) -> 
 
 
 def test_a_fresh_forwarded_address_per_request_does_not_escape_the_limit(untrusting: ServerProcess) -> None:
+    wait_for_a_fresh_minute()
     spoofed = (f"203.0.113.{i}" for i in itertools.count(1))
     assert guess_until_limited(untrusting, spoofed) >= LIMIT
     refused = quota(untrusting, "guess-x", "198.51.100.99")
@@ -75,6 +77,7 @@ def test_a_fresh_forwarded_address_per_request_does_not_escape_the_limit(untrust
 
 def test_behind_a_trusted_balancer_the_address_it_saw_is_counted(behind_balancer: ServerProcess) -> None:
     site = "203.0.113.9"
+    wait_for_a_fresh_minute()
     assert quota(behind_balancer, SITE_TOKEN, site).status_code == 200
     # Someone elsewhere writes the site's address before the one the balancer appends: counted as himself.
     guess_until_limited(behind_balancer, itertools.repeat(f"{site}, 198.51.100.7"))

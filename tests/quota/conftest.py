@@ -117,3 +117,8 @@ def make_service(database: Database) -> Iterator[Callable[[Settings], QuotaServi
 @pytest.fixture
 def service(quota_settings: Settings, make_service: Callable[[Settings], QuotaService]) -> QuotaService:
     return make_service(quota_settings)
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_window(frozen_rate_window: float) -> None:
+    """Failed-check counts of a test stay in one one-minute window (tests/conftest.py)."""
