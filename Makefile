@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint bench bench-smoke lock clean php-test wordpress-deps wordpress-up wordpress-down wordpress-plugin wordpress-test
+.PHONY: install run test check lint bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,10 +74,12 @@ wordpress-down:
 # (never `playwright install`, which downloads a browser build).
 apt_missing = $(shell for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done)
 APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600
-wordpress-test: install wordpress-deps
+test-deps: wordpress-deps
 	$(if $(call apt_missing,$(PHP_PACKAGES) chromium),$(SUDO) apt-get update -qq -o DPkg::Lock::Timeout=600)
 	$(if $(call apt_missing,$(PHP_PACKAGES)),$(APT_INSTALL) --no-install-recommends $(call apt_missing,$(PHP_PACKAGES)))
 	$(if $(call apt_missing,chromium),$(APT_INSTALL) chromium)
+
+wordpress-test: install test-deps
 	PIXPRESS_REQUIRE_WORDPRESS=1 PIXPRESS_REQUIRE_PHP=1 PIXPRESS_REQUIRE_BROWSER=1 \
 	  $(BIN)/python -m pytest tests/wordpress tests/clients -q
 
