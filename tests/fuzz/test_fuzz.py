@@ -22,7 +22,7 @@ from tests.fuzz.campaign import BOUND_S, DEADLINE_S, Stats, fuzz
 from tests.fuzz.sandbox import Sandbox
 from tests.fuzz.seeds import seeds
 
-CI_EXAMPLES = 6000  # about 95 s on this 2-core machine under load; the budget cuts a slower run short
+CI_EXAMPLES = 6000  # 70 s measured on this 2-core machine at load 5; the budget cuts a slower run short
 CI_BUDGET_S = 150.0
 CASES = sorted((Path(__file__).parent / "cases").glob("*.bin"))
 REPLAY_OPTIONS = {
