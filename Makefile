@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin
+.PHONY: install run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,34 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 check: lint test
+
+# Known vulnerabilities in the pinned runtime dependencies (pip-audit, dev extra). Fails and lists them
+# when there are; says NOT AUDITED and passes when the vulnerability source cannot be reached
+# (AUDIT_ARGS=--strict fails then too). See scripts/audit_deps.py.
+audit: install
+	$(BIN)/python scripts/audit_deps.py requirements.lock $(AUDIT_ARGS)
+
+# The long fuzz run on demand (CI runs a bounded, derandomized one in tests/fuzz/test_fuzz.py): mutated
+# uploads through sniff, probe and optimize, batch after batch for FUZZ_MINUTES, from a random seed it
+# prints (FUZZ_SEED=N replays a run). A failing input is saved under tests/fuzz/findings/.
+FUZZ_MINUTES ?= 30
+fuzz: install
+	$(BIN)/python -m tests.fuzz --minutes $(FUZZ_MINUTES) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+# The same entry points under atheris (coverage-guided over pixpress's Python code; installed on demand,
+# a 35 MB wheel that CI does not need). Corpus and crash-*/timeout-* files are kept in .fuzz/.
+ATHERIS = atheris==3.0.0
+fuzz-atheris: install
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet $(ATHERIS)
+	mkdir -p .fuzz
+	cd .fuzz && PYTHONPATH=$(CURDIR) $(abspath $(BIN))/python -m tests.fuzz.atheris_harness corpus \
+	  -max_total_time=$$(( $(FUZZ_MINUTES) * 60 )) -timeout=6 -rss_limit_mb=3072 $(ATHERIS_ARGS)
 
 # The PHP client's PHPUnit suite against a real `pixpress serve` (Debian packages: Packagist is not needed).
 PHP_PACKAGES = php-cli php-curl php-mbstring php-xml phpunit
