@@ -23,6 +23,7 @@ MAX_HEADER_CHUNKS = 1024
 # unknown) would only be decompressed and copied by libvips at submit: zTXt and iTXt are zlib bombs.
 _DESCRIPTIVE = frozenset({b"IHDR", b"PLTE", b"tRNS", b"eXIf"})
 MAX_EXIF_BYTES = 65_536  # as in a JPEG APP1; a bigger eXIf is left for the worker
+END_SEARCH_BYTES = 64 * 1024
 IEND = b"\x00\x00\x00\x00IEND\xae\x42\x60\x82"
 _EMPTY_IDAT = b"\x00\x00\x00\x00IDAT\x35\xaf\x06\x1e"
 
@@ -129,9 +130,10 @@ def _crc_ok(data: bytes, pos: int, end: int) -> bool:
 
 
 def has_end(data: bytes, header: PngHeader) -> bool:
-    """An IEND chunk after the image data, searched from the end, where it is (bytes after it are
-    tolerated, as decoders do)."""
-    return data.rfind(IEND, header.image_data) >= 0
+    """An IEND chunk in the last END_SEARCH_BYTES (bytes after it are tolerated, as decoders do; a file
+    with more goes to png_stream's walk, which meets the IEND). Not searched further: finding nothing
+    in 25 MB of repetitive data took 22 ms."""
+    return data.rfind(IEND, max(header.image_data, len(data) - END_SEARCH_BYTES)) >= 0
 
 
 def chunk(kind: bytes, payload: bytes | memoryview) -> bytes:
