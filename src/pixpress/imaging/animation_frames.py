@@ -19,7 +19,7 @@ import numpy as np
 import pyvips
 from PIL import Image, UnidentifiedImageError
 
-from pixpress.errors import InvalidImage
+from pixpress.errors import ImageTooLarge, InvalidImage
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.types import ImageFormat, Limits
@@ -27,7 +27,7 @@ from pixpress.imaging.types import ImageFormat, Limits
 FORMATS = frozenset({ImageFormat.PNG, ImageFormat.AVIF})
 _PILLOW_NAME = {ImageFormat.PNG: "PNG", ImageFormat.AVIF: "AVIF"}
 DEFAULT_DELAY_MS = 100
-_ERRORS = (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError, MemoryError)
+_ERRORS = (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError)
 
 
 def read(data: bytes, fmt: ImageFormat, *, limits: Limits, deadline: Deadline) -> pyvips.Image:
@@ -38,6 +38,11 @@ def read(data: bytes, fmt: ImageFormat, *, limits: Limits, deadline: Deadline) -
             warnings.simplefilter("ignore")  # Pillow's bomb warning: pixpress's own limits apply
             with Image.open(io.BytesIO(data), formats=[_PILLOW_NAME[fmt]]) as source:
                 return _strip(source, limits=limits, deadline=deadline)
+    except MemoryError as exc:  # the worker's memory cap (PIXPRESS_WORKER_MEMORY_MB)
+        raise ImageTooLarge(
+            "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB).",
+            details={"reason": "Pillow could not allocate the frames"},
+        ) from exc
     except _ERRORS as exc:
         raise InvalidImage(details={"reason": f"{type(exc).__name__}: {exc}"[:300]}) from exc
 

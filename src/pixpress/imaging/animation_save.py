@@ -18,7 +18,7 @@ import numpy as np
 import pyvips
 from PIL import Image
 
-from pixpress.errors import InternalError, TaskTimeout
+from pixpress.errors import ImageTooLarge, InternalError, TaskTimeout
 from pixpress.imaging import presets
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.encode import adapt
@@ -50,6 +50,11 @@ def encode(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's bomb warning: pixpress's limits came first
             frames[0].save(out, fmt.value.upper(), save_all=True, append_images=frames[1:], **params)
+    except MemoryError as exc:
+        raise ImageTooLarge(
+            "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB).",
+            details={"step": "encode", "format": fmt.value},
+        ) from exc
     except (OSError, ValueError) as exc:
         if deadline is not None and deadline.expired:
             raise TaskTimeout(details={"step": "encode"}) from exc
