@@ -8,7 +8,7 @@ import pytest
 from pixpress.errors import InvalidImage
 from pixpress.imaging import ImageFormat
 from pixpress.imaging.structure import check_structure
-from tests.imaging import images
+from tests.imaging import edge_files, images
 
 
 def test_png_dimensions_come_from_ihdr() -> None:
@@ -71,9 +71,16 @@ def test_png_cut_in_its_rows_says_where() -> None:
 
 
 def test_apng_frames_come_from_actl() -> None:
+    for name in ("apng", "apng_hidden_default"):  # the hidden default image is not a frame
+        assert check_structure(edge_files.bases()[name], ImageFormat.PNG).frames == 4
+    data = edge_files.bases()["apng"]
+    actl = data.index(b"acTL") - 4
+    damaged = data[: actl + 19] + bytes([data[actl + 19] ^ 1]) + data[actl + 20 :]  # its checksum
+    assert check_structure(damaged, ImageFormat.PNG).frames == 1  # ignored, as browsers do: a still
+
+
+def test_apng_without_its_frame_controls_is_refused() -> None:
     data = images.read(images.GRAPHIC / "imagedraw_polygon_kite_RGB.png")
     actl = images.png_chunk(b"acTL", (2).to_bytes(4, "big") + (0).to_bytes(4, "big"))
-    apng = data[:33] + actl + data[33:]
-    assert check_structure(apng, ImageFormat.PNG).frames == 3  # the default image is not a frame
-    damaged = data[:33] + actl[:-1] + bytes([actl[-1] ^ 1]) + data[33:]
-    assert check_structure(damaged, ImageFormat.PNG).frames == 1  # ignored, as browsers do: a still
+    with pytest.raises(InvalidImage, match="0 of its 2 frames"):
+        check_structure(data[:33] + actl + data[33:], ImageFormat.PNG)

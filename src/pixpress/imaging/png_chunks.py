@@ -58,7 +58,6 @@ def parse_header(data: bytes, *, max_frames: int = 1000) -> PngHeader:
     ihdr = _Ihdr(0, 0, 24, False)
     kept: list[tuple[int, int]] = []
     announced = 0
-    default_is_frame = False
     for index in range(MAX_HEADER_CHUNKS):
         if pos + 12 > n:
             raise InvalidImage("The PNG file is truncated (no image data).")
@@ -74,11 +73,9 @@ def parse_header(data: bytes, *, max_frames: int = 1000) -> PngHeader:
             ihdr = _ihdr(data, pos, kind, length, end)
         elif kind == b"acTL" and length == 8 and _crc_ok(data, pos, end):
             announced = int.from_bytes(data[pos + 8 : pos + 12], "big")
-        elif kind == b"fcTL":
-            default_is_frame = True
         elif kind == b"IDAT":
             frames = 1
-            if announced > 1 or (announced == 1 and not default_is_frame):
+            if announced > 1:
                 controls = apng_chunks.count_frames(
                     data,
                     image_data=pos,
@@ -87,7 +84,7 @@ def parse_header(data: bytes, *, max_frames: int = 1000) -> PngHeader:
                     announced=announced,
                     max_frames=max_frames,
                 )
-                frames = max(announced, controls) + (0 if default_is_frame else 1)
+                frames = max(announced, controls)  # a default image outside the animation is not shown
             return PngHeader(
                 ihdr.width, ihdr.height, tuple(kept), pos, ihdr.bits_per_pixel, ihdr.interlaced, frames
             )
