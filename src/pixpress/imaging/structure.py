@@ -1,10 +1,12 @@
 """Cheap structural checks on the raw bytes, run at submit time before libvips sees the file.
 
-They catch truncated uploads (a JPEG without its end-of-image marker, a PNG without IEND, a GIF
-without its trailer, a WebP or AVIF whose boxes run past the end) and garbage after a valid signature,
+They catch truncated uploads (a JPEG without its end-of-image marker, a PNG whose image data stops
+early, a GIF cut inside a frame, a WebP or AVIF whose boxes run past the end) and garbage after a valid
+signature, while letting through what browsers show (a PNG whose IEND alone is missing, a GIF without
+its trailer: docs/formats.md),
 they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused before
-any decoder is involved, and they count GIF and WebP frames so the frame limit applies before libvips
-keeps a record per frame.
+any decoder is involved, and they count GIF, WebP, APNG and AVIF sequence frames so the frame limit
+applies before a decoder keeps a record per frame.
 
 Every walk here is bounded whatever the bytes (a 25 MB upload is millions of 4-byte segments or
 8-byte chunks): each stops with InvalidImage past a count no real file reaches, and scans long runs in
