@@ -9,12 +9,14 @@ by tests/imaging/test_submit_bounds.py.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from collections.abc import Callable
 
 import numpy as np
 import pyvips
+from PIL import Image
 
 UPLOAD_BYTES = 25 * 1024 * 1024  # Settings.max_upload_mb
 
@@ -212,6 +214,50 @@ def _idat_stream(data: bytes) -> bytes:
     return b"".join(out)
 
 
+def _apng_head(frames: int) -> bytes:
+    """A 16x16 APNG's signature, IHDR, acTL (`frames`), the default image's fcTL and its IDAT."""
+    base = small_png()
+    idat = base[_IHDR_END:-12]
+    actl = png_chunk(b"acTL", struct.pack(">II", frames, 0))
+    return base[:_IHDR_END] + actl + _fctl(0) + idat
+
+
+def _fctl(sequence: int) -> bytes:
+    return png_chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, 1, 1, 0, 0, 1, 10, 0, 0))
+
+
+def apng_frames() -> bytes:
+    """Two frames announced, then 1x1 frames (an fcTL and a 1-byte fdAT each, numbered in sequence)
+    to fill the upload: 460,000 frames."""
+    head = _apng_head(2)
+    tail = png_chunk(b"IEND", b"")
+    unit = len(_fctl(1)) + len(png_chunk(b"fdAT", b"\x00" * 5))
+    count = (UPLOAD_BYTES - len(head) - len(tail)) // unit
+    frames = (
+        _fctl(2 * i + 1) + png_chunk(b"fdAT", struct.pack(">I", 2 * i + 2) + b"\x00") for i in range(count)
+    )
+    return head + b"".join(frames) + tail
+
+
+def apng_announced() -> bytes:
+    """An acTL announcing 4 billion frames."""
+    return _apng_head(0xFFFFFFFF) + png_chunk(b"IEND", b"")
+
+
+def png_no_iend_chunks() -> bytes:
+    """No IEND: two million 1-byte IDAT chunks to walk before the end of the file."""
+    data = png_split_idat()
+    return data[: -len(png_chunk(b"IEND", b""))]
+
+
+def png_no_iend_bomb() -> bytes:
+    """No IEND, and an IDAT of 24 MB of deflate data that inflate to 24 GB (a 1448x1448 RGBA header:
+    as much as the submit check inflates)."""
+    ihdr = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1448, 1448, 8, 6, 0, 0, 0))
+    idat = _zlib_bomb(UPLOAD_BYTES - 1_000_000)
+    return small_png()[:8] + ihdr + png_chunk(b"IDAT", idat)
+
+
 # --- GIF --------------------------------------------------------------------------------------------
 
 _GIF_HEAD = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
@@ -361,6 +407,35 @@ def avif_nesting() -> bytes:
     return ftyp + struct.pack(">I", len(meta) + len(iprp)) + meta[4:] + iprp + b"".join(rest)
 
 
+def _avif_sequence() -> bytes:
+    frames = [pyvips.Image.black(16, 16).cast("uchar") + i * 40 for i in range(3)]
+    pages = [Image.fromarray(np.asarray(frame.numpy(), dtype=np.uint8)) for frame in frames]
+    out = io.BytesIO()
+    pages[0].save(out, "AVIF", save_all=True, append_images=pages[1:], duration=100, quality=50)
+    return out.getvalue()
+
+
+def _replace_moov(data: bytes, moov_payload: bytes) -> bytes:
+    boxes = _top_boxes(data)
+    rebuilt = [_box(b"moov", moov_payload) if box[4:8] == b"moov" else box for box in boxes]
+    return b"".join(rebuilt)  # mdat offsets move: the file need not decode
+
+
+def avif_moov_boxes() -> bytes:
+    """An AVIF sequence whose moov holds three million empty boxes before its track."""
+    data = _avif_sequence()
+    moov = next(box for box in _top_boxes(data) if box[4:8] == b"moov")
+    room = UPLOAD_BYTES - len(data) - 16
+    return _replace_moov(data, _box(b"abcd", b"") * (room // 8) + moov[8:])
+
+
+def avif_sequence_frames() -> bytes:
+    """An AVIF sequence whose sample table claims four billion frames."""
+    data = _avif_sequence()
+    at = data.index(b"stsz")
+    return data[: at + 12] + b"\xff\xff\xff\xff" + data[at + 16 :]
+
+
 CRAFTED: dict[str, Callable[[], bytes]] = {
     "jpeg_comments": jpeg_comments,
     "jpeg_app_segments": jpeg_app_segments,
@@ -378,6 +453,10 @@ CRAFTED: dict[str, Callable[[], bytes]] = {
     "png_split_idat": png_split_idat,
     "png_text_bomb": png_text_bomb,
     "png_xmp_bomb": png_xmp_bomb,
+    "png_no_iend_chunks": png_no_iend_chunks,
+    "png_no_iend_bomb": png_no_iend_bomb,
+    "png_apng_frames": apng_frames,
+    "png_apng_announced": apng_announced,
     "gif_frames": gif_frames,
     "gif_extensions": gif_extensions,
     "gif_comment": gif_comment,
@@ -389,4 +468,6 @@ CRAFTED: dict[str, Callable[[], bytes]] = {
     "avif_boxes": avif_boxes,
     "avif_meta_children": avif_meta_children,
     "avif_nesting": avif_nesting,
+    "avif_moov_boxes": avif_moov_boxes,
+    "avif_sequence_frames": avif_sequence_frames,
 }

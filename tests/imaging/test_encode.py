@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from pixpress.errors import TaskTimeout
-from pixpress.imaging import ImageFormat, KeepMetadata, encode
+from pixpress.imaging import ImageFormat, KeepMetadata
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.encode import encoder_settings
+from pixpress.imaging.encode import encode, encoder_settings
 from tests.imaging import images
 
 

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import pytest
 
-from pixpress.errors import InvalidImage, UnsupportedFormat
+from pixpress.errors import InvalidImage
 from pixpress.imaging import ImageFormat
 from pixpress.imaging.structure import check_structure
-from tests.imaging import images
+from tests.imaging import edge_files, images
 
 
 def test_png_dimensions_come_from_ihdr() -> None:
@@ -29,12 +29,12 @@ def test_all_corpus_pngs_pass() -> None:
     [
         (ImageFormat.PNG, lambda: images.half(images.read(images.PHOTO / "kodim05.png"))),
         (ImageFormat.PNG, lambda: b"\x89PNG\r\n\x1a\n" + os.urandom(2000)),
-        (ImageFormat.PNG, lambda: images.read(images.PHOTO / "kodim05.png")[:-12]),  # IEND cut off
+        (ImageFormat.PNG, lambda: images.read(images.PHOTO / "kodim05.png")[:50_000]),  # rows missing
         (ImageFormat.GIF, lambda: images.half(images.animated_gif())),
         (ImageFormat.WEBP, lambda: images.half(images.animated_webp())),
         (ImageFormat.JPEG, lambda: images.half(images.read(images.PHOTO / "rocket.jpg"))),
     ],
-    ids=["png-half", "png-garbage", "png-no-iend", "gif-half", "webp-half", "jpeg-half"],
+    ids=["png-half", "png-garbage", "png-last-rows-cut", "gif-half", "webp-half", "jpeg-half"],
 )
 def test_truncated_or_garbage(fmt: ImageFormat, make: Callable[[], bytes]) -> None:
     with pytest.raises(InvalidImage):
@@ -56,9 +56,31 @@ def test_truncated_avif() -> None:
         check_structure(images.half(avif), ImageFormat.AVIF)
 
 
-def test_apng_is_refused() -> None:
+def test_png_without_iend_passes_when_its_rows_are_all_there() -> None:
+    data = images.read(images.PHOTO / "kodim05.png")
+    structure = check_structure(data[:-12], ImageFormat.PNG)  # IEND cut off
+    assert (structure.width, structure.height) == (198, 128)
+    check_structure(data[:-110], ImageFormat.PNG)  # and the text chunks after the image data
+
+
+def test_png_cut_in_its_rows_says_where() -> None:
+    data = images.read(images.PHOTO / "kodim05.png")
+    with pytest.raises(InvalidImage, match=r"stops at row \d+ of 128") as caught:
+        check_structure(data[: len(data) * 3 // 4], ImageFormat.PNG)
+    assert 64 < caught.value.details["rows"] < 128
+
+
+def test_apng_frames_come_from_actl() -> None:
+    for name in ("apng", "apng_hidden_default"):  # the hidden default image is not a frame
+        assert check_structure(edge_files.bases()[name], ImageFormat.PNG).frames == 4
+    data = edge_files.bases()["apng"]
+    actl = data.index(b"acTL") - 4
+    damaged = data[: actl + 19] + bytes([data[actl + 19] ^ 1]) + data[actl + 20 :]  # its checksum
+    assert check_structure(damaged, ImageFormat.PNG).frames == 1  # ignored, as browsers do: a still
+
+
+def test_apng_without_its_frame_controls_is_refused() -> None:
     data = images.read(images.GRAPHIC / "imagedraw_polygon_kite_RGB.png")
     actl = images.png_chunk(b"acTL", (2).to_bytes(4, "big") + (0).to_bytes(4, "big"))
-    apng = data[:33] + actl + data[33:]
-    with pytest.raises(UnsupportedFormat):
-        check_structure(apng, ImageFormat.PNG)
+    with pytest.raises(InvalidImage, match="0 of its 2 frames"):
+        check_structure(data[:33] + actl + data[33:], ImageFormat.PNG)

@@ -34,6 +34,8 @@ def count_frames(data: bytes, *, max_frames: int) -> int:
     budget = _Budget(BASE_STEPS + STEPS_PER_FRAME * max_frames)
     while True:
         budget.step(0)
+        if pos >= len(data) and frames:
+            return frames  # the trailer is missing after whole frames: decoders show them
         kind = _at(data, pos)
         if kind == EXTENSION:
             pos = _skip_sub_blocks(data, pos + 2, budget)  # after the label
@@ -69,6 +71,8 @@ class _Budget:
 def _skip_sub_blocks(data: bytes, pos: int, budget: _Budget) -> int:
     """The offset after the chain of sub-blocks starting at `pos` (after its zero terminator)."""
     while True:
+        if pos == len(data):
+            return pos  # the file ends where the chain's terminator would be (and the trailer)
         size = _at(data, pos)
         if size == 0:
             return pos + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pyvips
 
+from pixpress.imaging import vips
 from pixpress.imaging.ssimulacra2 import Reference
 
 MAX_SCORED_MEGAPIXELS = 16.0
@@ -35,7 +36,7 @@ class Judge:
 
     def score(self, data: bytes) -> float:
         """SSIMULACRA2 of encoded `data` (its first frame) against the source."""
-        candidate = pyvips.Image.new_from_buffer(data, "")
+        candidate = vips.load_encoded(data)
         if candidate.get_typeof("page-height") and candidate.get("page-height") != candidate.height:
             candidate = candidate.crop(0, 0, candidate.width, candidate.get("page-height"))
         return round(self.reference.score(self._scaled(candidate)), 2)

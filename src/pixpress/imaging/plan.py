@@ -8,7 +8,11 @@ from pixpress.imaging.encoder_limits import MAX_SIDE_PX, fits
 from pixpress.imaging.resize import target_size
 from pixpress.imaging.types import ImageFormat, ImageInfo, OptimizeOptions, OutputFormat
 
-ANIMATION_FORMATS = frozenset({ImageFormat.GIF, ImageFormat.WEBP})
+ANIMATION_FORMATS = frozenset({ImageFormat.GIF, ImageFormat.WEBP})  # libvips writes these animated
+# An APNG or an AVIF sequence stays one in its own format (written by Pillow, animation_save.py) when
+# the output keeps the source's format (original, or auto's own candidate); PNG or AVIF asked for by
+# name is a still of the default image.
+SEQUENCE_FORMATS = frozenset({ImageFormat.PNG, ImageFormat.AVIF})
 SWAPPED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that turn the image a quarter
 
 
@@ -43,7 +47,7 @@ def output_size(
 ) -> tuple[int, int]:
     """Width and height of the encoded frames, as the pipeline makes them: the first frame when an
     animation goes to a still format, turned by its EXIF orientation (stills only), then fitted."""
-    still = info.frames == 1 or not all(fmt in ANIMATION_FORMATS for fmt in formats)
+    still = info.frames == 1 or not all(fmt in animated_formats(info, options) for fmt in formats)
     width, height = info.width, info.height
     if still and info.orientation in SWAPPED_ORIENTATIONS:
         width, height = height, width
@@ -65,6 +69,12 @@ def targets(
     return (source, *extra)
 
 
+def animated_formats(info: ImageInfo, options: OptimizeOptions) -> frozenset[ImageFormat]:
+    """The output formats that keep this source's animation."""
+    own = options.format in (OutputFormat.ORIGINAL, OutputFormat.AUTO) and info.format in SEQUENCE_FORMATS
+    return ANIMATION_FORMATS | {info.format} if own else ANIMATION_FORMATS
+
+
 def conversion_requested(ctx: Context) -> bool:
     """A named output format other than the source's (the result may then be bigger than the input)."""
     requested = ctx.options.format
@@ -76,13 +86,16 @@ def conversion_requested(ctx: Context) -> bool:
 def keeps_animation(ctx: Context) -> bool:
     """An animated source whose every output format animates (otherwise the first frame is all)."""
     assert ctx.info is not None, "probe runs first"
-    return ctx.info.frames > 1 and all(f in ANIMATION_FORMATS for f in ctx.targets)
+    animating = animated_formats(ctx.info, ctx.options)
+    return ctx.info.frames > 1 and all(f in animating for f in ctx.targets)
 
 
 def keep_first_frame(ctx: Context) -> None:
     """Animated source, still output format (JPEG/PNG/AVIF): the first frame only (decode loads only
-    that one; this drops the others of a strip that holds more)."""
-    if ctx.frames > 1 and not all(f in ANIMATION_FORMATS for f in ctx.targets):
+    that one, the default image of an APNG or AVIF sequence; this drops the others of a strip that
+    holds more)."""
+    assert ctx.info is not None, "probe runs first"
+    if ctx.frames > 1 and not all(f in animated_formats(ctx.info, ctx.options) for f in ctx.targets):
         image = ctx.pixels
         first = image.crop(0, 0, image.width, ctx.frame_height).copy_memory()
         for name in ("page-height", "delay", "loop", "n-pages"):

@@ -14,16 +14,19 @@ def probe(data: bytes, *, limits: Limits) -> ImageInfo:
     """Format, size, frames and alpha from the header.
 
     Raises UnsupportedFormat (not a JPEG/PNG/WebP/GIF/AVIF), InvalidImage (truncated or corrupt
-    container) and ImageTooLarge (over `limits`; PNG and JPEG dimensions and GIF and WebP frame
-    counts are checked from the raw bytes before libvips is called, so a decompression bomb costs
-    microseconds). Bounded whatever the bytes: see tests/imaging/test_submit_bounds.py.
+    container) and ImageTooLarge (over `limits`; PNG and JPEG dimensions and GIF, WebP, APNG and AVIF
+    sequence frame counts are checked from the raw bytes before libvips is called, so a decompression
+    bomb costs microseconds). Bounded whatever the bytes: see tests/imaging/test_submit_bounds.py.
     """
     fmt = sniff(data)
     structure = check_structure(data, fmt, max_frames=limits.max_frames)
+    # APNG and AVIF sequences: frames from their own chunks or boxes (libvips sees only the still).
+    frames = max(1, structure.frames)
     if structure.width or structure.height:
-        check_limits(width=structure.width, height=structure.height, frames=1, limits=limits)
+        check_limits(width=structure.width, height=structure.height, frames=frames, limits=limits)
     header = vips.load_header(data if structure.header is None else structure.header, fmt)
-    frames = vips.frame_count(header) if fmt in vips.ANIMATED_FORMATS else 1
+    if fmt in vips.ANIMATED_FORMATS:
+        frames = vips.frame_count(header)
     width, height = int(header.width), int(header.height)
     check_limits(width=width, height=height, frames=frames, limits=limits)
     orientation = int(header.get("orientation")) if "orientation" in header.get_fields() else 1

@@ -1,10 +1,12 @@
 """Cheap structural checks on the raw bytes, run at submit time before libvips sees the file.
 
-They catch truncated uploads (a JPEG without its end-of-image marker, a PNG without IEND, a GIF
-without its trailer, a WebP or AVIF whose boxes run past the end) and garbage after a valid signature,
+They catch truncated uploads (a JPEG without its end-of-image marker, a PNG whose image data stops
+early, a GIF cut inside a frame, a WebP or AVIF whose boxes run past the end) and garbage after a valid
+signature, while letting through what browsers show (a PNG whose IEND alone is missing, a GIF without
+its trailer: docs/formats.md),
 they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused before
-any decoder is involved, and they count GIF and WebP frames so the frame limit applies before libvips
-keeps a record per frame.
+any decoder is involved, and they count GIF, WebP, APNG and AVIF sequence frames so the frame limit
+applies before a decoder keeps a record per frame.
 
 Every walk here is bounded whatever the bytes (a 25 MB upload is millions of 4-byte segments or
 8-byte chunks): each stops with InvalidImage past a count no real file reaches, and scans long runs in
@@ -13,11 +15,10 @@ C. tests/imaging/test_submit_bounds.py holds the crafted files and the measured 
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from pixpress.errors import ImageTooLarge, InvalidImage
-from pixpress.imaging import gif_blocks, jpeg_segments, png_chunks
+from pixpress.imaging import gif_blocks, isobmff, jpeg_segments, jpeg_tables, png_chunks, png_stream
 from pixpress.imaging.types import ImageFormat
 
 # A still WebP has at most VP8X, ICCP, ANIM, EXIF, XMP, ALPH and one image chunk; libwebp's demuxer
@@ -27,8 +28,6 @@ MAX_RIFF_CHUNKS = 256
 # cost 20 MB at submit); no image made for the web carries this much.
 MAX_WEBP_METADATA_BYTES = 8 * 1024 * 1024
 _WEBP_METADATA = frozenset({b"ICCP", b"EXIF", b"XMP "})
-# An AVIF has ftyp, meta and mdat at the top, sometimes free or moov; libheif limits what is nested.
-MAX_TOP_LEVEL_BOXES = 256
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,13 @@ def check_structure(data: bytes, fmt: ImageFormat, *, max_frames: int = 1000) ->
         jpeg = jpeg_segments.parse_header(data)
         if not jpeg_segments.has_end(data, jpeg):
             raise InvalidImage("The JPEG file is truncated (no end-of-image marker).")
+        jpeg_tables.check_first_scan(data, jpeg)
         return Structure(jpeg.width, jpeg.height, 1, jpeg_segments.header_only(data, jpeg))
     if fmt is ImageFormat.PNG:
-        png = png_chunks.parse_header(data)
-        return Structure(png.width, png.height, 1, png_chunks.header_only(data, png))
+        png = png_chunks.parse_header(data, max_frames=max_frames)
+        if not png_chunks.has_end(data, png):
+            _png_without_end(data, png)
+        return Structure(png.width, png.height, png.frames, png_chunks.header_only(data, png))
     if fmt is ImageFormat.GIF:
         if len(data) < 13:
             raise InvalidImage("The GIF file is truncated.")
@@ -61,8 +63,20 @@ def check_structure(data: bytes, fmt: ImageFormat, *, max_frames: int = 1000) ->
     if fmt is ImageFormat.WEBP:
         return Structure(frames=_webp(data, max_frames=max_frames))
     if fmt is ImageFormat.AVIF:
-        _isobmff(data)
+        sequence = isobmff.check(data)
+        return Structure(sequence.width, sequence.height, sequence.frames)
     return Structure()
+
+
+def _png_without_end(data: bytes, png: png_chunks.PngHeader) -> None:
+    """No IEND: browsers show the image when its data is all there (a writer that forgot IEND, a file
+    cut in its last checksum); refused when rows are missing or the last chunk is cut short of a file
+    too big to inflate here (png_stream's bounds)."""
+    found = png_stream.read(
+        data, png, max_chunks=png_stream.MAX_SUBMIT_CHUNKS, max_inflate=png_stream.MAX_SUBMIT_INFLATE_BYTES
+    )
+    if found.complete is False or (found.complete is None and not found.whole_chunks):
+        raise InvalidImage(found.describe(), details={"rows": found.rows, "height": found.height})
 
 
 def _webp(data: bytes, *, max_frames: int) -> int:
@@ -99,33 +113,3 @@ def _webp(data: bytes, *, max_frames: int) -> int:
             raise InvalidImage("The WebP file is truncated.")
         pos += 8 + size + (size & 1)  # chunks are padded to an even size
     return frames
-
-
-def _isobmff(data: bytes) -> None:
-    """Top-level boxes (ftyp, meta, mdat...) must tile the file without running past its end."""
-    pos = 0
-    n = len(data)
-    seen: set[bytes] = set()
-    for _ in range(MAX_TOP_LEVEL_BOXES):
-        if pos >= n:
-            break
-        if pos + 8 > n:
-            raise InvalidImage("The AVIF file is truncated.")
-        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        if size == 1:
-            if pos + 16 > n:
-                raise InvalidImage("The AVIF file is truncated.")
-            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
-        elif size == 0:
-            size = n - pos
-        if size < 8:
-            raise InvalidImage("The AVIF file is corrupt (bad box).")
-        if pos + size > n:
-            raise InvalidImage("The AVIF file is truncated.")
-        seen.add(kind)
-        pos += size
-    else:
-        if pos < n:
-            raise InvalidImage(f"The AVIF file is corrupt (more than {MAX_TOP_LEVEL_BOXES} boxes).")
-    if b"meta" not in seen:
-        raise InvalidImage("The AVIF file is corrupt (no meta box).")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyvips
 
-from pixpress.imaging import icc, presets, proxy
+from pixpress.imaging import animation_save, icc, presets, proxy
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
@@ -35,7 +35,15 @@ class Encoded:
 
 
 def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
-    encoded = _lossless(ctx, fmt) if ctx.options.mode is Mode.LOSSLESS else _lossy(ctx, fmt)
+    if ctx.animated and fmt in animation_save.FORMATS:
+        encoded = _sequence(ctx, fmt)
+    elif ctx.options.mode is Mode.LOSSLESS:
+        encoded = _lossless(ctx, fmt)
+    else:
+        encoded = _lossy(ctx, fmt)
+    assert ctx.info is not None
+    if ctx.info.frames > 1 and not ctx.animated:
+        encoded.settings["frames"] = "first only"  # an animation written to a still format
     return EncodedImage(
         data=encoded.data,
         format=fmt,
@@ -222,6 +230,28 @@ def _palette_or_lossless(ctx: Context, quality: int, target: float, *, explicit:
     data = lossless_png(ctx.pixels, keep=ctx.options.keep_metadata, deadline=ctx.deadline)
     settings = {**encoder_settings(ImageFormat.PNG, None), "palette": False, "palette_score": best}
     return Encoded(data, None, settings, 100.0)
+
+
+def _sequence(ctx: Context, fmt: ImageFormat) -> Encoded:
+    """An APNG or AVIF sequence kept animated (animation_save.py): one setting for every frame, scored on
+    the first. A lossy APNG is one palette for the whole strip; when it misses the target (and no
+    quality was asked for) the APNG is lossless."""
+    keep = ctx.options.keep_metadata
+    settings: dict[str, Any] = {"writer": "pillow", "frames": ctx.frames}
+    target = ctx.limits.targets.for_mode(ctx.options.mode)
+    if target is not None:
+        quality = ctx.options.quality or presets.default_quality(ctx.options.mode, fmt)
+        assert quality is not None
+        data = animation_save.encode(ctx.pixels, fmt, quality, keep=keep, deadline=ctx.deadline)
+        score = judge(ctx).score(data)
+        settings.update(quality=quality, target=target)
+        if fmt is ImageFormat.PNG:
+            settings["palette"] = True
+        if fmt is ImageFormat.AVIF or score >= target or ctx.options.quality is not None:
+            return Encoded(data, quality, settings, score)
+        settings.update(palette=False, palette_score=score)
+    data = animation_save.encode(ctx.pixels, fmt, None, keep=keep, deadline=ctx.deadline)
+    return Encoded(data, None, {**settings, "lossless": True}, 100.0 if fmt is ImageFormat.PNG else None)
 
 
 def _lossless(ctx: Context, fmt: ImageFormat) -> Encoded:

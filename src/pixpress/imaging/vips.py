@@ -28,9 +28,18 @@ def load_header(data: bytes, fmt: ImageFormat) -> pyvips.Image:
     if fmt is ImageFormat.JPEG:
         options["autorotate"] = False
     try:
-        return pyvips.Image.new_from_source(pyvips.Source.new_from_memory(data), "", **options)
+        return _from_source(data, fmt, **options)
     except pyvips.Error as exc:
         raise InvalidImage(details={"reason": _first_line(exc)}) from exc
+
+
+def _from_source(data: bytes, fmt: ImageFormat, **options: Any) -> pyvips.Image:
+    source = pyvips.Source.new_from_memory(data)
+    if fmt is ImageFormat.AVIF:
+        # libvips' sniffing does not know the avis brand of image sequences; libheif reads their
+        # primary image, the still a browser without animation support shows.
+        return pyvips.Image.heifload_source(source, **options)
+    return pyvips.Image.new_from_source(source, "", **options)
 
 
 def load_pixels(
@@ -50,9 +59,16 @@ def _load(data: bytes, fmt: ImageFormat, **options: Any) -> pyvips.Image:
     if fmt is ImageFormat.JPEG:
         options["autorotate"] = False  # orientation is its own step
     try:
-        return pyvips.Image.new_from_source(pyvips.Source.new_from_memory(data), "", **options)
+        return _from_source(data, fmt, **options)
     except pyvips.Error as exc:
         raise InvalidImage(details={"reason": _first_line(exc)}) from exc
+
+
+def load_encoded(data: bytes) -> pyvips.Image:
+    """An image pixpress encoded, read back (its first frame when animated) for scoring."""
+    if data[4:8] == b"ftyp":
+        return _from_source(data, ImageFormat.AVIF)
+    return pyvips.Image.new_from_buffer(data, "")
 
 
 def frame_count(image: pyvips.Image) -> int:
