@@ -3,11 +3,11 @@ and enforce the limits, all before any pixel is decoded."""
 
 from __future__ import annotations
 
-from pixpress.imaging import vips
+from pixpress.imaging import jpeg_scan_size, vips
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.sniff import sniff
 from pixpress.imaging.structure import check_structure
-from pixpress.imaging.types import ImageInfo, Limits
+from pixpress.imaging.types import ImageFormat, ImageInfo, Limits
 
 
 def probe(data: bytes, *, limits: Limits) -> ImageInfo:
@@ -24,6 +24,8 @@ def probe(data: bytes, *, limits: Limits) -> ImageInfo:
     frames = max(1, structure.frames)
     if structure.width or structure.height:
         check_limits(width=structure.width, height=structure.height, frames=frames, limits=limits)
+    if fmt is ImageFormat.JPEG:
+        jpeg_scan_size.check(data)  # after the limits: a bomb's claimed size is "too large" first
     header = vips.load_header(data if structure.header is None else structure.header, fmt)
     if fmt in vips.ANIMATED_FORMATS:
         frames = vips.frame_count(header)
