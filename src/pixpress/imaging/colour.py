@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pyvips
 
+from pixpress.errors import InvalidImage
 from pixpress.imaging import icc
 from pixpress.imaging.context import Context
 from pixpress.imaging.types import KeepMetadata, Mode
@@ -44,9 +45,16 @@ def to_srgb(image: pyvips.Image, *, embedded: bool, fallback: str) -> pyvips.Ima
     if image.bands > colour_bands:
         alpha = image.extract_band(colour_bands, n=image.bands - colour_bands)
         image = image.extract_band(0, n=colour_bands)
-    out = image.icc_transform(
-        "srgb", embedded=embedded, input_profile=fallback, intent="relative", depth=depth
-    )
+    try:
+        out = image.icc_transform(
+            "srgb", embedded=embedded, input_profile=fallback, intent="relative", depth=depth
+        )
+    except pyvips.Error:
+        if not embedded:
+            raise InvalidImage("The image's colours cannot be converted to sRGB.") from None
+        # A broken embedded profile (or one for another colour space than the pixels'): browsers ignore
+        # it and show the pixels in their space's default, and so does this (found by the fuzz test).
+        return to_srgb(without_profile(image), embedded=False, fallback=fallback)
     if alpha is not None:
         out = out.bandjoin(alpha.cast(out.format))
     return without_profile(out)
