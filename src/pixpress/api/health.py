@@ -10,8 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from pixpress import __version__
-from pixpress.api.dependencies import ContainerDep, IsAdminDep
+from pixpress.api.dependencies import IsAdminDep, ProbesDep
 from pixpress.api.envelope import ok
+from pixpress.usecases.readiness import check_readiness, is_ready
 
 log = logging.getLogger("pixpress.api")
 router = APIRouter(tags=["health"])
@@ -27,12 +28,11 @@ def health() -> dict[str, Any]:
 
 
 @router.get("/ready")
-async def ready(container: ContainerDep, is_admin: IsAdminDep) -> JSONResponse:
+async def ready(probes: ProbesDep, is_admin: IsAdminDep) -> JSONResponse:
     """Ready or not for anyone (load balancers); which backend fails, and how, only for an admin token."""
-    checks = await run_in_threadpool(container.readiness)
-    healthy = all(value == "ok" for value in checks.values())
+    checks = await run_in_threadpool(lambda: check_readiness(probes=probes))
     details = {"checks": checks} if is_admin else {}
-    if healthy:
+    if is_ready(checks):
         return JSONResponse(ok({"status": "ready", **details}))
     log.warning("not ready: %s", ", ".join(f"{name} {value}" for name, value in checks.items()))
     error = {"code": "service_unavailable", "message": "Not ready.", **details}

@@ -7,9 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from pixpress.api.dependencies import AdminDep, CallerDep, ContainerDep, client_address
+from pixpress.api.dependencies import AdminDep, CallerDep, QuotaDep, client_address
 from pixpress.api.envelope import ok
 from pixpress.api.token_body import TOKEN_BODY, customer_token
+from pixpress.usecases.quota import refresh_quota as refresh_quota_of
+from pixpress.usecases.quota import reset_usage as reset_usage_of
+from pixpress.usecases.quota import usage_history
 
 router = APIRouter(tags=["quota"])
 
@@ -23,34 +26,34 @@ def quota(caller: CallerDep) -> dict[str, Any]:
 
 
 @router.post("/api/optimize/refresh-quota")
-def refresh_quota(request: Request, caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
-    info = container.quota.refresh(caller.token, client_address=client_address(request))
+def refresh_quota(request: Request, caller: CallerDep, quota: QuotaDep) -> dict[str, Any]:
+    info = refresh_quota_of(token=caller.token, client_address=client_address(request), quota=quota)
     request.state.quota = info
     return ok(info.as_public(caller.token), message="Quota refreshed")
 
 
 @router.post("/api/optimize/reset-usage", openapi_extra=TOKEN_BODY)
-async def reset_usage(request: Request, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def reset_usage(request: Request, _admin: AdminDep, quota: QuotaDep) -> dict[str, Any]:
     token = await customer_token(request)  # after the admin check: no body is read for anyone else
-    result = await run_in_threadpool(container.quota.reset_usage, token)
+    result = await run_in_threadpool(lambda: reset_usage_of(token=token, quota=quota))
     return ok(result.as_public(), message="Usage reset successfully")
 
 
 @router.post("/api/admin/usage", openapi_extra=TOKEN_BODY)
-async def usage(request: Request, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def usage(request: Request, _admin: AdminDep, quota: QuotaDep) -> dict[str, Any]:
     """A token's current and past periods; the token in the body, out of URLs and proxy logs."""
     token = await customer_token(request)
-    return ok(await run_in_threadpool(container.quota.usage_history, token))
+    return ok(await run_in_threadpool(lambda: usage_history(token=token, quota=quota)))
 
 
 @router.get("/api/admin/usage", deprecated=True)
 def usage_by_query(
     _admin: AdminDep,
-    container: ContainerDep,
+    quota: QuotaDep,
     response: Response,
     token: Annotated[str, Query(min_length=1)],
 ) -> dict[str, Any]:
     """Deprecated: puts the customer's token in the URL. Use POST /api/admin/usage."""
     response.headers["Deprecation"] = USAGE_GET_DEPRECATED
     response.headers["Link"] = '</api/admin/usage>; rel="successor-version"'
-    return ok(container.quota.usage_history(token))
+    return ok(usage_history(token=token, quota=quota))
