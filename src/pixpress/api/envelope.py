@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import redis.exceptions
-import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pixpress.errors import InternalError, InvalidOption, PixpressError, ServiceUnavailable
+from pixpress.errors import InternalError, InvalidOption, PixpressError
 
 log = logging.getLogger("pixpress.api")
 
@@ -67,17 +65,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        if reason := _unavailable_backend(exc):
-            # A backend that is down is not a bug: the client may retry; nothing was kept or charged
-            # (submit takes an upload back when its queueing fails).
-            log.error("backend unreachable: %s: %r", reason, exc)
-            return _pixpress_response(
-                ServiceUnavailable(
-                    "A backend pixpress depends on is unreachable; retry later.",
-                    details={"reason": reason},
-                    headers={"Retry-After": "5"},
-                )
-            )
+        # The last resort: a bug. A backend that is down is not one: its adapter raised
+        # ServiceUnavailable (db/session.py, coordination/reachable.py, storage/s3.py), handled above.
         log.exception("unhandled error", exc_info=exc)
         return error_response(InternalError.status, InternalError.code, InternalError.message)
 
@@ -87,10 +76,3 @@ def _pixpress_response(exc: PixpressError) -> JSONResponse:
         log.warning("answering %s %s", exc.status, exc.code)
     return error_response(exc.status, exc.code, exc.public_message, exc.details, exc.headers)
 
-
-def _unavailable_backend(exc: Exception) -> str | None:
-    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
-        return "redis_unavailable"
-    if isinstance(exc, sqlalchemy.exc.OperationalError):
-        return "database_unavailable"
-    return None

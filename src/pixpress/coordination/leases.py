@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from pixpress.config import Settings
+from pixpress.coordination.reachable import redis_reachable
 from pixpress.db.models import Lock
 from pixpress.db.session import Database, utcnow
 
@@ -79,10 +80,12 @@ class RedisLeases:
 
     def acquire(self, name: str, *, owner: str, ttl_s: float) -> bool:
         ttl_ms = max(1, int(ttl_s * 1000))
-        return bool(self._renew(keys=[f"{self.prefix}:lease:{name}"], args=[owner, ttl_ms]))
+        with redis_reachable():
+            return bool(self._renew(keys=[f"{self.prefix}:lease:{name}"], args=[owner, ttl_ms]))
 
     def release(self, name: str, *, owner: str) -> None:
-        self._release(keys=[f"{self.prefix}:lease:{name}"], args=[owner])
+        with redis_reachable():
+            self._release(keys=[f"{self.prefix}:lease:{name}"], args=[owner])
 
 
 def open_leases(settings: Settings, database: Database) -> Leases:
