@@ -119,7 +119,7 @@ def test_token_search_and_ledger_pages(container: Container) -> None:
     assert first.pagination.total == 55 and first.pagination.pages == 2
     assert len(first.ledger) == 50 and len(second.ledger) == 5
     assert first.ledger[0].task_id == "task-54" and second.ledger[-1].task_id == "task-0"  # newest first
-    assert first.history["current_period"]["uploads"] == 55
+    assert first.history.current_period.uploads == 55
     assert (
         queries.token_page(records=container.records, quota=container.quota, token_hash="0" * 64, page=1)
         is None
@@ -141,6 +141,6 @@ def test_reset_by_hash_records_what_the_api_s_reset_records(container: Container
         assert licence is not None and licence.used_bytes == 0
     assert shapes[0] == shapes[1] == [("reset", -3 * MB, None, None), ("charge", 3 * MB, "task-1", None)]
     history = container.quota.usage_history_by_hash(by_hash)
-    assert history is not None and history["past_periods"][0]["used_bytes"] == 3 * MB
-    assert container.quota.usage_history(A)["past_periods"] == history["past_periods"]
+    assert history is not None and history.past_periods[0].used_bytes == 3 * MB
+    assert container.quota.usage_history(A).past_periods == history.past_periods
     assert hash_token(A) == by_hash

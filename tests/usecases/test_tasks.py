@@ -29,10 +29,10 @@ def run_queued(stack: Stack) -> None:
 def test_a_finished_task_is_reported_downloaded_and_deleted(stack: Stack, logo: Upload) -> None:
     task = stack.submit(logo).task
     owner = task.token_hash
-    queued = task_status(task_id=task.id, token_hash=owner, base_url="http://x", tasks=stack.tasks)
+    queued = task_status(task_id=task.id, token_hash=owner, base_url="http://x", tasks=stack.tasks).public()
     assert queued["status"] == "queued" and "download_url" not in queued
     run_queued(stack)
-    done = task_status(task_id=task.id, token_hash=owner, base_url="http://x", tasks=stack.tasks)
+    done = task_status(task_id=task.id, token_hash=owner, base_url="http://x", tasks=stack.tasks).public()
     assert done["status"] == "done"
     assert done["download_url"] == f"http://x/api/optimize/download/{task.id}"
     result = download_result(task_id=task.id, token_hash=owner, variant=None, size=None, tasks=stack.tasks)

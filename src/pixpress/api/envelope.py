@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pixpress.errors import InternalError, InvalidOption, PixpressError
@@ -23,12 +24,41 @@ HTTP_CODES = {
 }
 
 
-def ok(data: dict[str, Any], message: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"success": True}
+T = TypeVar("T", bound=BaseModel)
+
+
+class Envelope(BaseModel, Generic[T]):
+    """Every successful answer: `{"success": true, "data": {...}}`, with `message` on some calls.
+
+    Routes declare it as their response_model with response_model_exclude_unset=True: a key a data model
+    leaves unset (a queued task's result, `message` on most calls) is absent from the answer, not null."""
+
+    success: Literal[True]
+    message: str | None = None
+    data: T
+
+
+class ErrorBody(BaseModel):
+    """`code` (stable, snake_case), `message` (a human sentence), and the error's details beside them
+    (e.g. `reason`, `field`, `quota_info`, `max_pending`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    """Every failed answer: `{"success": false, "error": {"code": ..., "message": ..., ...details}}`."""
+
+    success: Literal[False]
+    error: ErrorBody
+
+
+def ok(data: T, message: str | None = None) -> Envelope[T]:
     if message:
-        body["message"] = message
-    body["data"] = data
-    return body
+        return Envelope[T](success=True, message=message, data=data)
+    return Envelope[T](success=True, data=data)
 
 
 def error_response(
@@ -38,8 +68,8 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    error = {"code": code, "message": message, **(details or {})}
-    return JSONResponse({"success": False, "error": error}, status_code=status, headers=headers)
+    body = ErrorEnvelope(success=False, error=ErrorBody(code=code, message=message, **(details or {})))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -75,4 +105,3 @@ def _pixpress_response(exc: PixpressError) -> JSONResponse:
     if exc.status >= 500:
         log.warning("answering %s %s", exc.status, exc.code)
     return error_response(exc.status, exc.code, exc.public_message, exc.details, exc.headers)
-

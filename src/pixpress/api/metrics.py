@@ -6,12 +6,13 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from pixpress.api.dependencies import AdminDep, QueueDep
+from pixpress.api.responses import ADMIN_ERRORS
 from pixpress.metrics import exposition
 
 router = APIRouter(tags=["operator"])
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses=ADMIN_ERRORS)
 async def metrics(_admin: AdminDep, queue: QueueDep) -> Response:
     # Reading the group's files and the queue depth blocks: off the event loop.
     body = await run_in_threadpool(exposition.render, pending=queue.pending)

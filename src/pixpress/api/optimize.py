@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -13,9 +13,11 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from pixpress.api.dependencies import BaseUrlDep, CallerDep, DatabaseDep, QuotaDep, SettingsDep, TasksDep
-from pixpress.api.envelope import ok
+from pixpress.api.envelope import Envelope, ok
+from pixpress.api.responses import DOWNLOAD_ERRORS, SUBMIT_ERRORS, TASK_ERRORS, Deleted, Submitted
 from pixpress.api.schemas import SUBMIT_FORM
 from pixpress.errors import FileTooLarge, InvalidOption
+from pixpress.tasks.views import TaskStatus
 from pixpress.usecases.submit import submit_upload
 from pixpress.usecases.tasks import (
     delete_task,
@@ -30,7 +32,7 @@ router = APIRouter(prefix="/api/optimize", tags=["optimize"])
 OPTION_FIELDS = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept", "sizes")
 
 
-@router.post("/submit", openapi_extra=SUBMIT_FORM)
+@router.post("/submit", openapi_extra=SUBMIT_FORM, response_model_exclude_unset=True, responses=SUBMIT_ERRORS)
 async def submit(
     request: Request,
     caller: CallerDep,
@@ -40,7 +42,7 @@ async def submit(
     tasks: TasksDep,
     url: BaseUrlDep,
     wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for the result")] = 0,
-) -> dict[str, Any]:
+) -> Envelope[Submitted]:
     try:
         form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)
     except HTTPException as exc:  # malformed multipart, too many parts
@@ -67,27 +69,32 @@ async def submit(
         )
     )
     request.state.quota = submitted.quota
-    task = submitted.task
-    data_out: dict[str, Any] = {
-        "task_id": task.id,
-        "status": task.status,
-        "quota_info": submitted.quota.as_quota_info(),
-        "idempotent_replay": not submitted.created,
-    }
+    charged = {"quota_info": submitted.quota.as_quota_info(), "idempotent_replay": not submitted.created}
     task = await wait_until_finished(
-        task=task, token_hash=caller.token_hash, wait_s=min(wait, settings.max_wait_s), tasks=tasks
+        task=submitted.task, token_hash=caller.token_hash, wait_s=min(wait, settings.max_wait_s), tasks=tasks
     )
-    if wait or not is_unfinished(task):
-        data_out.update(tasks.status(task, base_url=url))
-    return ok(data_out)
+    if not wait and is_unfinished(task):
+        return ok(Submitted(task_id=task.id, status=task.status, **charged))
+    status = tasks.status(task, base_url=url)
+    return ok(Submitted(**{name: getattr(status, name) for name in status.model_fields_set}, **charged))
 
 
-@router.get("/status/{task_id}")
-def status(task_id: str, caller: CallerDep, tasks: TasksDep, url: BaseUrlDep) -> dict[str, Any]:
+@router.get("/status/{task_id}", response_model_exclude_unset=True, responses=TASK_ERRORS)
+def status(task_id: str, caller: CallerDep, tasks: TasksDep, url: BaseUrlDep) -> Envelope[TaskStatus]:
     return ok(task_status(task_id=task_id, token_hash=caller.token_hash, base_url=url, tasks=tasks))
 
 
-@router.get("/download/{task_id}", response_class=Response)
+@router.get(
+    "/download/{task_id}",
+    response_class=Response,
+    responses={
+        **DOWNLOAD_ERRORS,
+        200: {
+            "description": "The optimized image (or the size or format variant asked for).",
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+    },
+)
 def download(
     task_id: str,
     request: Request,
@@ -123,10 +130,10 @@ def download(
     )
 
 
-@router.delete("/task/{task_id}")
-def delete(task_id: str, caller: CallerDep, tasks: TasksDep) -> dict[str, Any]:
+@router.delete("/task/{task_id}", response_model_exclude_unset=True, responses=TASK_ERRORS)
+def delete(task_id: str, caller: CallerDep, tasks: TasksDep) -> Envelope[Deleted]:
     delete_task(task_id=task_id, token_hash=caller.token_hash, tasks=tasks)
-    return ok({"task_id": task_id, "deleted": True}, message="Task deleted")
+    return ok(Deleted(task_id=task_id, deleted=True), message="Task deleted")
 
 
 def _text(value: object) -> str | None:

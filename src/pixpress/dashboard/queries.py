@@ -7,7 +7,6 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from pixpress.config import Settings
 from pixpress.dashboard.redaction import settings_rows
@@ -16,6 +15,7 @@ from pixpress.db.session import as_utc, utcnow
 from pixpress.quota import QuotaService
 from pixpress.quota.call_stats import LicenceHealth
 from pixpress.quota.records import DailyCharges
+from pixpress.quota.views import UsageHistory
 from pixpress.tasks.queue import TaskQueue
 from pixpress.tasks.records import Savings, TaskRecords
 
@@ -77,7 +77,7 @@ class Overview:
 @dataclass(frozen=True)
 class TokenPage:
     licence: Licence
-    history: dict[str, Any]  # QuotaService.usage_history_by_hash
+    history: UsageHistory
     ledger: list[UsageEntry]
     pagination: Pagination
     unfinished: int

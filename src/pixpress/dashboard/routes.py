@@ -194,12 +194,12 @@ def token(
     if data is None:
         return _not_found(request, session)
     history = data.history
-    periods = [*history["past_periods"], history["current_period"]]
+    periods = [*history.past_periods, history.current_period]
     usage_chart = bar_chart(
-        [Point(_period_label(p["started_at"], current=p is periods[-1]), p["used_mb"]) for p in periods],
+        [Point(_period_label(p.started_at, current=p is periods[-1]), p.used_mb) for p in periods],
         title="Usage per period against the quota",
         unit="MB",
-        limit=history["quota_mb"],
+        limit=history.quota_mb,
         chart_id="usage",
     )
     return render(
@@ -250,8 +250,8 @@ def _valid(token_hash: str) -> bool:
     return TOKEN_HASH.fullmatch(token_hash) is not None
 
 
-def _period_label(started_at: str, *, current: bool) -> str:
-    return "now" if current else started_at[:10]
+def _period_label(started_at: str | None, *, current: bool) -> str:
+    return "now" if current or started_at is None else started_at[:10]
 
 
 def _not_found(request: Request, session: Session) -> Response:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pixpress.quota import QuotaInfo, QuotaService
 from pixpress.quota.info import ResetResult
+from pixpress.quota.views import TokenUsageHistory
 
 
 def refresh_quota(*, token: str, client_address: str, quota: QuotaService) -> QuotaInfo:
@@ -23,6 +22,6 @@ def reset_usage_by_hash(*, token_hash: str, quota: QuotaService) -> int | None:
     return quota.reset_usage_by_hash(token_hash)
 
 
-def usage_history(*, token: str, quota: QuotaService) -> dict[str, Any]:
+def usage_history(*, token: str, quota: QuotaService) -> TokenUsageHistory:
     """POST /api/admin/usage (admin): the token's current period, its past ones and their statements."""
     return quota.usage_history(token)

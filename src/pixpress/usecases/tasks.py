@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -12,6 +11,7 @@ import anyio.to_thread
 from pixpress.db.models import Task
 from pixpress.tasks.service import Download, TaskService
 from pixpress.tasks.states import TaskState
+from pixpress.tasks.views import TaskStatus
 
 WAIT_POLL_S = 0.1
 UNFINISHED_STATES = (TaskState.QUEUED, TaskState.PROCESSING)
@@ -21,7 +21,7 @@ def is_unfinished(task: Task) -> bool:
     return task.status in UNFINISHED_STATES
 
 
-def task_status(*, task_id: str, token_hash: str, base_url: str, tasks: TaskService) -> dict[str, Any]:
+def task_status(*, task_id: str, token_hash: str, base_url: str, tasks: TaskService) -> TaskStatus:
     """GET /status: TaskNotFound for an unknown task and for another token's."""
     task = tasks.get(task_id, token_hash=token_hash)
     return tasks.status(task, base_url=base_url)
