@@ -17,6 +17,8 @@ from pixpress.api.proxies import TrustedProxyMiddleware
 from pixpress.config import Settings
 from pixpress.container import Container
 from pixpress.dashboard.setup import install_dashboard
+from pixpress.db.migrate import upgrade
+from pixpress.usecases.startup import announce_quota_source
 
 log = logging.getLogger("pixpress")
 
@@ -30,8 +32,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
-            await run_in_threadpool(container.migrate)
-        container.announce_quota_source()
+            await run_in_threadpool(upgrade, settings.resolved_database_url)
+        announce_quota_source(settings=settings)
         jobs = container.api_jobs()
         jobs.start()
         log.info(

@@ -55,6 +55,7 @@ def serve(
 
     from pixpress.app import create_app
     from pixpress.container import Container
+    from pixpress.db.migrate import upgrade
 
     container = Container(settings)
     server = uvicorn.Server(
@@ -79,7 +80,7 @@ def serve(
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, request_stop)
     if container.database.is_sqlite:
-        container.migrate()  # before the worker starts, so both see the schema
+        upgrade(settings.resolved_database_url)  # before the worker starts, so both see the schema
     listener = _start_metrics_listener(settings, container.queue.pending)
     worker = None if no_worker or server.should_exit else _start_worker_process(settings, metrics_group)
     try:
@@ -181,11 +182,12 @@ def worker(
     # Imported before the worker processes fork, so they share these pages instead of each loading them.
     import pixpress.imaging.pipeline  # noqa: F401
     from pixpress.container import Container
+    from pixpress.db.migrate import upgrade
     from pixpress.tasks.queue import make_consumer
 
     container = Container(settings)
     if container.database.is_sqlite and not no_migrate:
-        container.migrate()
+        upgrade(settings.resolved_database_url)
     container.install_worker_context()
     consumer = make_consumer(container.queue.huey, workers=settings.workers)
     jobs = container.periodic_jobs()
@@ -219,9 +221,9 @@ def _stop_when_orphaned(parent_pid: int) -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (serve does this itself on SQLite)."""
-    from pixpress.container import Container
+    from pixpress.db.migrate import upgrade
 
-    Container(_settings()).migrate()
+    upgrade(_settings().resolved_database_url)
     typer.echo("migrations applied")
 
 
@@ -229,12 +231,20 @@ def migrate() -> None:
 def cleanup() -> None:
     """Delete expired tasks and their files, and files without a task, now (workers also do it)."""
     from pixpress.container import Container
+    from pixpress.usecases.maintenance import check_ledger, cleanup_expired, requeue_expired_leases
 
     container = Container(_settings())
     try:
-        removed = container.cleanup_expired()
-        requeued = container.requeue_expired_leases()
-        report = container.check_ledger()
+        removed = cleanup_expired(
+            records=container.records, storage=container.storage, settings=container.settings
+        )
+        requeued = requeue_expired_leases(
+            records=container.records,
+            enqueue=container.queue.enqueue,
+            refund=container.refund,
+            settings=container.settings,
+        )
+        report = check_ledger(database=container.database)
     finally:
         container.close()
     typer.echo(f"removed {removed} expired tasks and orphan files, handled {requeued} expired leases")
@@ -252,10 +262,11 @@ def check_ledger() -> None:
     Reports and never rewrites; exit status 1 when something does not match. Also run daily by the workers.
     """
     from pixpress.container import Container
+    from pixpress.usecases.maintenance import check_ledger
 
     container = Container(_settings())
     try:
-        report = container.check_ledger()
+        report = check_ledger(database=container.database)
     finally:
         container.close()
     for imbalance in report.imbalances:

@@ -26,7 +26,10 @@ A task that fails, whatever the code, is refunded: it produced nothing (tasks/ru
 the upload caused count towards 429 too_many_failures (quota/service.py check_failures).
 
 The API turns any of these into the JSON envelope in one handler; services raise them and never
-HTTP exceptions. `details` is merged into the error object of the envelope, `headers` into the response.
+HTTP exceptions. Adapters do too: a database, Redis or S3 server that cannot be reached is reported by
+its adapter as ServiceUnavailable with a `reason` (backend_unavailable below), so nothing above the
+adapters knows a driver's exception classes. `details` is merged into the error object of the envelope,
+`headers` into the response.
 """
 
 from __future__ import annotations
@@ -131,6 +134,18 @@ class LicenseServerUnavailable(PixpressError):
 class ServiceUnavailable(PixpressError):
     code, status, message = "service_unavailable", 503, "The service is not ready."
     refundable = True  # a backend down is not the customer's doing: a task failing so is refunded
+
+
+BACKEND_UNREACHABLE = "A backend pixpress depends on is unreachable; retry later."
+RETRY_BACKEND_AFTER_S = 5
+
+
+def backend_unavailable(reason: str, message: str = BACKEND_UNREACHABLE) -> ServiceUnavailable:
+    """A backend down is not a bug: 503 with its `reason` (database_unavailable, redis_unavailable,
+    queue_unavailable, storage_unavailable), and the client may retry."""
+    return ServiceUnavailable(
+        message, details={"reason": reason}, headers={"Retry-After": str(RETRY_BACKEND_AFTER_S)}
+    )
 
 
 class TaskTimeout(PixpressError):

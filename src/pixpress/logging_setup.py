@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import sys
@@ -9,11 +10,13 @@ from datetime import UTC, datetime
 
 from pixpress.config import Settings
 
+# The id of the request being served: set by the API's middleware (api/middleware.py), read by every log
+# line. It lives here, below the web layer, so logging depends on nothing above it.
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from pixpress.api.middleware import request_id_var  # late: logging is set up before the app
-
         record.request_id = request_id_var.get()
         return True
 

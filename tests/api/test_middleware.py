@@ -8,8 +8,9 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
-from pixpress.api.envelope import install_error_handlers, ok
+from pixpress.api.envelope import Envelope, install_error_handlers, ok
 from pixpress.api.middleware import BodyLimitMiddleware, QuotaHeadersMiddleware, RequestIdMiddleware
 from pixpress.errors import QuotaExceeded
 from pixpress.metrics import record
@@ -24,25 +25,37 @@ class Quota:
     remaining_bytes: int = 1046478848
 
 
+class Size(BaseModel):
+    size: int
+
+
+class Item(BaseModel):
+    item: str
+
+
+class Empty(BaseModel):
+    pass
+
+
 def make_app() -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
 
     @app.post("/upload")
-    async def upload(request: Request) -> dict[str, object]:
+    async def upload(request: Request) -> Envelope[Size]:
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
-        return ok({"size": size})
+        return ok(Size(size=size))
 
     @app.get("/quota")
-    def quota(request: Request) -> dict[str, object]:
+    def quota(request: Request) -> Envelope[Empty]:
         request.state.quota = Quota()
-        return ok({})
+        return ok(Empty())
 
     @app.get("/items/{item_id}")
-    def item(item_id: str) -> dict[str, object]:
-        return ok({"item": item_id})
+    def item(item_id: str) -> Envelope[Item]:
+        return ok(Item(item=item_id))
 
     @app.get("/over")
     def over(request: Request) -> dict[str, object]:

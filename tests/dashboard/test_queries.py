@@ -69,7 +69,9 @@ def test_overview_figures(container: Container) -> None:
     _task(container, a, TaskState.QUEUED)
     _task(container, a, TaskState.PROCESSING)
 
-    data = queries.overview(container)
+    data = queries.overview(
+        records=container.records, quota=container.quota, queue=container.queue, settings=container.settings
+    )
     assert len(data.days) == 30 and data.days[-1].day == utcnow().date()
     assert data.days[-1].uploads == 3 and data.days[-1].size_bytes == 6 * MB  # charges, refunds aside
     assert data.uploads == 3 and data.uploaded_bytes == 6 * MB
@@ -94,27 +96,34 @@ def test_days_are_utc_days_and_older_charges_fall_out(container: Container, data
             session.execute(
                 update(UsageEntry).where(UsageEntry.task_id == task_id).values(created_at=now - age)
             )
-    days = queries.overview(container).days
+    days = queries.overview(
+        records=container.records, quota=container.quota, queue=container.queue, settings=container.settings
+    ).days
     assert [d.uploads for d in days[-2:]] == [1, 1] and sum(d.uploads for d in days) == 2
 
 
 def test_token_search_and_ledger_pages(container: Container) -> None:
     hashes = [_licence(container, token) for token in (A, B, C)]
-    rows, pagination = queries.search_tokens(container, prefix="", page=1)
+    rows, pagination = queries.search_tokens(quota=container.quota, prefix="", page=1)
     assert pagination.total == 3 and {r.token_hash for r in rows} == set(hashes)
-    rows, pagination = queries.search_tokens(container, prefix=hashes[0][:6], page=1)
+    rows, pagination = queries.search_tokens(quota=container.quota, prefix=hashes[0][:6], page=1)
     assert [r.token_hash for r in rows] == [hashes[0]] and pagination.total == 1
-    assert queries.search_tokens(container, prefix="%", page=1)[1].total == 0
+    assert queries.search_tokens(quota=container.quota, prefix="%", page=1)[1].total == 0
     for index in range(queries.LEDGER_PER_PAGE + 5):
         container.quota.charge(token_hash=hashes[0], size_bytes=1000, task_id=f"task-{index}")
-    first = queries.token_page(container, token_hash=hashes[0], page=1)
-    second = queries.token_page(container, token_hash=hashes[0], page=2)
+    first = queries.token_page(records=container.records, quota=container.quota, token_hash=hashes[0], page=1)
+    second = queries.token_page(
+        records=container.records, quota=container.quota, token_hash=hashes[0], page=2
+    )
     assert first is not None and second is not None
     assert first.pagination.total == 55 and first.pagination.pages == 2
     assert len(first.ledger) == 50 and len(second.ledger) == 5
     assert first.ledger[0].task_id == "task-54" and second.ledger[-1].task_id == "task-0"  # newest first
-    assert first.history["current_period"]["uploads"] == 55
-    assert queries.token_page(container, token_hash="0" * 64, page=1) is None
+    assert first.history.current_period.uploads == 55
+    assert (
+        queries.token_page(records=container.records, quota=container.quota, token_hash="0" * 64, page=1)
+        is None
+    )
 
 
 def test_reset_by_hash_records_what_the_api_s_reset_records(container: Container) -> None:
@@ -132,6 +141,6 @@ def test_reset_by_hash_records_what_the_api_s_reset_records(container: Container
         assert licence is not None and licence.used_bytes == 0
     assert shapes[0] == shapes[1] == [("reset", -3 * MB, None, None), ("charge", 3 * MB, "task-1", None)]
     history = container.quota.usage_history_by_hash(by_hash)
-    assert history is not None and history["past_periods"][0]["used_bytes"] == 3 * MB
-    assert container.quota.usage_history(A)["past_periods"] == history["past_periods"]
+    assert history is not None and history.past_periods[0].used_bytes == 3 * MB
+    assert container.quota.usage_history(A).past_periods == history.past_periods
     assert hash_token(A) == by_hash

@@ -81,7 +81,7 @@ class Site:
     def statements(self) -> list[dict[str, object]]:
         history = self.quota.usage_history_by_hash(self.hash)
         assert history is not None
-        return list(history["statements"])
+        return [statement.model_dump() for statement in history.statements]
 
 
 def run(quota: QuotaService, clock: FakeClock, when: str, schedule: ResetSchedule = MONTHLY) -> int:
@@ -172,7 +172,7 @@ def test_anniversary_from_january_31(quota: QuotaService, clock: FakeClock) -> N
     assert [s["due_at"] for s in mid.statements()] == ["2028-03-03T00:00:00Z"]
     assert idle.statements() == []  # never charged: no anniversary
     history = quota.usage_history_by_hash(late.hash)
-    assert history is not None and history["reset_schedule"] == "off"  # the service's own setting
+    assert history is not None and history.reset_schedule == "off"  # the service's own setting
 
 
 def test_off_resets_nothing(quota: QuotaService, clock: FakeClock) -> None:
@@ -274,7 +274,7 @@ def test_a_reset_by_hand_writes_its_statement_in_the_admin_usage_call(
     site.upload(4096)
     clock.set("2027-01-20 08:00:00")
     assert quota.reset_usage("site-a").old_usage_bytes == 4096
-    history = quota.usage_history("site-a")
+    history = quota.usage_history("site-a").model_dump()
     [statement] = history["statements"]
     assert (
         statement["used_bytes"] == 4096 and statement["closed_by"] == "admin" and statement["due_at"] is None

@@ -213,7 +213,7 @@ def test_refund_is_once_and_not_across_a_reset(service: QuotaService) -> None:
 def test_reset_returns_old_and_new_usage_and_keeps_the_ledger(service: QuotaService) -> None:
     token_hash = service.authenticate("premium-token", client_address=ADDR).token_hash
     service.charge(token_hash=token_hash, size_bytes=MB, task_id="a")
-    result = service.reset_usage("premium-token").as_public()
+    result = service.reset_usage("premium-token").as_public().model_dump()
     assert result == {
         "token": "premium-token",
         "old_usage_mb": 1,
@@ -222,7 +222,7 @@ def test_reset_returns_old_and_new_usage_and_keeps_the_ledger(service: QuotaServ
         "remaining_mb": 5000,
     }
     service.charge(token_hash=token_hash, size_bytes=2 * MB, task_id="b")
-    history = service.usage_history("premium-token")
+    history = service.usage_history("premium-token").model_dump()
     assert history["current_period"]["used_mb"] == 2.0
     assert [p["used_mb"] for p in history["past_periods"]] == [1.0]
     assert history["past_periods"][0]["ended_at"] is not None

@@ -43,3 +43,36 @@ def upload_of(path: Path) -> Upload:
         info=imaging.probe(data, limits=imaging.Limits()),
         options=imaging.OptimizeOptions(),
     )
+
+
+def variant_record(*, key: str, format: str, mime_type: str | None = None) -> dict[str, object]:
+    """One format variant as the runner stores it in result_json (tasks/result.py VariantRecord)."""
+    return {
+        "key": key,
+        "format": format,
+        "mime_type": mime_type or f"image/{format}",
+        "size": 100,
+        "width": 10,
+        "height": 10,
+        "quality": 80,
+        "score": 75.0,
+    }
+
+
+def size_record(
+    *,
+    name: str,
+    key: str,
+    format: str = "jpeg",
+    mime_type: str | None = None,
+    variants: list[dict[str, object]] | None = None,
+) -> dict[str, object]:
+    """One size as the runner stores it in result_json (tasks/result.py SizeRecord)."""
+    return {
+        **variant_record(key=key, format=format, mime_type=mime_type),
+        "name": name,
+        "box": "10x10",
+        "crop": False,
+        "settings": {},
+        "variants": variants or [],
+    }

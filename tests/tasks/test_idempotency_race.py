@@ -18,6 +18,7 @@ from pixpress.config import Settings
 from pixpress.container import Container
 from pixpress.db.models import Task, UsageEntry
 from pixpress.db.session import Database
+from pixpress.usecases.submit import submit_upload
 from tests.tasks.factories import upload_of
 
 RETRIES = 8
@@ -54,8 +55,16 @@ def test_concurrent_retries_with_one_key_make_one_task_and_one_charge(
 
         def retry(_: int, key: str = key, barrier: threading.Barrier = barrier) -> str:
             barrier.wait()
-            task, _created, _quota = container.submit_upload(upload, caller_quota=caller, idempotency_key=key)
-            return task.id
+            submitted = submit_upload(
+                upload=upload,
+                caller_quota=caller,
+                idempotency_key=key,
+                settings=container.settings,
+                database=container.database,
+                quota=container.quota,
+                tasks=container.tasks,
+            )
+            return submitted.task.id
 
         with ThreadPoolExecutor(max_workers=RETRIES) as pool:
             answered = set(pool.map(retry, range(RETRIES)))

@@ -9,7 +9,7 @@ from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks import maintenance
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.states import TaskState
-from tests.tasks.factories import new_task
+from tests.tasks.factories import new_task, size_record, variant_record
 
 
 def _expire(database: Database, task_id: str, *, attempts: int) -> None:
@@ -67,7 +67,7 @@ def test_cleanup_deletes_every_size_of_a_task(database: Database) -> None:
     storage = MemoryStorage()
     task = new_task(ttl_s=-1)
     task.status, task.result_key = TaskState.DONE.value, "r/result-1.jpg"
-    sizes = [{"name": "a", "key": "r/size-1-a.jpg"}, {"name": "b", "key": "r/size-1-b.webp"}]
+    sizes = [size_record(name="a", key="r/size-1-a.jpg"), size_record(name="b", key="r/size-1-b.webp")]
     task.result_json = json.dumps({"variants": [], "sizes": sizes})
     records.insert(task)
     for key in (task.input_key, task.result_key, "r/size-1-a.jpg", "r/size-1-b.webp"):
@@ -84,12 +84,15 @@ def test_cleanup_deletes_the_format_variants_of_sizes(database: Database) -> Non
     storage = MemoryStorage()
     task = new_task(ttl_s=-1)
     task.status, task.result_key = TaskState.DONE.value, "r/result-1.webp"
-    variants = [{"format": "webp", "key": "r/result-1.webp"}, {"format": "jpeg", "key": "r/variant-1.jpg"}]
-    size_variants = [
-        {"format": "webp", "key": "r/size-1-a.webp"},
-        {"format": "avif", "key": "r/size-1-a.avif"},
+    variants = [
+        variant_record(format="webp", key="r/result-1.webp"),
+        variant_record(format="jpeg", key="r/variant-1.jpg"),
     ]
-    sizes = [{"name": "a", "key": "r/size-1-a.webp", "variants": size_variants}]
+    size_variants = [
+        variant_record(format="webp", key="r/size-1-a.webp"),
+        variant_record(format="avif", key="r/size-1-a.avif"),
+    ]
+    sizes = [size_record(name="a", key="r/size-1-a.webp", format="webp", variants=size_variants)]
     task.result_json = json.dumps({"variants": variants, "sizes": sizes})
     records.insert(task)
     files = ["r/result-1.webp", "r/variant-1.jpg", "r/size-1-a.webp", "r/size-1-a.avif"]

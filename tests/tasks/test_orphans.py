@@ -81,6 +81,7 @@ def test_a_result_finished_during_its_delete_is_swept(
 
 def test_the_cleanup_job_sweeps_orphans_too(settings: Settings, database: Database) -> None:
     from pixpress.container import Container
+    from pixpress.usecases.maintenance import cleanup_expired
 
     settings.database_url = database.url
     settings.storage_url = "memory://"
@@ -91,7 +92,7 @@ def test_the_cleanup_job_sweeps_orphans_too(settings: Settings, database: Databa
     storage.put(orphan.input_key, b"left by a dead submit")
     storage.touch(orphan.input_key, HOUR_AGO)
     try:
-        assert container.cleanup_expired() == 1
+        assert cleanup_expired(records=container.records, storage=storage, settings=settings) == 1
     finally:
         container.close()
     assert list(storage.list()) == []

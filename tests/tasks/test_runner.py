@@ -120,7 +120,7 @@ def test_sizes_are_stored_listed_downloadable_and_deleted_with_the_task(runner, 
     assert [s["name"] for s in stored] == ["thumbnail", "medium"]
     assert len({s["key"] for s in stored} | {done.result_key}) == 3  # a file of its own each
     service = TaskService(settings=run.settings, records=run.records, storage=run.storage, enqueue=print)
-    status = task_status(done, base_url="http://x")
+    status = task_status(done, base_url="http://x").public()
     assert [(s["name"], s["width"], s["height"], s["crop"]) for s in status["sizes"]] == [
         ("thumbnail", 150, 150, True),
         ("medium", 300, 200, False),
@@ -157,7 +157,7 @@ def test_format_auto_with_sizes_keeps_every_format_of_every_size(runner, corpus:
     assert done is not None and done.status == TaskState.DONE, done.error_message if done else None
     stored = json.loads(done.result_json or "{}")["sizes"]
     service = TaskService(settings=run.settings, records=run.records, storage=run.storage, enqueue=print)
-    status = task_status(done, base_url="http://x")
+    status = task_status(done, base_url="http://x").public()
     expected = {"thumbnail": (150, 150), "medium": (300, 200)}
     for size, kept in zip(status["sizes"], stored, strict=True):
         name = size["name"]

@@ -13,7 +13,7 @@ from pixpress.storage.memory import MemoryStorage
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.service import TaskService, result_filename, task_status
 from pixpress.tasks.states import TaskState
-from tests.tasks.factories import new_task
+from tests.tasks.factories import new_task, size_record, variant_record
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_status_of_a_done_task_lists_sizes_savings_and_url() -> None:
     task.output_format, task.mime_type, task.width, task.height = "jpeg", "image/jpeg", 10, 20
     task.finished_at = utcnow() + timedelta(seconds=1)
     task.result_json = '{"quality": 80, "score": 81.5, "variants": []}'
-    data = task_status(task, base_url="http://x")
+    data = task_status(task, base_url="http://x").public()
     assert data["savings_percent"] == 60.0 and data["savings_bytes"] == 600
     assert data["download_url"] == f"http://x/api/optimize/download/{task.id}"
     assert data["quality"] == 80 and data["score"] == 81.5
@@ -48,7 +48,7 @@ def test_status_of_a_failed_task_carries_the_error() -> None:
     task = new_task()
     task.status = TaskState.FAILED.value
     task.error_code, task.error_message = "invalid_image", "broken"
-    assert task_status(task, base_url="")["error"] == {"code": "invalid_image", "message": "broken"}
+    assert task_status(task, base_url="").public()["error"] == {"code": "invalid_image", "message": "broken"}
 
 
 def _service(database: Database, settings: Settings) -> TaskService:
@@ -74,17 +74,11 @@ def test_size_downloads_of_a_task(database: Database, settings: Settings) -> Non
     task = new_task()
     task.status, task.result_key, task.output_format = TaskState.DONE.value, "r", "jpeg"
     variants = [
-        {"key": "k-thumb", "format": "webp", "mime_type": "image/webp"},
-        {"key": "k-thumb-jpeg", "format": "jpeg", "mime_type": "image/jpeg"},
+        variant_record(key="k-thumb", format="webp"),
+        variant_record(key="k-thumb-jpeg", format="jpeg"),
     ]
-    size = {
-        "name": "thumbnail",
-        "key": "k-thumb",
-        "format": "webp",
-        "mime_type": "image/webp",
-        "variants": variants,
-    }
-    plain = {"name": "medium", "key": "k-medium", "format": "jpeg", "mime_type": "image/jpeg"}
+    size = size_record(name="thumbnail", key="k-thumb", format="webp", variants=variants)
+    plain = size_record(name="medium", key="k-medium", format="jpeg")
     task.result_json = json.dumps({"sizes": [size, plain]})
     service.records.insert(task)
     for key, data in (("k-thumb", b"thumb"), ("k-thumb-jpeg", b"thumb jpeg"), ("k-medium", b"medium")):

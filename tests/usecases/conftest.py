@@ -48,7 +48,7 @@ class Stack:
 
     def submit(self, upload: Upload, *, token: str = TOKEN, key: str | None = None) -> Submitted:
         return submit_upload(
-            upload,
+            upload=upload,
             caller_quota=self.caller(token),
             idempotency_key=key,
             settings=self.settings,

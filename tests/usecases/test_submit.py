@@ -56,8 +56,9 @@ def test_a_failing_task_insert_rolls_the_charge_back(stack: Stack, logo: Upload)
         storage=stack.storage,
         enqueue=stack.queue.enqueue,
     )
-    with pytest.raises(OperationalError):
+    with pytest.raises(ServiceUnavailable) as refused:  # the adapter's error, not SQLAlchemy's
         stack.submit(logo)
+    assert refused.value.details == {"reason": "database_unavailable"}
     assert stack.caller().used_bytes == 0 and ledger_kinds(stack) == []
     assert task_count(stack) == 0 and list(stack.storage.list()) == []
 

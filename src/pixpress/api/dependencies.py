@@ -1,4 +1,7 @@
-"""Auth dependencies: who is calling, with which licence. Short aliases for route signatures."""
+"""Route dependencies: who is calling, with which licence, and the collaborators each use case needs.
+
+Routes never see the container (the composition root, kept in the app's state): each takes the narrow
+`Annotated` aliases below, so a route's signature says what its use case works with."""
 
 from __future__ import annotations
 
@@ -7,9 +10,15 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from pixpress.config import Settings
 from pixpress.container import Container
+from pixpress.db.session import Database
 from pixpress.errors import TokenMissing
-from pixpress.quota import QuotaInfo
+from pixpress.quota import QuotaInfo, QuotaService
+from pixpress.tasks.queue import TaskQueue
+from pixpress.tasks.records import TaskRecords
+from pixpress.tasks.service import TaskService
+from pixpress.usecases.readiness import Probe
 
 
 @dataclass(frozen=True)
@@ -22,14 +31,66 @@ class Caller:
         return self.quota.token_hash
 
 
-def get_container(request: Request) -> Container:
+def _container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
+
+
+def get_settings(request: Request) -> Settings:
+    return _container(request).settings
+
+
+def get_database(request: Request) -> Database:
+    return _container(request).database
+
+
+def get_quota(request: Request) -> QuotaService:
+    return _container(request).quota
+
+
+def get_tasks(request: Request) -> TaskService:
+    return _container(request).tasks
+
+
+def get_records(request: Request) -> TaskRecords:
+    return _container(request).records
+
+
+def get_queue(request: Request) -> TaskQueue:
+    return _container(request).queue
+
+
+def readiness_probes(request: Request) -> dict[str, Probe]:
+    """What /ready checks, in the order it reports them."""
+    container = _container(request)
+    return {
+        "database": lambda: container.database.ping(),
+        "storage": lambda: container.storage.ping(),
+        "queue": lambda: container.queue.ping(),
+    }
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+QuotaDep = Annotated[QuotaService, Depends(get_quota)]
+TasksDep = Annotated[TaskService, Depends(get_tasks)]
+RecordsDep = Annotated[TaskRecords, Depends(get_records)]
+QueueDep = Annotated[TaskQueue, Depends(get_queue)]
+ProbesDep = Annotated[dict[str, Probe], Depends(readiness_probes)]
 
 
 def client_address(request: Request) -> str:
     """The key of the failed-check limit: already resolved behind trusted proxies (api/proxies.py)."""
     return request.client.host if request.client else "unknown"
+
+
+def base_url(request: Request, settings: SettingsDep) -> str:
+    """The origin download URLs start with: PIXPRESS_PUBLIC_BASE_URL, else the one the client called."""
+    configured = settings.public_base_url
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+BaseUrlDep = Annotated[str, Depends(base_url)]
 
 
 def optional_token(
@@ -48,39 +109,28 @@ def bearer_token(token: Annotated[str | None, Depends(optional_token)]) -> str:
     return token
 
 
-def current_caller(
-    request: Request,
-    token: Annotated[str, Depends(bearer_token)],
-    container: Annotated[Container, Depends(get_container)],
-) -> Caller:
+def current_caller(request: Request, token: Annotated[str, Depends(bearer_token)], quota: QuotaDep) -> Caller:
     """The one check every /api/optimize/* call goes through: the token must hold a licence."""
-    quota = container.quota.authenticate(token, client_address=client_address(request))
-    request.state.quota = quota
-    return Caller(token=token, quota=quota)
+    info = quota.authenticate(token, client_address=client_address(request))
+    request.state.quota = info  # for the X-Quota-* and RateLimit headers (api/middleware.py)
+    return Caller(token=token, quota=info)
 
 
-def admin_token(
-    request: Request,
-    token: Annotated[str, Depends(bearer_token)],
-    container: Annotated[Container, Depends(get_container)],
-) -> str:
-    container.quota.authorize_admin(token, client_address=client_address(request))
+def admin_token(request: Request, token: Annotated[str, Depends(bearer_token)], quota: QuotaDep) -> str:
+    quota.authorize_admin(token, client_address=client_address(request))
     return token
 
 
 def admin_if_token(
-    request: Request,
-    token: Annotated[str | None, Depends(optional_token)],
-    container: Annotated[Container, Depends(get_container)],
+    request: Request, token: Annotated[str | None, Depends(optional_token)], quota: QuotaDep
 ) -> bool:
     """For calls open to anyone that tell an admin more: no token is fine, a wrong one is not."""
     if token is None:
         return False
-    container.quota.authorize_admin(token, client_address=client_address(request))
+    quota.authorize_admin(token, client_address=client_address(request))
     return True
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
 AdminDep = Annotated[str, Depends(admin_token)]
 IsAdminDep = Annotated[bool, Depends(admin_if_token)]

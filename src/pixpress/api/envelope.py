@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
-import redis.exceptions
-import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pixpress.errors import InternalError, InvalidOption, PixpressError, ServiceUnavailable
+from pixpress.errors import InternalError, InvalidOption, PixpressError
 
 log = logging.getLogger("pixpress.api")
 
@@ -25,12 +24,41 @@ HTTP_CODES = {
 }
 
 
-def ok(data: dict[str, Any], message: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"success": True}
+T = TypeVar("T", bound=BaseModel)
+
+
+class Envelope(BaseModel, Generic[T]):
+    """Every successful answer: `{"success": true, "data": {...}}`, with `message` on some calls.
+
+    Routes declare it as their response_model with response_model_exclude_unset=True: a key a data model
+    leaves unset (a queued task's result, `message` on most calls) is absent from the answer, not null."""
+
+    success: Literal[True]
+    message: str | None = None
+    data: T
+
+
+class ErrorBody(BaseModel):
+    """`code` (stable, snake_case), `message` (a human sentence), and the error's details beside them
+    (e.g. `reason`, `field`, `quota_info`, `max_pending`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    """Every failed answer: `{"success": false, "error": {"code": ..., "message": ..., ...details}}`."""
+
+    success: Literal[False]
+    error: ErrorBody
+
+
+def ok(data: T, message: str | None = None) -> Envelope[T]:
     if message:
-        body["message"] = message
-    body["data"] = data
-    return body
+        return Envelope[T](success=True, message=message, data=data)
+    return Envelope[T](success=True, data=data)
 
 
 def error_response(
@@ -40,8 +68,8 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    error = {"code": code, "message": message, **(details or {})}
-    return JSONResponse({"success": False, "error": error}, status_code=status, headers=headers)
+    body = ErrorEnvelope(success=False, error=ErrorBody(code=code, message=message, **(details or {})))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -67,17 +95,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        if reason := _unavailable_backend(exc):
-            # A backend that is down is not a bug: the client may retry; nothing was kept or charged
-            # (submit takes an upload back when its queueing fails).
-            log.error("backend unreachable: %s: %r", reason, exc)
-            return _pixpress_response(
-                ServiceUnavailable(
-                    "A backend pixpress depends on is unreachable; retry later.",
-                    details={"reason": reason},
-                    headers={"Retry-After": "5"},
-                )
-            )
+        # The last resort: a bug. A backend that is down is not one: its adapter raised
+        # ServiceUnavailable (db/session.py, coordination/reachable.py, storage/s3.py), handled above.
         log.exception("unhandled error", exc_info=exc)
         return error_response(InternalError.status, InternalError.code, InternalError.message)
 
@@ -86,11 +105,3 @@ def _pixpress_response(exc: PixpressError) -> JSONResponse:
     if exc.status >= 500:
         log.warning("answering %s %s", exc.status, exc.code)
     return error_response(exc.status, exc.code, exc.public_message, exc.details, exc.headers)
-
-
-def _unavailable_backend(exc: Exception) -> str | None:
-    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
-        return "redis_unavailable"
-    if isinstance(exc, sqlalchemy.exc.OperationalError):
-        return "database_unavailable"
-    return None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from pixpress import __version__
-from pixpress.api.dependencies import ContainerDep, IsAdminDep
-from pixpress.api.envelope import ok
+from pixpress.api.dependencies import IsAdminDep, ProbesDep
+from pixpress.api.envelope import Envelope, error_response, ok
+from pixpress.api.responses import READY_ERRORS, SERVER_ERRORS, Health, Readiness
+from pixpress.usecases.readiness import check_readiness, is_ready
 
 log = logging.getLogger("pixpress.api")
 router = APIRouter(tags=["health"])
@@ -21,19 +22,22 @@ router = APIRouter(tags=["health"])
 FEATURES = ("sizes",)
 
 
-@router.get("/health")
-def health() -> dict[str, Any]:
-    return ok({"status": "ok", "version": __version__, "features": list(FEATURES)})
+@router.get("/health", response_model_exclude_unset=True, responses=SERVER_ERRORS)
+def health() -> Envelope[Health]:
+    return ok(Health(status="ok", version=__version__, features=list(FEATURES)))
 
 
-@router.get("/ready")
-async def ready(container: ContainerDep, is_admin: IsAdminDep) -> JSONResponse:
+@router.get(
+    "/ready",
+    response_model=Envelope[Readiness],
+    response_model_exclude_unset=True,
+    responses=READY_ERRORS,
+)
+async def ready(probes: ProbesDep, is_admin: IsAdminDep) -> Envelope[Readiness] | JSONResponse:
     """Ready or not for anyone (load balancers); which backend fails, and how, only for an admin token."""
-    checks = await run_in_threadpool(container.readiness)
-    healthy = all(value == "ok" for value in checks.values())
+    checks = await run_in_threadpool(lambda: check_readiness(probes=probes))
     details = {"checks": checks} if is_admin else {}
-    if healthy:
-        return JSONResponse(ok({"status": "ready", **details}))
+    if is_ready(checks):
+        return ok(Readiness(status="ready", **details))
     log.warning("not ready: %s", ", ".join(f"{name} {value}" for name, value in checks.items()))
-    error = {"code": "service_unavailable", "message": "Not ready.", **details}
-    return JSONResponse({"success": False, "error": error}, status_code=503)
+    return error_response(503, "service_unavailable", "Not ready.", details)

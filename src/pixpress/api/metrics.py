@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from pixpress.api.dependencies import AdminDep, ContainerDep
+from pixpress.api.dependencies import AdminDep, QueueDep
+from pixpress.api.responses import ADMIN_ERRORS
 from pixpress.metrics import exposition
 
 router = APIRouter(tags=["operator"])
 
 
-@router.get("/metrics", response_class=Response)
-async def metrics(_admin: AdminDep, container: ContainerDep) -> Response:
+@router.get("/metrics", response_class=Response, responses=ADMIN_ERRORS)
+async def metrics(_admin: AdminDep, queue: QueueDep) -> Response:
     # Reading the group's files and the queue depth blocks: off the event loop.
-    body = await run_in_threadpool(exposition.render, pending=container.queue.pending)
+    body = await run_in_threadpool(exposition.render, pending=queue.pending)
     return Response(body, media_type=exposition.CONTENT_TYPE)

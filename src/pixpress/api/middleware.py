@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import time
@@ -14,11 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pixpress.api.envelope import error_response
 from pixpress.api.ratelimit_fields import policy_field, ratelimit_field
 from pixpress.errors import FileTooLarge
+from pixpress.logging_setup import request_id_var
 from pixpress.metrics import record
 
 log = logging.getLogger("pixpress.access")
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 

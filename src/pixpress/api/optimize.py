@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -13,30 +12,37 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from pixpress.api.dependencies import CallerDep, ContainerDep
-from pixpress.api.envelope import ok
+from pixpress.api.dependencies import BaseUrlDep, CallerDep, DatabaseDep, QuotaDep, SettingsDep, TasksDep
+from pixpress.api.envelope import Envelope, ok
+from pixpress.api.responses import DOWNLOAD_ERRORS, SUBMIT_ERRORS, TASK_ERRORS, Deleted, Submitted
 from pixpress.api.schemas import SUBMIT_FORM
 from pixpress.errors import FileTooLarge, InvalidOption
-from pixpress.tasks.states import TaskState
+from pixpress.tasks.views import TaskStatus
+from pixpress.usecases.submit import submit_upload
+from pixpress.usecases.tasks import (
+    delete_task,
+    download_result,
+    is_unfinished,
+    task_status,
+    wait_until_finished,
+)
 
 router = APIRouter(prefix="/api/optimize", tags=["optimize"])
 
 OPTION_FIELDS = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept", "sizes")
-WAIT_POLL_S = 0.1
 
 
-def base_url(request: Request, configured: str) -> str:
-    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
-
-
-@router.post("/submit", openapi_extra=SUBMIT_FORM)
+@router.post("/submit", openapi_extra=SUBMIT_FORM, response_model_exclude_unset=True, responses=SUBMIT_ERRORS)
 async def submit(
     request: Request,
     caller: CallerDep,
-    container: ContainerDep,
+    settings: SettingsDep,
+    database: DatabaseDep,
+    quota: QuotaDep,
+    tasks: TasksDep,
+    url: BaseUrlDep,
     wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for the result")] = 0,
-) -> dict[str, Any]:
-    settings = container.settings
+) -> Envelope[Submitted]:
     try:
         form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)
     except HTTPException as exc:  # malformed multipart, too many parts
@@ -49,44 +55,51 @@ async def submit(
     if len(data) > settings.max_upload_bytes:
         raise FileTooLarge(details={"max_upload_mb": settings.max_upload_mb})
     fields = {name: _text(form.get(name)) for name in OPTION_FIELDS}
-    checked = await run_in_threadpool(
-        container.tasks.inspect, data, fields=fields, filename=upload.filename or "image"
+    checked = await run_in_threadpool(tasks.inspect, data, fields=fields, filename=upload.filename or "image")
+    submitted = await run_in_threadpool(
+        partial(
+            submit_upload,
+            upload=checked,
+            caller_quota=caller.quota,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            settings=settings,
+            database=database,
+            quota=quota,
+            tasks=tasks,
+        )
     )
-    task, created, quota = await run_in_threadpool(
-        container.submit_upload,
-        checked,
-        caller_quota=caller.quota,
-        idempotency_key=request.headers.get("Idempotency-Key"),
+    request.state.quota = submitted.quota
+    charged = {"quota_info": submitted.quota.as_quota_info(), "idempotent_replay": not submitted.created}
+    task = await wait_until_finished(
+        task=submitted.task, token_hash=caller.token_hash, wait_s=min(wait, settings.max_wait_s), tasks=tasks
     )
-    request.state.quota = quota
-    url = base_url(request, settings.public_base_url)
-    data_out: dict[str, Any] = {
-        "task_id": task.id,
-        "status": task.status,
-        "quota_info": quota.as_quota_info(),
-        "idempotent_replay": not created,
-    }
-    deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    while wait and time.monotonic() < deadline and task.status in (TaskState.QUEUED, TaskState.PROCESSING):
-        await asyncio.sleep(WAIT_POLL_S)
-        task = await run_in_threadpool(container.tasks.get, task.id, token_hash=caller.token_hash)
-    if wait or task.status not in (TaskState.QUEUED, TaskState.PROCESSING):
-        data_out.update(container.tasks.status(task, base_url=url))
-    return ok(data_out)
+    if not wait and is_unfinished(task):
+        return ok(Submitted(task_id=task.id, status=task.status, **charged))
+    status = tasks.status(task, base_url=url)
+    return ok(Submitted(**{name: getattr(status, name) for name in status.model_fields_set}, **charged))
 
 
-@router.get("/status/{task_id}")
-def status(task_id: str, request: Request, caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
-    task = container.tasks.get(task_id, token_hash=caller.token_hash)
-    return ok(container.tasks.status(task, base_url=base_url(request, container.settings.public_base_url)))
+@router.get("/status/{task_id}", response_model_exclude_unset=True, responses=TASK_ERRORS)
+def status(task_id: str, caller: CallerDep, tasks: TasksDep, url: BaseUrlDep) -> Envelope[TaskStatus]:
+    return ok(task_status(task_id=task_id, token_hash=caller.token_hash, base_url=url, tasks=tasks))
 
 
-@router.get("/download/{task_id}", response_class=Response)
+@router.get(
+    "/download/{task_id}",
+    response_class=Response,
+    responses={
+        **DOWNLOAD_ERRORS,
+        200: {
+            "description": "The optimized image (or the size or format variant asked for).",
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+    },
+)
 def download(
     task_id: str,
     request: Request,
     caller: CallerDep,
-    container: ContainerDep,
+    tasks: TasksDep,
     variant: Annotated[str | None, Query(pattern="^(jpeg|png|webp|avif|gif)$")] = None,
     size: Annotated[
         str | None,
@@ -95,7 +108,9 @@ def download(
         ),
     ] = None,
 ) -> Response:
-    result = container.tasks.download(task_id, token_hash=caller.token_hash, variant=variant, size=size)
+    result = download_result(
+        task_id=task_id, token_hash=caller.token_hash, variant=variant, size=size, tasks=tasks
+    )
     headers = {
         "ETag": result.etag,
         "Content-Disposition": f'attachment; filename="{result.filename}"',
@@ -115,10 +130,10 @@ def download(
     )
 
 
-@router.delete("/task/{task_id}")
-def delete(task_id: str, caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
-    container.tasks.delete(task_id, token_hash=caller.token_hash)
-    return ok({"task_id": task_id, "deleted": True}, message="Task deleted")
+@router.delete("/task/{task_id}", response_model_exclude_unset=True, responses=TASK_ERRORS)
+def delete(task_id: str, caller: CallerDep, tasks: TasksDep) -> Envelope[Deleted]:
+    delete_task(task_id=task_id, token_hash=caller.token_hash, tasks=tasks)
+    return ok(Deleted(task_id=task_id, deleted=True), message="Task deleted")
 
 
 def _text(value: object) -> str | None:

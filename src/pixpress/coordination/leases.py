@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from pixpress.coordination.reachable import redis_reachable
 from pixpress.db.models import Lock
 from pixpress.db.session import Database, utcnow
 
@@ -78,7 +79,9 @@ class RedisLeases:
 
     def acquire(self, name: str, *, owner: str, ttl_s: float) -> bool:
         ttl_ms = max(1, int(ttl_s * 1000))
-        return bool(self._renew(keys=[f"{self.prefix}:lease:{name}"], args=[owner, ttl_ms]))
+        with redis_reachable():
+            return bool(self._renew(keys=[f"{self.prefix}:lease:{name}"], args=[owner, ttl_ms]))
 
     def release(self, name: str, *, owner: str) -> None:
-        self._release(keys=[f"{self.prefix}:lease:{name}"], args=[owner])
+        with redis_reachable():
+            self._release(keys=[f"{self.prefix}:lease:{name}"], args=[owner])

@@ -7,15 +7,17 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from pixpress.container import Container
+from pixpress.config import Settings
 from pixpress.dashboard.redaction import settings_rows
 from pixpress.db.models import Licence, UsageEntry
 from pixpress.db.session import as_utc, utcnow
+from pixpress.quota import QuotaService
 from pixpress.quota.call_stats import LicenceHealth
 from pixpress.quota.records import DailyCharges
-from pixpress.tasks.records import Savings
+from pixpress.quota.views import UsageHistory
+from pixpress.tasks.queue import TaskQueue
+from pixpress.tasks.records import Savings, TaskRecords
 
 log = logging.getLogger("pixpress.dashboard")
 
@@ -75,57 +77,61 @@ class Overview:
 @dataclass(frozen=True)
 class TokenPage:
     licence: Licence
-    history: dict[str, Any]  # QuotaService.usage_history_by_hash
+    history: UsageHistory
     ledger: list[UsageEntry]
     pagination: Pagination
     unfinished: int
 
 
-def overview(container: Container, *, today: date | None = None) -> Overview:
+def overview(
+    *,
+    records: TaskRecords,
+    quota: QuotaService,
+    queue: TaskQueue,
+    settings: Settings,
+    today: date | None = None,
+) -> Overview:
     today = today or utcnow().date()
     first = today - timedelta(days=DAYS - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    records = container.records
     unfinished = records.unfinished_by_token(limit=TOP_PENDING)
-    licences = container.quota.records.get_many([token_hash for token_hash, _ in unfinished])
+    licences = quota.records.get_many([token_hash for token_hash, _ in unfinished])
     durations = records.done_durations_s()
     return Overview(
-        days=_every_day(container.quota.records.daily_charges(since=since), first=first, count=DAYS),
+        days=_every_day(quota.records.daily_charges(since=since), first=first, count=DAYS),
         savings=records.savings(),
         median_done_s=statistics.median(durations) if durations else None,
         failures=records.failures_by_code(),
         status_counts=records.count_by_status(),
-        queue_pending=_queue_pending(container),
+        queue_pending=_queue_pending(queue),
         top_pending=[
             PendingToken(token_hash, _shown_prefix(licences.get(token_hash), token_hash), count)
             for token_hash, count in unfinished
         ],
-        licence=container.quota.licence_health(),
-        settings=settings_rows(container.settings),
+        licence=quota.licence_health(),
+        settings=settings_rows(settings),
     )
 
 
-def search_tokens(container: Container, *, prefix: str, page: int) -> tuple[list[Licence], Pagination]:
+def search_tokens(*, quota: QuotaService, prefix: str, page: int) -> tuple[list[Licence], Pagination]:
     wanted = Pagination.of(page, per_page=TOKENS_PER_PAGE)
-    rows, total = container.quota.records.search(prefix, limit=wanted.per_page, offset=wanted.offset)
+    rows, total = quota.records.search(prefix, limit=wanted.per_page, offset=wanted.offset)
     return rows, Pagination.of(page, per_page=TOKENS_PER_PAGE, total=total)
 
 
-def token_page(container: Container, *, token_hash: str, page: int) -> TokenPage | None:
-    licence = container.quota.records.get(token_hash)
-    history = container.quota.usage_history_by_hash(token_hash)
+def token_page(*, records: TaskRecords, quota: QuotaService, token_hash: str, page: int) -> TokenPage | None:
+    licence = quota.records.get(token_hash)
+    history = quota.usage_history_by_hash(token_hash)
     if licence is None or history is None:
         return None
     wanted = Pagination.of(page, per_page=LEDGER_PER_PAGE)
-    ledger, total = container.quota.records.ledger_page(
-        token_hash, limit=wanted.per_page, offset=wanted.offset
-    )
+    ledger, total = quota.records.ledger_page(token_hash, limit=wanted.per_page, offset=wanted.offset)
     return TokenPage(
         licence=licence,
         history=history,
         ledger=ledger,
         pagination=Pagination.of(page, per_page=LEDGER_PER_PAGE, total=total),
-        unfinished=container.records.count_unfinished(token_hash),
+        unfinished=records.count_unfinished(token_hash),
     )
 
 
@@ -140,9 +146,9 @@ def _every_day(found: list[DailyCharges], *, first: date, count: int) -> list[Da
     return [by_day.get(day, DailyCharges(day, 0, 0)) for day in days]
 
 
-def _queue_pending(container: Container) -> int | None:
+def _queue_pending(queue: TaskQueue) -> int | None:
     try:
-        return container.queue.pending()
+        return queue.pending()
     except Exception as exc:  # the page still shows everything else
         log.warning("queue depth unavailable: %r", exc)
         return None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from pixpress.api.dependencies import ContainerDep, client_address
+from pixpress.api.dependencies import QueueDep, QuotaDep, RecordsDep, SettingsDep, client_address
 from pixpress.dashboard import queries
 from pixpress.dashboard.charts import Point, bar_chart, line_chart
 from pixpress.dashboard.csrf import FIELD, csrf_ok
@@ -19,6 +19,7 @@ from pixpress.dashboard.session import Session
 from pixpress.dashboard.setup import Dashboard, SignInRequired
 from pixpress.errors import AdminRequired, RateLimited
 from pixpress.quota.info import MB
+from pixpress.usecases.quota import reset_usage_by_hash
 
 log = logging.getLogger("pixpress.dashboard")
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -55,7 +56,7 @@ def login_form(request: Request, dashboard: DashboardDep) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, dashboard: DashboardDep, container: ContainerDep) -> Response:
+async def login(request: Request, dashboard: DashboardDep, quota: QuotaDep) -> Response:
     form = await request.form()
     if not csrf_ok(dashboard.session(request), form.get(FIELD)):
         return _login_page(
@@ -67,7 +68,7 @@ async def login(request: Request, dashboard: DashboardDep, container: ContainerD
         return _login_page(request, dashboard, error="Enter an admin token.", status=400)
     try:
         await run_in_threadpool(
-            container.quota.authorize_admin,
+            quota.authorize_admin,
             token[:MAX_TOKEN_FIELD_CHARS],
             client_address=client_address(request),
         )
@@ -119,8 +120,15 @@ def _login_page(
 
 
 @router.get("")
-def overview(request: Request, session: SessionDep, container: ContainerDep) -> Response:
-    data = queries.overview(container)
+def overview(
+    request: Request,
+    session: SessionDep,
+    records: RecordsDep,
+    quota: QuotaDep,
+    queue: QueueDep,
+    settings: SettingsDep,
+) -> Response:
+    data = queries.overview(records=records, quota=quota, queue=queue, settings=settings)
     labels = [day.day.strftime("%m-%d") for day in data.days]
     uploads_chart = bar_chart(
         [Point(label, day.uploads) for label, day in zip(labels, data.days, strict=True)],
@@ -141,7 +149,7 @@ def overview(request: Request, session: SessionDep, container: ContainerDep) -> 
         data=data,
         uploads_chart=uploads_chart,
         mb_chart=mb_chart,
-        result_ttl_h=container.settings.result_ttl_s / 3600,
+        result_ttl_h=settings.result_ttl_s / 3600,
     )
 
 
@@ -152,12 +160,12 @@ def overview(request: Request, session: SessionDep, container: ContainerDep) -> 
 def tokens(
     request: Request,
     session: SessionDep,
-    container: ContainerDep,
+    quota: QuotaDep,
     q: Annotated[str, Query(max_length=64)] = "",
     page: PageQuery = 1,
 ) -> Response:
     prefix = q.strip().lower()
-    rows, pagination = queries.search_tokens(container, prefix=prefix, page=page)
+    rows, pagination = queries.search_tokens(quota=quota, prefix=prefix, page=page)
     return render(
         request,
         "tokens.html",
@@ -171,18 +179,27 @@ def tokens(
 
 @router.get("/tokens/{token_hash}")
 def token(
-    request: Request, session: SessionDep, container: ContainerDep, token_hash: str, page: PageQuery = 1
+    request: Request,
+    session: SessionDep,
+    records: RecordsDep,
+    quota: QuotaDep,
+    token_hash: str,
+    page: PageQuery = 1,
 ) -> Response:
-    data = queries.token_page(container, token_hash=token_hash, page=page) if _valid(token_hash) else None
+    data = (
+        queries.token_page(records=records, quota=quota, token_hash=token_hash, page=page)
+        if _valid(token_hash)
+        else None
+    )
     if data is None:
         return _not_found(request, session)
     history = data.history
-    periods = [*history["past_periods"], history["current_period"]]
+    periods = [*history.past_periods, history.current_period]
     usage_chart = bar_chart(
-        [Point(_period_label(p["started_at"], current=p is periods[-1]), p["used_mb"]) for p in periods],
+        [Point(_period_label(p.started_at, current=p is periods[-1]), p.used_mb) for p in periods],
         title="Usage per period against the quota",
         unit="MB",
-        limit=history["quota_mb"],
+        limit=history.quota_mb,
         chart_id="usage",
     )
     return render(
@@ -198,22 +215,20 @@ def token(
 
 
 @router.get("/tokens/{token_hash}/reset")
-def confirm_reset(
-    request: Request, session: SessionDep, container: ContainerDep, token_hash: str
-) -> Response:
-    licence = container.quota.records.get(token_hash) if _valid(token_hash) else None
+def confirm_reset(request: Request, session: SessionDep, quota: QuotaDep, token_hash: str) -> Response:
+    licence = quota.records.get(token_hash) if _valid(token_hash) else None
     if licence is None:
         return _not_found(request, session)
     return render(request, "confirm_reset.html", session=session, licence=licence)
 
 
 @router.post("/tokens/{token_hash}/reset")
-async def reset(request: Request, session: SessionDep, container: ContainerDep, token_hash: str) -> Response:
+async def reset(request: Request, session: SessionDep, quota: QuotaDep, token_hash: str) -> Response:
     form = await request.form()
     if not csrf_ok(session, form.get(FIELD)):
         return _refused(request, session)
     old = (
-        await run_in_threadpool(container.quota.reset_usage_by_hash, token_hash)
+        await run_in_threadpool(lambda: reset_usage_by_hash(token_hash=token_hash, quota=quota))
         if _valid(token_hash)
         else None
     )
@@ -235,8 +250,8 @@ def _valid(token_hash: str) -> bool:
     return TOKEN_HASH.fullmatch(token_hash) is not None
 
 
-def _period_label(started_at: str, *, current: bool) -> str:
-    return "now" if current else started_at[:10]
+def _period_label(started_at: str | None, *, current: bool) -> str:
+    return "now" if current or started_at is None else started_at[:10]
 
 
 def _not_found(request: Request, session: Session) -> Response:

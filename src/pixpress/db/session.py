@@ -1,16 +1,25 @@
-"""Engine and sessions. SQLite gets WAL and a busy timeout so API and workers can write at once."""
+"""Engine and sessions. SQLite gets WAL and a busy timeout so API and workers can write at once.
+
+A database that cannot be reached (or stays locked past the busy timeout) is reported as the pixpress
+error ServiceUnavailable(reason database_unavailable) by every unit of work: the layers above never see
+SQLAlchemy's exceptions."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pixpress.errors import backend_unavailable
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger("pixpress.db")
 
 
 def utcnow() -> datetime:
@@ -79,7 +88,7 @@ class Database:
         Pass write=True when the unit reads and then writes (SQLite then locks at BEGIN).
         """
         factory = self._write_sessions if write else self._sessions
-        with factory() as session, session.begin():
+        with reachable(), factory() as session, session.begin():
             yield session
 
     @contextmanager
@@ -92,8 +101,21 @@ class Database:
             yield own
 
     def ping(self) -> None:
+        """Raises the driver's own error when unreachable: /ready names its class to an admin."""
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def reachable() -> Iterator[None]:
+    """OperationalError (connection refused or lost, server gone, SQLite locked past its busy timeout)
+    becomes ServiceUnavailable(reason database_unavailable); errors about the statement itself (a
+    constraint, a bad query) pass through unchanged."""
+    try:
+        yield
+    except OperationalError as exc:
+        log.error("database unreachable: %r", exc)
+        raise backend_unavailable("database_unavailable") from exc

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pixpress.config import MB
 from pixpress.db.models import UsageStatement
 from pixpress.db.session import as_utc
+from pixpress.quota.views import QuotaSummary, QuotaView, ResetView, Statement
 
 
 def to_mb(size_bytes: int) -> float:
@@ -47,21 +47,21 @@ class QuotaInfo:
     def remaining_mb(self) -> float:
         return to_mb(self.remaining_bytes)
 
-    def as_quota_info(self) -> dict[str, float]:
-        return {"used_mb": self.used_mb, "remaining_mb": self.remaining_mb, "limit_mb": self.quota_mb}
+    def as_quota_info(self) -> QuotaSummary:
+        return QuotaSummary(used_mb=self.used_mb, remaining_mb=self.remaining_mb, limit_mb=self.quota_mb)
 
-    def as_public(self, token: str) -> dict[str, Any]:
-        return {
-            "token": token,
-            "quota_mb": self.quota_mb,
-            "used_mb": self.used_mb,
-            "remaining_mb": self.remaining_mb,
-            "last_used_at": iso(self.last_used_at),
-            "subscription_type": self.subscription_type,
-            "expires_at": iso(self.expires_at),
-            "last_checked_at": iso(self.last_checked_at),
-            "source": self.source,
-        }
+    def as_public(self, token: str) -> QuotaView:
+        return QuotaView(
+            token=token,
+            quota_mb=self.quota_mb,
+            used_mb=self.used_mb,
+            remaining_mb=self.remaining_mb,
+            last_used_at=iso(self.last_used_at),
+            subscription_type=self.subscription_type,
+            expires_at=iso(self.expires_at),
+            last_checked_at=iso(self.last_checked_at),
+            source=self.source,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,26 +70,26 @@ class ResetResult:
     old_usage_bytes: int
     quota_bytes: int
 
-    def as_public(self) -> dict[str, Any]:
-        return {
-            "token": self.token,
-            "old_usage_mb": to_mb(self.old_usage_bytes),
-            "new_usage_mb": 0,
-            "quota_mb": to_mb(self.quota_bytes),
-            "remaining_mb": to_mb(self.quota_bytes),
-        }
+    def as_public(self) -> ResetView:
+        return ResetView(
+            token=self.token,
+            old_usage_mb=to_mb(self.old_usage_bytes),
+            new_usage_mb=0,
+            quota_mb=to_mb(self.quota_bytes),
+            remaining_mb=to_mb(self.quota_bytes),
+        )
 
 
-def statement_view(statement: UsageStatement) -> dict[str, Any]:
+def statement_view(statement: UsageStatement) -> Statement:
     """A closed period as the admin usage call and the dashboard show it."""
-    return {
-        "period_started_at": iso(as_utc(statement.period_started_at)),
-        "period_ended_at": iso(as_utc(statement.period_ended_at)),
-        "charged_bytes": statement.charged_bytes,
-        "refunded_bytes": statement.refunded_bytes,
-        "used_bytes": statement.used_bytes,
-        "used_mb": to_mb(statement.used_bytes),
-        "uploads": statement.uploads,
-        "closed_by": statement.closed_by,
-        "due_at": iso(as_utc(statement.due_at)),
-    }
+    return Statement(
+        period_started_at=iso(as_utc(statement.period_started_at)),
+        period_ended_at=iso(as_utc(statement.period_ended_at)),
+        charged_bytes=statement.charged_bytes,
+        refunded_bytes=statement.refunded_bytes,
+        used_bytes=statement.used_bytes,
+        used_mb=to_mb(statement.used_bytes),
+        uploads=statement.uploads,
+        closed_by=statement.closed_by,
+        due_at=iso(as_utc(statement.due_at)),
+    )

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
+from pixpress.coordination.reachable import redis_reachable
 from pixpress.db.models import RateCounter
 from pixpress.db.session import Database
 
@@ -61,14 +62,16 @@ class RedisFailureCounter:
         return f"{self.prefix}:failed:{key}:{int(_window())}"
 
     def count(self, key: str) -> int:
-        return int(self.redis.get(self._key(key)) or 0)
+        with redis_reachable():
+            return int(self.redis.get(self._key(key)) or 0)
 
     def add(self, key: str) -> int:
         pipe = self.redis.pipeline()
         redis_key = self._key(key)
         pipe.incr(redis_key)
         pipe.expire(redis_key, WINDOW_S * 2)
-        return int(pipe.execute()[0])
+        with redis_reachable():
+            return int(pipe.execute()[0])
 
 
 def _now() -> float:

@@ -30,6 +30,7 @@ from pixpress.errors import (
 from pixpress.metrics import record
 from pixpress.quota.call_stats import CallStats, LicenceHealth
 from pixpress.quota.circuit import CircuitBreaker
+from pixpress.quota.history import empty_period, ledger_periods
 from pixpress.quota.info import QuotaInfo, ResetResult, iso, statement_view, to_mb
 from pixpress.quota.licence_client import LicenceAnswer, LicenceClient, LicenceServerFailed
 from pixpress.quota.lru import LruDict
@@ -39,6 +40,7 @@ from pixpress.quota.records import LicenceRecords, Verified
 from pixpress.quota.reset_schedule import ResetSchedule
 from pixpress.quota.singleflight import SingleFlight
 from pixpress.quota.tokens_file import TokensFile
+from pixpress.quota.views import TokenUsageHistory, UsageHistory
 
 log = logging.getLogger("pixpress.quota")
 
@@ -182,7 +184,7 @@ class QuotaService:
             current = self.records.get(token_hash, session=session)
             details: dict[str, Any] = {"requested_mb": to_mb(size_bytes)}
             if current is not None:
-                details["quota_info"] = self._info(current, current.source).as_quota_info()
+                details["quota_info"] = self._info(current, current.source).as_quota_info().model_dump()
             raise QuotaExceeded(details=details)
         return self._info(licence, licence.source)
 
@@ -242,64 +244,34 @@ class QuotaService:
         record.reset(closed[0].old_used_bytes)
         return closed[0].old_used_bytes, closed[0].licence
 
-    def usage_history(self, token: str) -> dict[str, Any]:
+    def usage_history(self, token: str) -> TokenUsageHistory:
         token_hash = hash_token(token)
         if self.records.get(token_hash) is None:
             self._resolve(token)
         history = self.usage_history_by_hash(token_hash)
         assert history is not None
-        return {"token": token, **history}
+        return TokenUsageHistory(token=token, **dict(history))
 
-    def usage_history_by_hash(self, token_hash: str) -> dict[str, Any] | None:
+    def usage_history_by_hash(self, token_hash: str) -> UsageHistory | None:
         """A token's current and past periods from the ledger; None when the token is unknown."""
         licence = self.records.get(token_hash)
         if licence is None:
             return None
-        periods: dict[datetime, dict[str, Any]] = {}
-        for entry in self.records.ledger(token_hash):
-            start = as_utc(entry.period_started_at)
-            assert start is not None
-            period = periods.setdefault(
-                start,
-                {
-                    "started_at": iso(start),
-                    "ended_at": None,
-                    "charged_bytes": 0,
-                    "refunded_bytes": 0,
-                    "uploads": 0,
-                },
-            )
-            if entry.kind == "charge":
-                period["charged_bytes"] += entry.size_bytes
-                period["uploads"] += 1
-            elif entry.kind == "refund":
-                period["refunded_bytes"] -= entry.size_bytes
-            elif entry.kind == "reset":
-                period["ended_at"] = iso(as_utc(entry.created_at))
-        current_start = as_utc(licence.period_started_at)
-        history = []
-        for _start, period in sorted(periods.items()):
-            used = period["charged_bytes"] - period["refunded_bytes"]
-            history.append({**period, "used_bytes": used, "used_mb": to_mb(used)})
-        current = next((p for p in history if p["started_at"] == iso(current_start)), None)
-        return {
-            "quota_mb": to_mb(licence.quota_bytes),
-            "current_period": current
-            or {
-                "started_at": iso(current_start),
-                "ended_at": None,
-                "used_bytes": 0,
-                "used_mb": 0.0,
-                "uploads": 0,
-            },
-            "used_mb": to_mb(licence.used_bytes),
-            "past_periods": [p for p in history if p is not current],
-            "reset_schedule": self.reset_schedule.kind,
-            "next_reset_at": iso(
+        periods = ledger_periods(self.records.ledger(token_hash))
+        current_start = iso(as_utc(licence.period_started_at))
+        current = next((p for p in periods if p.started_at == current_start), None)
+        return UsageHistory(
+            quota_mb=to_mb(licence.quota_bytes),
+            # No ledger entry yet in this period (none at all, or just reset): an empty one.
+            current_period=current or empty_period(started_at=current_start),
+            used_mb=to_mb(licence.used_bytes),
+            past_periods=[p for p in periods if p is not current],
+            reset_schedule=self.reset_schedule.kind,
+            next_reset_at=iso(
                 self.reset_schedule.following(now=utcnow(), first_used_at=as_utc(licence.first_used_at))
             ),
-            "statements": [statement_view(s) for s in self.periods.statements(token_hash)],
-        }
+            statements=[statement_view(s) for s in self.periods.statements(token_hash)],
+        )
 
     def licence_health(self) -> LicenceHealth:
         if self.licence is not None:

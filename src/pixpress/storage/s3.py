@@ -14,7 +14,7 @@ from contextlib import closing, contextmanager
 from typing import Any
 
 from pixpress.config import Settings
-from pixpress.errors import ServiceUnavailable
+from pixpress.errors import ServiceUnavailable, backend_unavailable
 from pixpress.storage.base import CHUNK_BYTES, BlobInfo, BlobNotFound, BlobStream
 
 # Enough connections for the API's thread pool touching storage at once; botocore's default is 10.
@@ -187,11 +187,7 @@ def reachable() -> Iterator[None]:
 
 
 def storage_unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "The file storage is unreachable; retry later.",
-        details={"reason": "storage_unavailable"},
-        headers={"Retry-After": "5"},
-    )
+    return backend_unavailable("storage_unavailable", "The file storage is unreachable; retry later.")
 
 
 def _error_code(exc: Any) -> str:

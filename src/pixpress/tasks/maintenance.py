@@ -9,7 +9,7 @@ from pixpress.db.models import Task
 from pixpress.db.session import utcnow
 from pixpress.errors import WorkerLost
 from pixpress.storage.base import BlobStorage
-from pixpress.tasks.records import TaskRecords, result_blob_keys, task_result
+from pixpress.tasks.records import TaskRecords, task_result
 from pixpress.tasks.runner import Refund
 
 log = logging.getLogger("pixpress.tasks")
@@ -38,7 +38,7 @@ def requeue_expired_leases(
 
 def task_blob_keys(task: Task) -> list[str]:
     """Every file a task may own: its upload, its result, its format variants, its sizes and theirs."""
-    keys = {task.input_key, *result_blob_keys(task_result(task))}
+    keys = {task.input_key, *task_result(task).blob_keys()}
     if task.result_key:
         keys.add(task.result_key)
     return sorted(keys)

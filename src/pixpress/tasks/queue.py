@@ -22,6 +22,7 @@ from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from pixpress.config import Settings
+from pixpress.coordination.reachable import redis_reachable
 from pixpress.tasks.worker_restarts import note_ended_workers
 
 log = logging.getLogger("pixpress.queue")
@@ -148,10 +149,13 @@ class TaskQueue:
 
     def enqueue(self, task_id: str, *, priority: int = 0) -> None:
         task: Any = self.huey.pixpress_optimize
-        self.huey.enqueue(task.s(task_id, priority=priority))
+        with redis_reachable("queue_unavailable"):
+            self.huey.enqueue(task.s(task_id, priority=priority))
 
     def pending(self) -> int:
-        return int(self.huey.pending_count())
+        with redis_reachable("queue_unavailable"):
+            return int(self.huey.pending_count())
 
     def ping(self) -> None:
+        """Raises the client's own error when unreachable: /ready names its class to an admin."""
         self.huey.pending_count()

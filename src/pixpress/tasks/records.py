@@ -3,7 +3,6 @@ so a task runs to completion once even when two workers hold it."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pixpress.db.models import Task
 from pixpress.db.session import Database, as_utc, utcnow
+from pixpress.tasks.result import TaskResult
 from pixpress.tasks.states import UNFINISHED, TaskState
 
 
@@ -289,12 +289,6 @@ class TaskRecords:
             unit.execute(delete(Task).where(Task.id == task_id))
 
 
-def task_result(task: Task) -> dict[str, Any]:
-    return json.loads(task.result_json) if task.result_json else {}
-
-
-def result_blob_keys(details: dict[str, Any]) -> set[str]:
-    """The files named in a task's result details: its format variants, its sizes and their variants."""
-    sizes = details.get("sizes") or []
-    entries = [*(details.get("variants") or []), *sizes, *(v for s in sizes for v in s.get("variants") or [])]
-    return {str(entry["key"]) for entry in entries}
+def task_result(task: Task) -> TaskResult:
+    """The typed record of the task's result_json (empty while the task has none)."""
+    return TaskResult.from_json(task.result_json)

@@ -18,7 +18,8 @@ from pixpress.imaging.types import EncodedImage, Limits, SizedImage, Targets
 from pixpress.metrics import record
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks.limits import hard_time_limit, watchdog
-from pixpress.tasks.records import Claim, TaskRecords, result_blob_keys
+from pixpress.tasks.records import Claim, TaskRecords
+from pixpress.tasks.result import SizeRecord, TaskResult, VariantRecord
 from pixpress.tasks.states import input_key, result_key, size_key, variant_key
 
 log = logging.getLogger("pixpress.tasks")
@@ -88,15 +89,14 @@ class TaskRunner:
             for v in candidates
         ]
         sizes = [self._store_size(task.id, claim.attempt, sized) for sized in made.sizes]
-        details: dict[str, object] = {
-            "quality": image.quality,
-            "score": image.score,
-            "settings": image.settings,
-            "kept_original": result.kept_original,
-            "variants": variants,
-        }
-        if sizes:
-            details["sizes"] = sizes
+        details = TaskResult(
+            quality=image.quality,
+            score=image.score,
+            settings=image.settings,
+            kept_original=result.kept_original,
+            variants=variants,
+            sizes=sizes,
+        )
         if not self.records.complete(
             claim,
             result_key=key,
@@ -105,10 +105,10 @@ class TaskRunner:
             mime_type=image.mime_type,
             width=image.width,
             height=image.height,
-            result_json=json.dumps(details, default=str),
+            result_json=details.to_json(),
         ):
             # The lease ran out and another attempt owns the task now: ours is discarded.
-            for stale in {key, *result_blob_keys(details)}:
+            for stale in {key, *details.blob_keys()}:
                 self.storage.delete(stale)
             return
         record.task_done(output_format=image.format.value, result_bytes=image.size_bytes)
@@ -139,23 +139,23 @@ class TaskRunner:
 
     def _store_variant(
         self, task_id: str, attempt: int, image: EncodedImage, key: str | None, *, write: bool
-    ) -> dict[str, object]:
+    ) -> VariantRecord:
         """Store one format variant (unless `write` is False: `key` already holds these bytes)."""
         key = key or variant_key(task_id, attempt, image.format.extension)
         if write:
             self.storage.put(key, image.data)
-        return {
-            "key": key,
-            "format": image.format.value,
-            "mime_type": image.mime_type,
-            "size": image.size_bytes,
-            "width": image.width,
-            "height": image.height,
-            "quality": image.quality,
-            "score": image.score,
-        }
+        return VariantRecord(
+            key=key,
+            format=image.format.value,
+            mime_type=image.mime_type,
+            size=image.size_bytes,
+            width=image.width,
+            height=image.height,
+            quality=image.quality,
+            score=image.score,
+        )
 
-    def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> dict[str, object]:
+    def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> SizeRecord:
         spec, image = sized.spec, sized.image
         key = size_key(task_id, attempt, spec.name, image.format.extension)
         self.storage.put(key, image.data)
@@ -172,21 +172,21 @@ class TaskRunner:
             )
             for v in candidates
         ]
-        return {
-            "name": spec.name,
-            "box": f"{spec.width}x{spec.height}",
-            "crop": spec.crop,
-            "key": key,
-            "format": image.format.value,
-            "mime_type": image.mime_type,
-            "size": image.size_bytes,
-            "width": image.width,
-            "height": image.height,
-            "quality": image.quality,
-            "score": image.score,
-            "settings": image.settings,
-            "variants": variants,
-        }
+        return SizeRecord(
+            name=spec.name,
+            box=f"{spec.width}x{spec.height}",
+            crop=spec.crop,
+            key=key,
+            format=image.format.value,
+            mime_type=image.mime_type,
+            size=image.size_bytes,
+            width=image.width,
+            height=image.height,
+            quality=image.quality,
+            score=image.score,
+            settings=image.settings,
+            variants=variants,
+        )
 
     @contextmanager
     def _last_resort(self, claim: Claim, limit_s: float) -> Iterator[None]:

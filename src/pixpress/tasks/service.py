@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,8 +20,10 @@ from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
 from pixpress.tasks.maintenance import delete_task, task_blob_keys
 from pixpress.tasks.records import TaskRecords, task_result
+from pixpress.tasks.result import SizeRecord, VariantRecord
 from pixpress.tasks.runner import limits_from
 from pixpress.tasks.states import TaskState, input_key
+from pixpress.tasks.views import SizeView, TaskFailure, TaskStatus, VariantView
 
 log = logging.getLogger("pixpress.tasks")
 
@@ -145,23 +146,22 @@ class TaskService:
         key, mime, fmt = task.result_key, task.mime_type or "application/octet-stream", task.output_format
         suffix = ""
         details = task_result(task)
-        entry: dict[str, Any] | None = None
+        entry: SizeRecord | None = None
         if size:
-            sizes = details.get("sizes", [])
-            entry = next((s for s in sizes if s["name"] == size), None)
+            entry = details.size(size)
             if entry is None:
-                known = ", ".join(s["name"] for s in sizes) or "none"
+                known = ", ".join(s.name for s in details.sizes) or "none"
                 raise TaskNotFound(f"This task has no size of that name (its sizes: {known}).")
-            key, mime, fmt, suffix = entry["key"], entry["mime_type"], entry["format"], f"-{size}"
+            key, mime, fmt, suffix = entry.key, entry.mime_type, entry.format, f"-{size}"
         if variant:
             of = f"size {size!r}" if entry is not None else "task"
-            variants = (entry if entry is not None else details).get("variants") or []
-            match = next((v for v in variants if v["format"] == variant), None)
+            variants = (entry if entry is not None else details).variants
+            match = next((v for v in variants if v.format == variant), None)
             if match is None:
-                made = ", ".join(v["format"] for v in variants)
+                made = ", ".join(v.format for v in variants)
                 known = f"its variants: {made}" if made else f"only {fmt} was made; variants need format=auto"
                 raise TaskNotFound(f"This {of} has no variant in that format ({known}).")
-            key, mime, fmt = match["key"], match["mime_type"], match["format"]
+            key, mime, fmt = match.key, match.mime_type, match.format
         try:
             content = self.storage.open(key)
         except BlobNotFound as exc:
@@ -177,81 +177,78 @@ class TaskService:
         task = self.get(task_id, token_hash=token_hash)
         delete_task(records=self.records, storage=self.storage, task=task)
 
-    def status(self, task: Task, *, base_url: str) -> dict[str, Any]:
+    def status(self, task: Task, *, base_url: str) -> TaskStatus:
         return task_status(task, base_url=base_url)
 
 
-def task_status(task: Task, *, base_url: str) -> dict[str, Any]:
-    """The public view of a task, as GET /status answers it."""
-    data: dict[str, Any] = {
-        "task_id": task.id,
-        "status": task.status,
-        "original_filename": task.original_filename,
-        "original_size": task.original_size,
-        "input_format": task.input_format,
-        "created_at": _iso(task.created_at),
-        "expires_at": _iso(task.expires_at),
-    }
+def task_status(task: Task, *, base_url: str) -> TaskStatus:
+    """The public view of a task, as GET /status answers it (tasks/views.py)."""
+    view = TaskStatus(
+        task_id=task.id,
+        status=task.status,
+        original_filename=task.original_filename,
+        original_size=task.original_size,
+        input_format=task.input_format,
+        created_at=_iso(task.created_at),
+        expires_at=_iso(task.expires_at),
+    )
     if task.status == TaskState.DONE.value and task.optimized_size is not None:
         details = task_result(task)
         download = f"{base_url}/api/optimize/download/{task.id}"
         saved = task.original_size - task.optimized_size
-        data.update(
-            optimized_size=task.optimized_size,
-            savings_bytes=saved,
-            savings_percent=round(100 * saved / task.original_size, 2) if task.original_size else 0.0,
-            width=task.width,
-            height=task.height,
-            format=task.output_format,
-            mime_type=task.mime_type,
-            download_url=download,
-            quality=details.get("quality"),
-            score=details.get("score"),
-            encoder_settings=details.get("settings") or {},
-            finished_at=_iso(task.finished_at),
-        )
-        variants = details.get("variants") or []
-        if variants:
-            data["variants"] = [variant_status(v, download=f"{download}?") for v in variants]
-        if sizes := details.get("sizes"):
-            data["sizes"] = [size_status(s, download=download) for s in sizes]
+        view.optimized_size = task.optimized_size
+        view.savings_bytes = saved
+        view.savings_percent = round(100 * saved / task.original_size, 2) if task.original_size else 0.0
+        view.width = task.width
+        view.height = task.height
+        view.format = task.output_format
+        view.mime_type = task.mime_type
+        view.download_url = download
+        view.quality = details.quality
+        view.score = details.score
+        view.encoder_settings = details.settings
+        view.finished_at = _iso(task.finished_at)
+        if details.variants:
+            view.variants = [variant_status(v, download=f"{download}?") for v in details.variants]
+        if details.sizes:
+            view.sizes = [size_status(s, download=download) for s in details.sizes]
     elif task.status == TaskState.FAILED.value:
-        data["error"] = {"code": task.error_code, "message": task.error_message}
-    return data
+        view.error = TaskFailure(code=task.error_code, message=task.error_message)
+    return view
 
 
-def size_status(size: dict[str, Any], *, download: str) -> dict[str, Any]:
+def size_status(size: SizeRecord, *, download: str) -> SizeView:
     """The public view of one of a task's sizes (the storage keys stay private)."""
-    data: dict[str, Any] = {
-        "name": size["name"],
-        "box": size.get("box"),
-        "crop": size.get("crop", False),
-        "width": size["width"],
-        "height": size["height"],
-        "format": size["format"],
-        "mime_type": size["mime_type"],
-        "size": size["size"],
-        "quality": size.get("quality"),
-        "score": size.get("score"),
-        "download_url": f"{download}?size={size['name']}",
-    }
-    if variants := size.get("variants"):
-        data["variants"] = [variant_status(v, download=f"{download}?size={size['name']}&") for v in variants]
-    return data
+    view = SizeView(
+        name=size.name,
+        box=size.box,
+        crop=size.crop,
+        width=size.width,
+        height=size.height,
+        format=size.format,
+        mime_type=size.mime_type,
+        size=size.size,
+        quality=size.quality,
+        score=size.score,
+        download_url=f"{download}?size={size.name}",
+    )
+    if size.variants:
+        view.variants = [variant_status(v, download=f"{download}?size={size.name}&") for v in size.variants]
+    return view
 
 
-def variant_status(variant: dict[str, Any], *, download: str) -> dict[str, Any]:
+def variant_status(variant: VariantRecord, *, download: str) -> VariantView:
     """The public view of one format variant; `download` ends with "?" or "&"."""
-    return {
-        "format": variant["format"],
-        "mime_type": variant["mime_type"],
-        "size": variant["size"],
-        "width": variant["width"],
-        "height": variant["height"],
-        "quality": variant.get("quality"),
-        "score": variant.get("score"),
-        "download_url": f"{download}variant={variant['format']}",
-    }
+    return VariantView(
+        format=variant.format,
+        mime_type=variant.mime_type,
+        size=variant.size,
+        width=variant.width,
+        height=variant.height,
+        quality=variant.quality,
+        score=variant.score,
+        download_url=f"{download}variant={variant.format}",
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

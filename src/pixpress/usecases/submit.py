@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pixpress.config import Settings
 from pixpress.db.models import Task
 from pixpress.db.session import Database
-from pixpress.errors import ServiceUnavailable
+from pixpress.errors import InvalidOption, ServiceUnavailable
 from pixpress.faults import KILL_AFTER_CHARGE, fault_point
 from pixpress.metrics import record
 from pixpress.quota import QuotaInfo, QuotaService
@@ -26,6 +26,8 @@ from pixpress.tasks.records import DuplicateIdempotencyKey
 from pixpress.tasks.service import TaskService, Upload
 
 log = logging.getLogger("pixpress.submit")
+
+MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,8 @@ class Submitted:
 
 
 def submit_upload(
-    upload: Upload,
     *,
+    upload: Upload,
     caller_quota: QuotaInfo,
     idempotency_key: str | None,
     settings: Settings,
@@ -45,6 +47,7 @@ def submit_upload(
     quota: QuotaService,
     tasks: TaskService,
 ) -> Submitted:
+    check_idempotency_key(idempotency_key)
     token_hash = caller_quota.token_hash
     if existing := tasks.existing_for_key(token_hash=token_hash, idempotency_key=idempotency_key):
         return Submitted(existing, created=False, quota=caller_quota)
@@ -71,6 +74,12 @@ def submit_upload(
     record.upload_charged(task.charged_bytes)  # committed: counted once, even if withdrawn below
     _queue(task, quota=quota, tasks=tasks, database=database)
     return Submitted(task, created=True, quota=charged)
+
+
+def check_idempotency_key(key: str | None) -> None:
+    """The key names a task for 24 h: a client sending none is fine, an empty or huge one is a mistake."""
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_CHARS:
+        raise InvalidOption("Idempotency-Key must be 1-255 characters.", details={"field": "Idempotency-Key"})
 
 
 def _queue(task: Task, *, quota: QuotaService, tasks: TaskService, database: Database) -> None:
