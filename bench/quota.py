@@ -176,8 +176,8 @@ def run(config: BenchConfig, log: Callable[[str], None]) -> QuotaFigures:
             )
             uncached_env = {
                 **licence_env,
-                "PIXPRESS_QUOTA_CACHE_TTL": "0",
-                "PIXPRESS_QUOTA_REFRESH_INTERVAL": "0",
+                "PIXPRESS_QUOTA_CACHE_TTL_S": "0",
+                "PIXPRESS_QUOTA_REFRESH_INTERVAL_S": "0",
             }
             with running_server(1, uncached_env) as url:
                 submit_latency(url, count=1)  # warm-up: first connection, first task

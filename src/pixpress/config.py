@@ -98,8 +98,19 @@ class Settings(BaseSettings):
     license_circuit_max_open_s: float = 300.0
     tokens_file: Path | None = None
     default_quota_mb: float = 1000.0
-    quota_cache_ttl: float = 300.0  # seconds
-    quota_refresh_interval: float = 900.0  # seconds
+    # The old names, without the unit, are still read (deployments set them before 0.2).
+    quota_cache_ttl_s: float = Field(
+        default=300.0,
+        validation_alias=AliasChoices(
+            "PIXPRESS_QUOTA_CACHE_TTL_S", "PIXPRESS_QUOTA_CACHE_TTL", "quota_cache_ttl_s"
+        ),
+    )
+    quota_refresh_interval_s: float = Field(
+        default=900.0,
+        validation_alias=AliasChoices(
+            "PIXPRESS_QUOTA_REFRESH_INTERVAL_S", "PIXPRESS_QUOTA_REFRESH_INTERVAL", "quota_refresh_interval_s"
+        ),
+    )
     invalid_token_cache_s: float = 60.0  # a token refused upstream is not re-asked for this long
     quota_refresh_job_interval_s: float = 900.0
     quota_cache_max_tokens: int = Field(default=10_000, ge=1)  # licence answers kept in one process

@@ -85,8 +85,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
         env={
             "PIXPRESS_LICENSE_API_URL": licence.url,
             "PIXPRESS_LICENSE_API_KEY": API_KEY,
-            "PIXPRESS_QUOTA_CACHE_TTL": "1",
-            "PIXPRESS_QUOTA_REFRESH_INTERVAL": "2",
+            "PIXPRESS_QUOTA_CACHE_TTL_S": "1",
+            "PIXPRESS_QUOTA_REFRESH_INTERVAL_S": "2",
             "PIXPRESS_LICENSE_CIRCUIT_OPEN_S": "1",
         },
     )

@@ -22,7 +22,7 @@ NOT_AN_ANSWER = ["not_found_html", "not_found_json", "wrong_type", "no_fields", 
 
 
 def uncached(settings: Settings) -> Settings:
-    return settings.model_copy(update={"quota_cache_ttl": 0, "quota_refresh_interval": 0})
+    return settings.model_copy(update={"quota_cache_ttl_s": 0, "quota_refresh_interval_s": 0})
 
 
 @pytest.mark.parametrize("mode", NOT_AN_ANSWER)

@@ -90,7 +90,7 @@ def test_revoked_after_verification_is_refused(service: QuotaService, licence_se
 def test_failing_licence_server_known_token_falls_back_unknown_gets_503(
     quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer, mode: str
 ) -> None:
-    fresh = quota_settings.model_copy(update={"quota_cache_ttl": 0, "quota_refresh_interval": 0})
+    fresh = quota_settings.model_copy(update={"quota_cache_ttl_s": 0, "quota_refresh_interval_s": 0})
     service = make_service(fresh)
     service.authenticate("premium-token", client_address=ADDR)
     if mode == "stopped":
@@ -108,7 +108,7 @@ def test_failing_licence_server_known_token_falls_back_unknown_gets_503(
 def test_circuit_opens_and_recovers_by_itself(
     quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
 ) -> None:
-    fresh = quota_settings.model_copy(update={"quota_cache_ttl": 0, "quota_refresh_interval": 0})
+    fresh = quota_settings.model_copy(update={"quota_cache_ttl_s": 0, "quota_refresh_interval_s": 0})
     service = make_service(fresh)
     service.authenticate("premium-token", client_address=ADDR)
     licence_server.faults.mode = "error"
@@ -246,7 +246,7 @@ def test_admin_tokens(service: QuotaService) -> None:
 def test_background_refresh_rechecks_recent_tokens_once(
     quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
 ) -> None:
-    settings = quota_settings.model_copy(update={"quota_refresh_interval": 0.2})
+    settings = quota_settings.model_copy(update={"quota_refresh_interval_s": 0.2})
     first, second = make_service(settings), make_service(settings)
     first.authenticate("premium-token", client_address=ADDR)
     second.authenticate("premium-token", client_address=ADDR)
@@ -359,7 +359,7 @@ def test_stopped_licence_server_then_restarted_recovers(
 ) -> None:
     from tests.quota.conftest import start_licence_server
 
-    fresh = quota_settings.model_copy(update={"quota_cache_ttl": 0, "quota_refresh_interval": 0})
+    fresh = quota_settings.model_copy(update={"quota_cache_ttl_s": 0, "quota_refresh_interval_s": 0})
     service = make_service(fresh)
     service.authenticate("premium-token", client_address=ADDR)
     licence_server.stop()

@@ -41,7 +41,9 @@ async def submit(
     quota: QuotaDep,
     tasks: TasksDep,
     url: BaseUrlDep,
-    wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for the result")] = 0,
+    wait: Annotated[
+        float, Query(ge=0, description="seconds to wait for the result, at most PIXPRESS_MAX_WAIT_S")
+    ] = 0,
 ) -> Envelope[Submitted]:
     try:
         form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)

@@ -155,4 +155,4 @@ def _queue_pending(queue: TaskQueue) -> int | None:
 
 
 def _shown_prefix(licence: Licence | None, token_hash: str) -> str:
-    return licence.token_prefix if licence is not None else token_hash[:6]
+    return licence.token_hash_prefix if licence is not None else token_hash[:6]

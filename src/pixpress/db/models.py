@@ -57,7 +57,7 @@ class Licence(Base):
     __tablename__ = "licences"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token_prefix: Mapped[str] = mapped_column(String(16))
+    token_hash_prefix: Mapped[str] = mapped_column("token_prefix", String(16))  # of the hash, never the token
     valid: Mapped[bool] = mapped_column(default=True)
     quota_bytes: Mapped[int] = mapped_column(BigInteger)
     used_bytes: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -33,6 +33,12 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def iso(value: datetime | None) -> str | None:
+    """An instant as the API shows it: ISO 8601 in UTC with a Z (naive values are UTC, see as_utc)."""
+    moment = as_utc(value)
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pixpress.config import MB
 from pixpress.db.models import UsageStatement
-from pixpress.db.session import as_utc
+from pixpress.db.session import as_utc, iso
 from pixpress.quota.views import QuotaSummary, QuotaView, ResetView, Statement
 
 
@@ -15,14 +15,10 @@ def to_mb(size_bytes: int) -> float:
     return round(size_bytes / MB, 2)
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
 @dataclass(frozen=True)
 class QuotaInfo:
     token_hash: str
-    token_prefix: str
+    token_hash_prefix: str
     quota_bytes: int
     used_bytes: int
     subscription_type: str | None

@@ -43,7 +43,7 @@ class LicenceRecords:
         with self.db.join(session) as unit:
             return unit.get(Licence, token_hash)
 
-    def save_verified(self, token_hash: str, token_prefix: str, verified: Verified) -> Licence:
+    def save_verified(self, token_hash: str, token_hash_prefix: str, verified: Verified) -> Licence:
         """Record a licence-server answer; usage is untouched (and created at 0 for a new token)."""
         now = utcnow()
         values = {
@@ -69,7 +69,7 @@ class LicenceRecords:
                     session.add(
                         Licence(
                             token_hash=token_hash,
-                            token_prefix=token_prefix,
+                            token_hash_prefix=token_hash_prefix,
                             used_bytes=0,
                             period_started_at=now,
                             created_at=now,

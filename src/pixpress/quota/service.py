@@ -302,7 +302,7 @@ class QuotaService:
         for token_hash, (token, _) in recent.items():
             if self.breaker.is_open:
                 break
-            if self.records.claim_refresh(token_hash, older_than_s=self.settings.quota_refresh_interval):
+            if self.records.claim_refresh(token_hash, older_than_s=self.settings.quota_refresh_interval_s):
                 self._resolve(token, force=True)
                 checked += 1
         return checked
@@ -331,7 +331,7 @@ class QuotaService:
         now = time.monotonic()
         if not force:
             cached = self._cache.get(token_hash)
-            ttl = self.settings.quota_cache_ttl
+            ttl = self.settings.quota_cache_ttl_s
             if cached is not None and not cached.verified.valid:
                 ttl = min(ttl, self.settings.invalid_token_cache_s)
             if cached is not None and now - cached.at < ttl:
@@ -348,7 +348,7 @@ class QuotaService:
         """Recent enough to answer without asking upstream. A row saying invalid is so only briefly, like
         the cache: a token refused by mistake is asked about again soon, not locked out for the interval."""
         checked = as_utc(licence.last_checked_at)
-        max_age_s = self.settings.quota_refresh_interval
+        max_age_s = self.settings.quota_refresh_interval_s
         if not licence.valid:
             max_age_s = min(max_age_s, self.settings.invalid_token_cache_s)
         return checked is not None and (utcnow() - checked).total_seconds() < max_age_s
@@ -420,7 +420,7 @@ class QuotaService:
     def _info(self, licence: Licence, source: str) -> QuotaInfo:
         return QuotaInfo(
             token_hash=licence.token_hash,
-            token_prefix=licence.token_prefix,
+            token_hash_prefix=licence.token_hash_prefix,
             quota_bytes=licence.quota_bytes,
             used_bytes=licence.used_bytes,
             subscription_type=licence.subscription_type,

@@ -7,14 +7,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
-from pixpress.db.session import as_utc, utcnow
+from pixpress.db.session import iso, utcnow
 from pixpress.errors import TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
@@ -189,8 +189,8 @@ def task_status(task: Task, *, base_url: str) -> TaskStatus:
         original_filename=task.original_filename,
         original_size=task.original_size,
         input_format=task.input_format,
-        created_at=_iso(task.created_at),
-        expires_at=_iso(task.expires_at),
+        created_at=iso(task.created_at),
+        expires_at=iso(task.expires_at),
     )
     if task.status == TaskState.DONE.value and task.optimized_size is not None:
         details = task_result(task)
@@ -207,7 +207,7 @@ def task_status(task: Task, *, base_url: str) -> TaskStatus:
         view.quality = details.quality
         view.score = details.score
         view.encoder_settings = details.settings
-        view.finished_at = _iso(task.finished_at)
+        view.finished_at = iso(task.finished_at)
         if details.variants:
             view.variants = [variant_status(v, download=f"{download}?") for v in details.variants]
         if details.sizes:
@@ -249,11 +249,6 @@ def variant_status(variant: VariantRecord, *, download: str) -> VariantView:
         score=variant.score,
         download_url=f"{download}variant={variant.format}",
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    moment = as_utc(value)
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def result_filename(original: str, fmt: str, *, suffix: str = "") -> str:
