@@ -1,0 +1,28 @@
+"""docs/architecture.md's map is drawn from the code: it may not go stale, nor leave a module out."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("architecture_map", REPO / "scripts" / "architecture_map.py")
+assert spec is not None and spec.loader is not None
+architecture_map = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(architecture_map)
+
+
+def test_the_generated_map_matches_the_code() -> None:
+    assert architecture_map.current() == architecture_map.block(), (
+        "docs/architecture.md is stale: run `python scripts/architecture_map.py --write`"
+    )
+
+
+def test_every_module_sits_in_a_layer() -> None:
+    assert "Modules in no layer: none." in architecture_map.block()
+
+
+def test_the_readme_links_the_map_first() -> None:
+    readme = (REPO / "README.md").read_text()
+    first_doc_link = readme.index("(docs/")
+    assert readme[first_doc_link:].startswith("(docs/architecture.md)")
