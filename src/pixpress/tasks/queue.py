@@ -102,13 +102,18 @@ def _exit_when_parent_dies() -> None:
 class _NoScheduler:
     """Stands in for huey's scheduler process. pixpress enqueues every task to run now (no delays, no huey
     retries) and its periodic jobs run in threads (tasks/scheduler.py), so the scheduler would have
-    nothing to move; as a process of its own it cost ~20 MB of resident memory for nothing."""
+    nothing to move; as a process of its own it cost ~20 MB of resident memory for nothing. Alive until
+    the consumer stops (its health check would otherwise start a real one; its graceful stop would
+    report a timeout that did not happen)."""
+
+    def __init__(self, stop_flag: Any) -> None:
+        self.stop_flag = stop_flag
 
     def start(self) -> None:
         pass
 
     def is_alive(self) -> bool:
-        return True
+        return not self.stop_flag.is_set()
 
     def join(self, timeout: float | None = None) -> None:
         pass
@@ -119,7 +124,7 @@ class LeanConsumer(Consumer):
 
     def __init__(self, huey: Huey, **options: Any) -> None:
         super().__init__(huey, periodic=False, **options)
-        self.scheduler = _NoScheduler()
+        self.scheduler = _NoScheduler(self.stop_flag)
 
     def check_worker_health(self) -> bool:
         note_ended_workers(self)  # metrics, before huey replaces them
