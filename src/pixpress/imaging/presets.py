@@ -1,8 +1,11 @@
-"""Fixed encoder settings per mode and format, until the per-image quality search replaces them.
+"""Encoder settings per mode and format: the first probe of the quality search, the fixed setting of an
+animation (one preset for every frame), the encoder efforts, the JPEG search's tables and the PNG
+palette trials.
 
-Chosen by measuring SSIMULACRA2 (the `ssimulacra2` package, reference = the decoded source) on six
-corpus photos (kodim03, kodim08, coffee, astronaut, hubble_deep_field, rocket) against the targets in
-Settings (target_lossy=70, target_glossy=80). Mean (min) score and total bytes for the six:
+The per-mode qualities were chosen by measuring SSIMULACRA2 (the `ssimulacra2` package, reference = the
+decoded source) on six corpus photos (kodim03, kodim08, coffee, astronaut, hubble_deep_field, rocket)
+against the targets in Settings (target_lossy=70, target_glossy=80). Mean (min) score and total bytes
+for the six:
 
 | encoder, setting                        | SSIMULACRA2 | bytes   |
 |-----------------------------------------|-------------|---------|
