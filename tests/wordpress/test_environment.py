@@ -41,6 +41,14 @@ def test_rest_api_authenticates_with_the_application_password(wordpress: WordPre
     assert anonymous.status_code == 401, anonymous.text
 
 
+def test_front_page_is_rendered_by_a_theme(wordpress: WordPress) -> None:
+    # Without a theme installed, WordPress answers every front-end page with an empty 200, and the
+    # plugin's <picture> test would fail for a reason that has nothing to do with the plugin.
+    page = wordpress.http.get("/")
+    assert page.status_code == 200
+    assert "<body" in page.text and "wp-block" in page.text, page.text[:500]
+
+
 def test_upload_makes_thumbnails_on_disk_and_is_served(wordpress: WordPress, photo: Path) -> None:
     original = photo.read_bytes()
     with Image.open(photo) as im:

@@ -3,7 +3,9 @@
 # Needs root (apt-get). Idempotent: prints "wordpress deps: present" and exits 0 when all are there.
 set -euo pipefail
 
-PACKAGES=(wordpress php-cli php-mysql php-gd php-curl php-xml php-mbstring php-intl php-imagick
+# The theme is only a Recommends of wordpress, and --no-install-recommends leaves it out; the front-end
+# tests need one (twentytwentythree is a block theme, like the default of current WordPress).
+PACKAGES=(wordpress wordpress-theme-twentytwentythree php-cli php-mysql php-gd php-curl php-xml php-mbstring php-intl php-imagick
           mariadb-server mariadb-client curl)
 
 missing=()

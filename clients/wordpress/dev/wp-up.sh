@@ -96,7 +96,13 @@ SQL
 
 # --- writable content dir -----------------------------------------------------------------
 mkdir -p "$CONTENT_DIR"/{plugins,themes,uploads,mu-plugins,upgrade}
-for theme in "$WP_ROOT"/wp-content/themes/*/; do
+# Without a theme WordPress answers every front-end page with an empty 200: refuse to start instead.
+themes=("$WP_ROOT"/wp-content/themes/*/)
+if [ ! -d "${themes[0]}" ]; then
+    echo "wp-up: no theme under $WP_ROOT/wp-content/themes (install wordpress-theme-twentytwentythree)" >&2
+    exit 1
+fi
+for theme in "${themes[@]}"; do
     ln -sfn "${theme%/}" "$CONTENT_DIR/themes/$(basename "$theme")"
 done
 ln -sfn "$DEV_DIR/mu-plugins/pixpress-dev-env.php" "$CONTENT_DIR/mu-plugins/pixpress-dev-env.php"
