@@ -1,7 +1,8 @@
 """`python -m bench`: run the benchmarks and write docs/benchmarks.md with its chart.
 
 python -m bench                          # everything, report in docs/
-python -m bench --only service,quota     # a subset: agreement, compression, service, quota, memory, cost
+python -m bench --only service,quota     # a subset of: agreement, compression, service, quota, memory,
+                                         # cost, encoders
 python -m bench --smoke                  # one image, a few requests; report in bench/out/ (what CI runs)
 python -m bench --metric reference       # score with the reference ssimulacra2 package whatever agrees
 """
@@ -71,10 +72,22 @@ def agreement_table(corpus: Path) -> tuple[str, float]:
     return out, float(found.group(1))
 
 
+def encoders_table(targets: tuple[str, ...] = ("70", "80")) -> str:
+    """bench.jpeg_tables' markdown table (the mozjpeg tables and jpegli against Pillow at each target)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.jpeg_tables", *targets], capture_output=True, text=True, check=True
+    ).stdout
+    table = out[out.find("| SSIMULACRA2 target") :].strip()
+    if not table.startswith("|"):
+        raise RuntimeError(f"bench.jpeg_tables printed no table:\n{out[-2000:]}")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     args, only = parse_args(argv)
     if args.smoke:
         only.discard("agreement")  # the reference metric over the corpus takes minutes
+        only.discard("encoders")  # a bisection per encoder and photo: about 5 minutes
     out = args.out or (REPO_ROOT / "bench" / "out" if args.smoke else REPO_ROOT / "docs")
     config = BenchConfig(
         corpus=args.corpus,
@@ -118,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         figures.memory = memory.run(config, log)
     if "cost" in only:
         figures.cost = cost.run(config, log)
+    if "encoders" in only:
+        log("encoders: bench.jpeg_tables 70 80 (mozjpeg tables and jpegli against Pillow)")
+        figures.encoders = encoders_table()
     figures.seconds = time.monotonic() - started
     previous = load(config.out_dir / "benchmarks.json") if only != set(SECTIONS) else None
     if previous is not None and previous.smoke == config.smoke:

@@ -2,7 +2,8 @@
 
 For each mozjpeg table (4:2:0), for jpegli (the pyjpegli wheel, its own defaults: one quality knob) and
 target, each corpus photo's smallest file reaching the target (bisection over quality 1-100) against
-Pillow's smallest JPEG reaching it; the median ratio per encoder is printed.
+Pillow's smallest JPEG reaching it; the median ratio per encoder is printed as a markdown table (the
+report's "encoders" section).
 `python -m bench.jpeg_tables [target ...]` (about 5 minutes for 70 and 80 on 2 cores).
 """
 
@@ -73,10 +74,29 @@ def main(argv: list[str]) -> int:
                     len(ours) / len(pillow) if ours else float("inf")
                 )
         print(path.name, flush=True)
-    for target in targets:
-        row = "  ".join(f"{e}: {statistics.median(ratios[(target, e)]):.3f}" for e in ENCODERS)
-        print(f"SSIMULACRA2 {target:.0f}, median bytes vs Pillow (mozjpeg table 0-8, jpegli): {row}")
+    print(markdown_table(ratios, targets))
     return 0
+
+
+def markdown_table(ratios: dict[tuple[float, int | str], list[float]], targets: list[float]) -> str:
+    """One row per target: each encoder's median bytes against Pillow's, the smallest in bold."""
+    lines = [
+        "| SSIMULACRA2 target | " + " | ".join(f"table {e}" if e != JPEGLI else e for e in ENCODERS) + " |",
+        "|---" * (len(ENCODERS) + 1) + "|",
+    ]
+    for target in targets:
+        medians = {e: statistics.median(ratios[(target, e)]) for e in ENCODERS if ratios.get((target, e))}
+        best = min(medians.values(), default=None)
+        cells = [
+            "n/a"
+            if e not in medians
+            else f"**{medians[e]:.3f}**"
+            if medians[e] == best
+            else f"{medians[e]:.3f}"
+            for e in ENCODERS
+        ]
+        lines.append(f"| {target:.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

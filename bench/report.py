@@ -44,6 +44,7 @@ class Figures:
     memory: list[MemoryRow] = field(default_factory=list)
     cost: CostFigures | None = None
     agreement: str = ""
+    encoders: str = ""  # bench.jpeg_tables' markdown table
     seconds: float = 0.0
 
 
@@ -90,6 +91,7 @@ def load(path: Path) -> Figures | None:
             memory=[MemoryRow(**row) for row in raw.get("memory", [])],
             cost=_cost(raw.get("cost")),
             agreement=raw.get("agreement", ""),
+            encoders=raw.get("encoders", ""),
             seconds=raw.get("seconds", 0.0),
         )
     except (KeyError, TypeError, ValueError):
@@ -118,7 +120,7 @@ def merge(previous: Figures, current: Figures, ran: set[str]) -> Figures:
     return merged
 
 
-SECTION_ORDER = ("agreement", "compression", "service", "quota", "memory", "cost")
+SECTION_ORDER = ("agreement", "compression", "service", "quota", "memory", "cost", "encoders")
 SECTION_FIELDS = {
     "agreement": ("agreement",),
     "compression": ("compression",),
@@ -126,6 +128,7 @@ SECTION_FIELDS = {
     "quota": ("quota",),
     "memory": ("memory",),
     "cost": ("cost",),
+    "encoders": ("encoders",),
 }
 
 
@@ -250,6 +253,19 @@ def render(f: Figures, chart_name: str) -> str:
             "Output of `python -m bench.ssimulacra2_agreement` (libvips JPEG and WebP at several qualities).",
             "",
             f.agreement,
+            "",
+        ]
+    if f.encoders:
+        lines += [
+            "## JPEG encoders at the search's targets",
+            "",
+            "Output of `python -m bench.jpeg_tables 70 80`: for each mozjpeg quantisation table (4:2:0) and jpegli",
+            "(the pyjpegli wheel's defaults), each corpus photo's smallest file reaching the SSIMULACRA2 target,",
+            "as the median ratio to Pillow's smallest JPEG reaching it (lower is better). The search uses table 5",
+            "below 75 (the lossy target, 70) and table 2 from 75 (glossy, 80). pixpress does not use jpegli; this",
+            "table is what to look at again when either encoder changes.",
+            "",
+            f.encoders,
             "",
         ]
     return "\n".join(lines)
