@@ -16,6 +16,7 @@ from pixpress.quota import QuotaService
 from pixpress.quota.clock import Clock, clock_from
 from pixpress.quota.rate_limit import RedisFailureCounter
 from pixpress.storage import BlobStorage, open_storage
+from pixpress.tasks import fork_guard
 from pixpress.tasks.limits import cap_memory, tidy_after_task
 from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
 from pixpress.tasks.records import TaskRecords
@@ -107,8 +108,10 @@ class Container:
 
     def periodic_jobs(self) -> PeriodicJobs:
         settings = self.settings
+        fork_guard.install()  # this process forks the worker processes: none in the middle of a job
         jobs = PeriodicJobs(
-            [
+            around=lambda: fork_guard.between_forks(self.close_connections),
+            jobs=[
                 Job(
                     "requeue_expired_leases",
                     settings.lease_check_interval_s,
@@ -143,7 +146,7 @@ class Container:
                         run=lambda: len(check_ledger(database=self.database).imbalances),
                     ),
                 ),
-            ]
+            ],
         )
         if self.quota.reset_schedule.enabled:
             interval = settings.reset_check_interval_s
@@ -166,6 +169,13 @@ class Container:
         """Let worker processes build their own container (own connections) from these settings."""
         settings = self.settings
         install_context_factory(lambda: Container(settings).worker_context())
+
+    def close_connections(self) -> None:
+        """Close the open SQLite connections (the queue's, the database pool's); the next use reopens."""
+        if "queue" in self.__dict__:
+            self.queue.close_sqlite_connection()
+        if "database" in self.__dict__ and self.database.is_sqlite:
+            self.database.engine.dispose()
 
     def close(self) -> None:
         if "quota" in self.__dict__:

@@ -157,6 +157,11 @@ class TaskQueue:
         with redis_reachable("queue_unavailable"):
             self.huey.enqueue(task.s(task_id, priority=priority))
 
+    def close_sqlite_connection(self) -> None:
+        """The embedded queue's connection closed (reopened on next use); a Redis queue keeps its pool."""
+        if isinstance(self.huey, SqliteHuey):
+            self.huey.storage.close()
+
     def pending(self) -> int:
         with redis_reachable("queue_unavailable"):
             return int(self.huey.pending_count())

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 log = logging.getLogger("pixpress.scheduler")
@@ -25,9 +26,16 @@ class Job:
 
 
 class PeriodicJobs:
-    def __init__(self, jobs: list[Job], *, tick_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        *,
+        tick_s: float = 1.0,
+        around: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> None:
         self.jobs = jobs
         self.tick_s = tick_s
+        self.around = around  # what each run happens inside (the consumer: tasks/fork_guard.py)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pixpress-periodic", daemon=True)
 
@@ -49,7 +57,8 @@ class PeriodicJobs:
                 continue
             job.next_at = now + job.interval_s
             try:
-                job.run()
+                with self.around():
+                    job.run()
             except Exception:
                 log.exception("periodic job %s failed", job.name)
 
