@@ -30,20 +30,12 @@ class VariantRecord(_Record):
     score: float | None = None
 
 
-class SizeRecord(_Record):
-    """One resized copy of the upload (submit with `sizes`)."""
+class SizeRecord(VariantRecord):
+    """One resized copy of the upload (submit with `sizes`): stored like a variant, plus what was asked."""
 
     name: str
     box: str | None = None  # "WxH" as asked
     crop: bool = False
-    key: str
-    format: str
-    mime_type: str
-    size: int
-    width: int
-    height: int
-    quality: int | None = None
-    score: float | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
     variants: list[VariantRecord] = Field(default_factory=list)
 

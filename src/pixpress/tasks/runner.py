@@ -158,7 +158,7 @@ class TaskRunner:
     def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> SizeRecord:
         spec, image = sized.spec, sized.image
         key = size_key(task_id, attempt, spec.name, image.format.extension)
-        self.storage.put(key, image.data)
+        stored = self._store_variant(task_id, attempt, image, key, write=True)
         # Like the main image's: every format encoded when there was a choice (format=auto), each under
         # the size's key with its own extension (the chosen one is the size's file itself).
         candidates = sized.result.variants if len(sized.result.variants) > 1 else ()
@@ -173,17 +173,10 @@ class TaskRunner:
             for v in candidates
         ]
         return SizeRecord(
+            **stored.model_dump(),
             name=spec.name,
             box=f"{spec.width}x{spec.height}",
             crop=spec.crop,
-            key=key,
-            format=image.format.value,
-            mime_type=image.mime_type,
-            size=image.size_bytes,
-            width=image.width,
-            height=image.height,
-            quality=image.quality,
-            score=image.score,
             settings=image.settings,
             variants=variants,
         )
