@@ -2,22 +2,30 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN = $(VENV)/bin
+# Serving needs the runtime lock only; the tests, lint and benchmarks add the dev lock on top.
+RUNTIME_STAMP = $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin
+.PHONY: install install-runtime run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python requirements.lock requirements-dev.lock pyproject.toml
-	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+$(RUNTIME_STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.runtime-* && touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install-runtime: $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
-run: install
+run: install-runtime
 	$(BIN)/pixpress serve
 
 test: install

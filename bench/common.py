@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+# The repository's own images (corpus/SOURCES.md); PIXPRESS_CORPUS points elsewhere when wanted.
+DEFAULT_CORPUS = Path(os.environ.get("PIXPRESS_CORPUS") or REPO_ROOT / "corpus")
 
 
 @dataclass

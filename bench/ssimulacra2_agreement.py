@@ -7,7 +7,7 @@ as the quality search uses it). Both scorers see the same pixels: the distorted 
 and handed to the reference as a PNG; images with alpha are flattened on white first (the reference
 drops alpha).
 
-    python -m bench.ssimulacra2_agreement [--corpus ../shared/corpus] [--max-mp 20] [--repeat 3]
+    python -m bench.ssimulacra2_agreement [--corpus corpus] [--max-mp 20] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ from pathlib import Path
 import pyvips
 from ssimulacra2 import compute_ssimulacra2
 
+from bench.common import DEFAULT_CORPUS
 from pixpress.imaging import ssimulacra2
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ tracemalloc (NumPy reports its buffers to it; libvips' own are not counted) what
 once prepared and the peak above that while preparing and while scoring; and the growth of the
 process' peak RSS (VmHWM) over preparing and one score, which counts everything. All in bytes per pixel.
 
-    python -m bench.ssimulacra2_speed [--corpus ../shared/corpus] [--runs 3] [--scores 5] [--sizes 12mp,2mp]
+    python -m bench.ssimulacra2_speed [--corpus corpus] [--runs 3] [--scores 5] [--sizes 12mp,2mp]
 
 Before the speed-up (commit a63fe0f: a fresh workspace and temporaries per score, one channel at a
 time), measured with this script on the shared 2-core machine (load average 2-8), CPU ms and B/px:
@@ -44,8 +44,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+from bench.common import DEFAULT_CORPUS, REPO_ROOT
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Shared fixtures: settings on a temporary data dir, databases (SQLite always, PostgreSQL when
-PIXPRESS_TEST_DATABASE_URL points at one), Redis when PIXPRESS_TEST_REDIS_URL does, and the corpus."""
+PIXPRESS_TEST_DATABASE_URL points at one), Redis when PIXPRESS_TEST_REDIS_URL does, and the corpus (the
+repository's corpus/ folder; PIXPRESS_CORPUS overrides it)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,14 @@ from sqlalchemy import create_engine, text
 from pixpress.config import Settings
 from pixpress.db.migrate import upgrade
 from pixpress.db.session import Database
+from tests import needs
+
+pytest_plugins = ["tests.skip_report"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("PIXPRESS_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
+CORPUS = Path(os.environ.get("PIXPRESS_CORPUS") or REPO_ROOT / "corpus")
 POSTGRES_URL = os.environ.get("PIXPRESS_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PIXPRESS_TEST_REDIS_URL", "")
-# CI sets this: a test that needs PostgreSQL or Redis fails instead of skipping when they are absent.
-REQUIRE_SERVICES = os.environ.get("PIXPRESS_REQUIRE_SERVICES") == "1"
-
-
-def skip_or_fail(reason: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (PIXPRESS_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
 
 
 def corpus_files(kind: str) -> list[Path]:
@@ -36,8 +32,7 @@ def corpus_files(kind: str) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"image corpus not found at {CORPUS} (set PIXPRESS_CORPUS)")
+    assert (CORPUS / "photo").is_dir(), f"image corpus missing at {CORPUS}"
     return CORPUS
 
 
@@ -60,7 +55,7 @@ def _postgres_schema_url(base_url: str) -> Iterator[str]:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # server down or wrong URL
         admin.dispose()
-        skip_or_fail(f"PostgreSQL at PIXPRESS_TEST_DATABASE_URL not reachable: {exc.__class__.__name__}")
+        needs.missing(needs.POSTGRESQL, f"PIXPRESS_TEST_DATABASE_URL not reachable: {exc.__class__.__name__}")
     sep = "&" if "?" in base_url else "?"
     try:
         yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
@@ -77,7 +72,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     if not POSTGRES_URL:
-        skip_or_fail("PostgreSQL not configured: set PIXPRESS_TEST_DATABASE_URL")
+        needs.missing(needs.POSTGRESQL, "PIXPRESS_TEST_DATABASE_URL is not set")
     yield from _postgres_schema_url(POSTGRES_URL)
 
 
@@ -94,13 +89,13 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def redis_url() -> str:
     if not REDIS_URL:
-        skip_or_fail("Redis not configured: set PIXPRESS_TEST_REDIS_URL")
+        needs.missing(needs.REDIS, "PIXPRESS_TEST_REDIS_URL is not set")
     import redis
 
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except Exception as exc:
-        skip_or_fail(f"Redis at PIXPRESS_TEST_REDIS_URL not reachable: {exc.__class__.__name__}")
+        needs.missing(needs.REDIS, f"PIXPRESS_TEST_REDIS_URL not reachable: {exc.__class__.__name__}")
     return REDIS_URL
 
 

@@ -19,7 +19,7 @@ STATUS = ("/api/optimize/status/{task_id}", "get")
 QUOTA = ("/api/optimize/quota", "get")
 RESET = ("/api/optimize/reset-usage", "post")
 
-# shared/DESIGN.md, "Sample responses from the system this replaces (shapes to keep)".
+# The design notes' "Sample responses from the system this replaces (shapes to keep)".
 DESIGN_SAMPLES = [
     (
         SUBMIT,

@@ -89,7 +89,7 @@ def serve_unavailable_reason() -> str | None:
 def serve_available() -> None:
     reason = serve_unavailable_reason()
     if reason is not None:
-        pytest.skip(reason)
+        pytest.fail(reason)
 
 
 @pytest.fixture(scope="module")

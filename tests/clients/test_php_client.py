@@ -14,20 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from tests import needs
 from tests.conftest import REPO_ROOT
 
 PHPUNIT_CONFIG = REPO_ROOT / "clients" / "php" / "phpunit.xml"
-REQUIRE_PHP = os.environ.get("PIXPRESS_REQUIRE_PHP") == "1"
 RUN_TIMEOUT_S = 540
 
 
 def _tools() -> tuple[str, str]:
     php, phpunit = shutil.which("php"), shutil.which("phpunit")
     if php is None or phpunit is None:
-        reason = "php and phpunit are needed for the PHP client's tests (make php-test installs them)"
-        if REQUIRE_PHP:
-            pytest.fail(f"{reason} (PIXPRESS_REQUIRE_PHP=1)")
-        pytest.skip(reason)
+        needs.missing(needs.PHP, "php and phpunit run the PHP client's tests")
     return php, phpunit
 
 

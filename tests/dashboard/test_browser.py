@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from pixpress.quota import MB, hash_token
+from tests import needs
 from tests.conftest import REPO_ROOT
 from tests.e2e.server import ServerProcess, serve
 
@@ -37,24 +38,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _browser_or_skip() -> None:
-    reason = None
     if not CHROMIUM.exists():
-        reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    elif not _playwright_installed():
-        reason = "playwright is not installed (pip install -r requirements-dev.lock)"
-    if reason is None:
-        return
-    if os.environ.get("PIXPRESS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (PIXPRESS_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
-
-
-def _playwright_installed() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        needs.missing(needs.CHROMIUM, f"{CHROMIUM} is missing")
 
 
 @pytest.fixture(scope="module")

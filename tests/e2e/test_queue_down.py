@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import skip_or_fail
+from tests import needs
 from tests.e2e.server import ServerProcess, free_port, serve
 from tests.e2e.test_quota_http import exact_size_png
 
@@ -69,7 +69,7 @@ class RedisServer:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, RedisServer]]:
     if not (shutil.which("redis-server") and shutil.which("redis-cli")):
-        skip_or_fail("redis-server is not installed")
+        needs.missing(needs.REDIS, "redis-server is not installed")
     tmp = tmp_path_factory.mktemp("queue-down")
     redis = RedisServer(tmp)
     redis.start()

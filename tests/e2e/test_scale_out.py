@@ -19,7 +19,8 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import POSTGRES_URL, REDIS_URL, _postgres_schema_url, corpus_files, skip_or_fail
+from tests import needs
+from tests.conftest import POSTGRES_URL, REDIS_URL, _postgres_schema_url, corpus_files
 from tests.e2e.server import ServerProcess, free_port, moto_server
 from tests.e2e.test_quota_http import exact_size_png
 
@@ -60,12 +61,10 @@ def _start_worker(tmp: Path, env: dict[str, str], index: int) -> ServerProcess:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    if not POSTGRES_URL or not REDIS_URL:
-        skip_or_fail("scale-out test needs PIXPRESS_TEST_DATABASE_URL and PIXPRESS_TEST_REDIS_URL")
-    try:
-        import moto.server  # noqa: F401
-    except ImportError:
-        pytest.skip("moto[server] is not installed")
+    if not POSTGRES_URL:
+        needs.missing(needs.POSTGRESQL, "PIXPRESS_TEST_DATABASE_URL is not set")
+    if not REDIS_URL:
+        needs.missing(needs.REDIS, "PIXPRESS_TEST_REDIS_URL is not set")
     s3 = moto_server(tmp_path)
     schema_urls = _postgres_schema_url(POSTGRES_URL)
     database_url = next(schema_urls)

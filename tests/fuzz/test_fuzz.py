@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from pixpress.imaging import ImageFormat, Mode, OptimizeOptions, OutputFormat, SizeSpec
-from tests.conftest import CORPUS
 from tests.fuzz.campaign import BOUND_S, DEADLINE_S, Stats, fuzz
 from tests.fuzz.sandbox import Sandbox
 from tests.fuzz.seeds import seeds
@@ -32,12 +31,6 @@ REPLAY_OPTIONS = {
         format=OutputFormat.AUTO, accept=frozenset(ImageFormat), sizes=(SizeSpec("t", 8, 8, crop=True),)
     ),
 }
-
-
-@pytest.fixture(autouse=True)
-def _needs_corpus() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"image corpus not found at {CORPUS} (set PIXPRESS_CORPUS)")
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from ssimulacra2.ssimulacra2 import blur_image
 from pixpress.errors import InvalidImage
 from pixpress.imaging import ssimulacra2
 from pixpress.imaging.ssimulacra2_blur import blur
-from tests.conftest import CORPUS, corpus_files
+from tests.conftest import corpus_files
 
-CORPUS_IMAGES = [*corpus_files("photo"), *corpus_files("graphic")] if CORPUS.is_dir() else []
+CORPUS_IMAGES = [*corpus_files("photo"), *corpus_files("graphic")]
 DISTORTIONS = {
     "jpeg q30": lambda image: image.jpegsave_buffer(Q=30),
     "jpeg q60": lambda image: image.jpegsave_buffer(Q=60),

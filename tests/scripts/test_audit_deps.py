@@ -4,7 +4,6 @@ on loopback, a closed port, and, where the network allows, the real default sour
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,9 +19,6 @@ from tests.conftest import REPO_ROOT
 SCRIPT = REPO_ROOT / "scripts" / "audit_deps.py"
 PIP_AUDIT = Path(sys.executable).parent / "pip-audit"
 
-pytestmark = pytest.mark.skipif(
-    not PIP_AUDIT.exists() and shutil.which("pip-audit") is None, reason="pip-audit not installed"
-)
 
 # jinja2 2.10's sandbox escape (CVE-2019-10906), fixed in 2.10.1, as OSV serves it.
 JINJA2_ADVISORY = {
@@ -122,13 +118,3 @@ def test_a_bad_lock_file_fails(tmp_path: Path) -> None:
     done = audit(str(tmp_path / "missing.lock"))
     assert done.returncode == 2
     assert "FAILED" in done.stdout
-
-
-def test_the_real_default_source(tmp_path: Path) -> None:
-    """PyPI's per-version JSON API, when this machine reaches it (a proxy may serve only the index)."""
-    done = audit(lock(tmp_path, "jinja2==2.10"))
-    if "NOT AUDITED" in done.stdout:
-        assert done.returncode == 0
-        pytest.skip(f"the vulnerability source is unreachable from here: {done.stdout.splitlines()[0]}")
-    assert done.returncode == 1, done.stdout
-    assert "CVE-2019-10906" in done.stdout or "GHSA-462w-v97r-4m45" in done.stdout

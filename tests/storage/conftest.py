@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import signal
 import socket
@@ -71,8 +70,6 @@ def _start_moto(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of moto's stand-alone S3 server (`python -m moto.server`) on a free loopback port."""
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("moto.server") is None:
-        pytest.skip("moto[server] is not installed: `uv pip install 'moto[server]>=5'` to test S3 storage")
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
     for attempt in range(3):  # another process may grab the free port between bind and moto's start
         try:

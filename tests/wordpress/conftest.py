@@ -23,10 +23,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import needs
+
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEV_DIR = REPO_ROOT / "clients" / "wordpress" / "dev"
 WP_ROOT = Path("/usr/share/wordpress")
-REQUIRE_WORDPRESS = os.environ.get("PIXPRESS_REQUIRE_WORDPRESS") == "1"
 
 
 class WordPressPhpError(RuntimeError):
@@ -34,9 +35,7 @@ class WordPressPhpError(RuntimeError):
 
 
 def _skip_or_fail(reason: str) -> None:
-    if REQUIRE_WORDPRESS:
-        pytest.fail(f"{reason} (PIXPRESS_REQUIRE_WORDPRESS=1)")
-    pytest.skip(f"{reason}; `make wordpress-deps` installs what is missing")
+    needs.missing(needs.WORDPRESS, reason)
 
 
 def _missing_prerequisite() -> str | None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PIL import Image
 
+from tests import needs
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
 from tests.wordpress.plugin import Pixpress, configure, files_on_disk, metadata, queued, record, wait_for
@@ -36,7 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REQUIRE_BROWSER = os.environ.get("PIXPRESS_REQUIRE_BROWSER") == "1"
 # Claimed by id: two of them fit in the quota chosen below, the other two after the monthly reset.
 IMAGES = ["rocket.jpg", "chelsea.png", "paris_exif_xmp_icc.jpg", "seine_sdr_gainmap_srgb.jpg"]
 TOKEN = "site-token-browser-0006"
@@ -50,20 +50,12 @@ TEST_FILTERS = (
 pytestmark = pytest.mark.timeout(1500)
 
 
-def _skip_or_fail(reason: str) -> None:
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason} (PIXPRESS_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")  # first of the session fixtures: a skip comes before WordPress starts
 def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _skip_or_fail("playwright is not installed (`make install` installs the dev extra)")
+    from playwright.sync_api import sync_playwright
+
     if not CHROMIUM.is_file():
-        _skip_or_fail(f"{CHROMIUM} is missing (`apt-get install chromium`; `make wordpress-test` does it)")
+        needs.missing(needs.CHROMIUM, f"{CHROMIUM} is missing")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -118,8 +110,6 @@ def test_bulk_page_in_a_browser(
     test_filters: None,
 ) -> None:
     paths = [CORPUS / "photo" / name for name in IMAGES]
-    if not all(p.is_file() for p in paths):
-        pytest.skip(f"corpus images missing under {CORPUS}")
     configure(plugin, auto_optimize=False, webp=False, avif=False, mode="lossy")
     uploaded = [int(plugin.upload_media(path)["id"]) for path in paths]
     candidates: list[int] = plugin.php_json("return Pixpress_Bulk::candidates();")

@@ -48,8 +48,6 @@ def editor(site: WordPress) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def image(site: WordPress) -> int:
-    if not PHOTO.is_file():
-        pytest.skip(f"{PHOTO} not found")
     return int(site.upload_media(PHOTO)["id"])
 
 

@@ -63,8 +63,6 @@ def extra_sizes(plugin: WordPress) -> Iterator[None]:
 def optimized(plugin: WordPress, pixpress_server: Pixpress, extra_sizes: None) -> dict[str, Any]:
     """kodim03.png uploaded through the REST API with WebP and AVIF siblings on, then the queue run by
     WP-Cron. Keeps the bytes of every file as WordPress wrote them, before pixpress touched them."""
-    if not PHOTO.is_file():
-        pytest.skip(f"{PHOTO} not found (set PIXPRESS_CORPUS)")
     pixpress_server.add_token(TOKEN, 100.0)
     configure(plugin, token=TOKEN, mode="lossy", webp=True, avif=True, picture=True, auto_optimize=True)
     assert plugin.php_json("return Pixpress_Service::offers_sizes();") is True  # GET /health lists it
@@ -267,8 +265,6 @@ def test_file_by_file_when_the_server_has_no_sizes(plugin: WordPress, pixpress_s
     """The path for a server without `sizes` (forced through the filter): one upload per file, each
     charged, the same results on disk."""
     photo = CORPUS / "photo" / "kodim07.png"
-    if not photo.is_file():
-        pytest.skip(f"{photo} not found")
     pixpress_server.add_token(TOKEN_FILE_BY_FILE, 100.0)
     configure(plugin, token=TOKEN_FILE_BY_FILE, mode="lossy", webp=True, avif=False, auto_optimize=True)
     _mu_plugin(plugin, "pixpress-test-extra-sizes", None)  # WordPress's own sizes are enough here

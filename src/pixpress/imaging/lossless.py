@@ -3,7 +3,7 @@
 - PNG: oxipng (level 2: reductions to palette, grey, fewer bits or no alpha where exact, row filters,
   libdeflate) over libvips' uncompressed PNG: oxipng deflates again anyway, so feeding it libvips'
   deflate 9 only cost time (same bytes, kodim03 805 -> 529 ms, logo 615 -> 364 ms). Measured on
-  ../shared/corpus (`python -m bench.png_paths`): smaller than the old trial of 4 filters x reduced forms
+  corpus/ (`python -m bench.png_paths`): smaller than the old trial of 4 filters x reduced forms
   at deflate 9 on 15 of 17 PNGs (up to -10%: color.png), text.png +0.6%. The result is decoded and
   compared before it is used. Above MAX_OXIPNG_PIXELS: libvips at deflate 9 with adaptive filters.
 - JPEG: metadata segments removed, entropy-coded data untouched (see jpeg_segments). libvips cannot

@@ -75,7 +75,7 @@ DEFAULT_QUALITY: dict[Mode, dict[ImageFormat, int]] = {
 # on edges). The quality search chooses chroma resolution itself (see JPEG_SEARCH below).
 JPEG_NO_SUBSAMPLE_FROM = 86
 
-# The quality search's JPEG quantisation table per target, measured on ../shared/corpus/photo (up to 4 MP,
+# The quality search's JPEG quantisation table per target, measured on corpus/photo (up to 4 MP,
 # smallest mozjpeg 4:2:0 file reaching the target per image, median bytes against Pillow's at the same
 # target; `python -m bench.jpeg_tables`):
 #   table           0      1      2      3      4      5      6      7      8

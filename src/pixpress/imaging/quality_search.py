@@ -30,7 +30,7 @@ from pixpress.metrics import record
 
 Curve = tuple[tuple[int, float], ...]  # (quality, typical score), both increasing
 
-# Median SSIMULACRA2 over ../shared/corpus/photo (thumbnailed to 1 MP), per encoder setting.
+# Median SSIMULACRA2 over the repository's corpus/photo (thumbnailed to 1 MP), per encoder setting.
 # JPEG: libvips jpegsave (mozjpeg) with trellis_quant, overshoot_deringing, optimize_scans, interlace;
 # from Q=90 up libvips turns chroma subsampling off, hence the step between 89 and 90.
 # WebP: webpsave effort 4. AVIF: heifsave AV1 (aom) at effort 2 when measured; presets.AVIF_EFFORT is 4

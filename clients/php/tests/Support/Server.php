@@ -45,7 +45,7 @@ final class Server
 
     public static function corpus(string $name): string
     {
-        $root = getenv('PIXPRESS_CORPUS') ?: dirname(self::repoRoot()) . '/shared/corpus';
+        $root = getenv('PIXPRESS_CORPUS') ?: self::repoRoot() . '/corpus';
         return $root . '/photo/' . $name;
     }
 
