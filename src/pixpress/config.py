@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         ),
     )
     invalid_token_cache_s: float = 60.0  # a token refused upstream is not re-asked for this long
+    # POST /refresh-quota asks upstream at most this often per token (the whole deployment): every
+    # deployment shares the vendor's licence server, and any customer can call it.
+    quota_forced_refresh_interval_s: float = Field(default=60.0, ge=0)
     quota_refresh_job_interval_s: float = 900.0
     quota_cache_max_tokens: int = Field(default=10_000, ge=1)  # licence answers kept in one process
     quota_refresh_max_tokens: int = Field(default=10_000, ge=1)  # valid tokens one process re-checks

@@ -73,12 +73,20 @@ def test_a_wrong_token_is_refused_and_counted_then_limited(client: TestClient) -
     limited = client.post("/admin/login", data={"csrf_token": csrf_of(form.text), "token": "guess-4"})
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
     assert "Too many attempts" in limited.text
-    # The limit is the API's: the same address is limited there too; the real admin token still passes.
+    # The limit is the API's: the same address is limited there too.
     assert (
         client.post("/api/admin/usage", json={"token": SITE_TOKEN}, headers={"X-Token": "x"}).status_code
         == 429
     )
-    sign_in(client)
+    # Over the limit nothing is compared: the real token gets the same 429 and no session.
+    form = client.get("/admin/login")
+    real = client.post(
+        "/admin/login",
+        data={"csrf_token": csrf_of(form.text), "token": ADMIN_TOKEN},
+        follow_redirects=False,
+    )
+    assert real.status_code == 429 and "pixpress_admin" not in real.headers.get("set-cookie", "")
+    assert client.get("/admin", follow_redirects=False).status_code == 303  # still not signed in
 
 
 def test_sign_in_without_the_form_s_csrf_token_is_refused(client: TestClient) -> None:

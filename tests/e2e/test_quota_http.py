@@ -87,6 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
             "PIXPRESS_LICENSE_API_KEY": API_KEY,
             "PIXPRESS_QUOTA_CACHE_TTL_S": "1",
             "PIXPRESS_QUOTA_REFRESH_INTERVAL_S": "2",
+            "PIXPRESS_QUOTA_FORCED_REFRESH_INTERVAL_S": "1",
             "PIXPRESS_LICENSE_CIRCUIT_OPEN_S": "1",
         },
     )

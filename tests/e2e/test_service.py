@@ -236,3 +236,14 @@ def test_idempotency_key_returns_the_same_task_charged_once(server: ServerProces
         "data"
     ]
     assert quota["used_mb"] == round(len(data) / 1048576, 2)
+
+
+def test_request_values_cannot_forge_log_lines(server: ServerProcess) -> None:
+    """A percent-encoded line break in the path, a file name with one: the log keeps one line per event."""
+    httpx.get(f"{server.url}/x%0aFORGED-LINE%0d%1b[2J", headers=TOKEN, timeout=10)
+    submit(server, b"not an image", filename="a.png\nFORGED-NAME")
+    time.sleep(0.3)  # the access line is written as the answer goes out
+    lines = server.log_path.read_text(errors="replace").splitlines()
+    assert not [line for line in lines if line.startswith("FORGED")], lines[-20:]
+    access = [line for line in lines if "/x%0aFORGED-LINE%0d%1b[2J 404" in line]
+    assert len(access) == 1, lines[-20:]

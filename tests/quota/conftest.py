@@ -96,6 +96,8 @@ def quota_settings(settings: Settings, licence_server: LicenceServer) -> Setting
             "license_api_key": API_KEY,
             "license_circuit_open_s": 0.3,
             "admin_tokens": "admin-token-0123456789",
+            # Most tests here force re-checks back to back; test_refresh_limit.py tests the limit itself.
+            "quota_forced_refresh_interval_s": 0,
         }
     )
 

@@ -14,6 +14,7 @@ import pytest
 from pixpress.config import Settings
 from pixpress.db.session import Database
 from pixpress.errors import (
+    AdminRequired,
     InvalidToken,
     LicenseServerUnavailable,
     QuotaExceeded,
@@ -376,3 +377,54 @@ def test_stopped_licence_server_then_restarted_recovers(
         assert service.authenticate("small-token", client_address=ADDR).quota_mb == 50
     finally:
         restarted.stop()
+
+
+def test_forced_refreshes_ask_upstream_once_per_interval_per_token(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    """Any customer can call refresh-quota, and every deployment shares the vendor's licence server."""
+    limited = quota_settings.model_copy(update={"quota_forced_refresh_interval_s": 60})
+    service = make_service(limited)
+    first = service.authenticate("small-token", client_address=ADDR)
+    assert licence_server.calls("small-token") == 1
+    for _ in range(200):
+        answer = service.refresh("small-token", client_address=ADDR)
+        assert answer.quota_mb == 50 and answer.last_checked_at == first.last_checked_at
+    other_process = make_service(limited)
+    assert other_process.refresh("small-token", client_address=ADDR).source == "cache"
+    assert licence_server.calls("small-token") == 1  # the deployment asked once in all
+    assert service.refresh("premium-token", client_address=ADDR).quota_mb == 5000  # its own interval
+    assert licence_server.calls("premium-token") == 1
+
+
+def test_a_forced_refresh_asks_again_once_the_interval_is_over(
+    quota_settings: Settings, make_service: MakeService, licence_server: LicenceServer
+) -> None:
+    limited = quota_settings.model_copy(update={"quota_forced_refresh_interval_s": 0.5})
+    service = make_service(limited)
+    service.authenticate("small-token", client_address=ADDR)
+    licence_server.write_tokens(TOKENS.replace("quota_mb = 50", "quota_mb = 500"))
+    assert service.refresh("small-token", client_address=ADDR).quota_mb == 50  # checked just now
+    time.sleep(0.6)
+    with ThreadPoolExecutor(max_workers=20) as pool:  # concurrent calls share the one that asks
+        answers = list(pool.map(lambda _: service.refresh("small-token", client_address=ADDR), range(40)))
+    assert licence_server.calls("small-token") == 2
+    assert service.authenticate("small-token", client_address=ADDR).quota_mb == 500
+    assert {a.quota_mb for a in answers} <= {50, 500}
+
+
+def test_over_the_failure_limit_not_even_the_admin_token_is_compared(
+    quota_settings: Settings, make_service: MakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limited = quota_settings.model_copy(update={"failed_token_checks_per_minute": 3})
+    service = make_service(limited)
+    service.authorize_admin("admin-token-0123456789", client_address=ADDR)  # under the limit: in
+    for attempt in range(3):
+        with pytest.raises(AdminRequired):
+            service.authorize_admin(f"guess-{attempt}", client_address=ADDR)
+    compared: list[str] = []
+    monkeypatch.setattr(service, "is_admin", lambda token: compared.append(token) or True)
+    with pytest.raises(RateLimited):
+        service.authorize_admin("admin-token-0123456789", client_address=ADDR)
+    assert compared == []  # a 429 tells a guesser nothing: the right token is refused the same
+    service.authorize_admin("admin-token-0123456789", client_address="10.0.0.2")  # other addresses: in

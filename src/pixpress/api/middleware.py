@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import urllib.parse
 import uuid
 
 from starlette.routing import Mount
@@ -18,7 +19,7 @@ from pixpress.metrics import record
 
 log = logging.getLogger("pixpress.access")
 
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
@@ -33,7 +34,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         root_path = scope.get("root_path", "")
         started = time.perf_counter()
@@ -50,9 +51,18 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed_s = time.perf_counter() - started
-            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed_s * 1000)
+            log.info("%s %s %s %.1fms", scope["method"], logged_path(scope), status, elapsed_s * 1000)
             record.http_request(scope["method"], route_template(scope, root_path), status, elapsed_s)
             request_id_var.reset(token)
+
+
+def logged_path(scope: Scope) -> str:
+    """The path as the client sent it, still percent-encoded: `/x%0aFORGED` stays one word of one line
+    (the decoded path could hold spaces and line breaks). The formatter escapes what is left."""
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes):
+        return raw.decode("latin-1")
+    return urllib.parse.quote(scope["path"])
 
 
 def route_template(scope: Scope, root_path: str) -> str | None:

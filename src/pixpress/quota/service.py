@@ -153,14 +153,24 @@ class QuotaService:
             )
 
     def refresh(self, token: str, *, client_address: str) -> QuotaInfo:
-        self.authenticate(token, client_address=client_address)
+        """Ask the licence server again now, at most once per token per
+        PIXPRESS_QUOTA_FORCED_REFRESH_INTERVAL_S for the whole deployment (claimed on the licence row, so
+        concurrent calls and other processes share one upstream call). Within the interval the answer is
+        the last check's (`source: cache`, `last_checked_at` says when)."""
+        info = self.authenticate(token, client_address=client_address)
+        if self.licence is not None and not self.records.claim_refresh(
+            info.token_hash, older_than_s=self.settings.quota_forced_refresh_interval_s
+        ):
+            return info
         return self._resolve(token, force=True)
 
     def authorize_admin(self, token: str, *, client_address: str) -> None:
-        """AdminRequired unless `token` is an admin token; failures are limited like customers' checks."""
-        if self.is_admin(token):
-            return  # never refused for the failures of its address
+        """AdminRequired unless `token` is an admin token. Over its address's failure limit nothing is
+        compared, not even a right token: a 429 that still let the right one in would tell a guesser
+        "wrong" at the request rate. A real admin behind that address waits out the minute."""
         self._refuse_when_over_limit(client_address)
+        if self.is_admin(token):
+            return
         if self.settings.failed_token_checks_per_minute:
             self.failures.add(client_address)
         raise AdminRequired()
