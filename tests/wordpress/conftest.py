@@ -233,9 +233,10 @@ def pixpress_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def plugin(wordpress: WordPress, pixpress_server: Any) -> WordPress:
-    """The pixpress plugin active in the test WordPress, pointed at the test server (no token yet)."""
+    """The pixpress plugin active in the test WordPress, pointed at the test server (no token yet). The
+    server is on loopback, so private addresses are allowed (the box under the URL in the settings)."""
     from tests.wordpress.plugin import configure
 
     wordpress.activate_plugin("pixpress")
-    configure(wordpress, server_url=pixpress_server.url)
+    configure(wordpress, server_url=pixpress_server.url, allow_private=True)
     return wordpress

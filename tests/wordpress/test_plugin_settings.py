@@ -54,6 +54,7 @@ def test_the_settings_form_saves_sanitized_values_and_keeps_the_token(
     page = admin.get("/wp-admin/options-general.php", params={"page": "pixpress"}).text
     fields = _form_fields(page, "pixpress-settings-form")
     assert fields["option_page"] == "pixpress"
+    assert 'id="pixpress-allow_private"' in page and 'id="pixpress-max-download-mb"' in page
     assert fields["_wpnonce"]
     data: dict[str, Any] = {
         **fields,
@@ -63,6 +64,8 @@ def test_the_settings_form_saves_sanitized_values_and_keeps_the_token(
         "pixpress_settings[keep_metadata]": "all",
         "pixpress_settings[sizes][]": ["full", "thumbnail"],
         "pixpress_settings[webp]": "1",
+        "pixpress_settings[allow_private]": "1",  # the server is on loopback
+        "pixpress_settings[max_download_mb]": "99999",
     }
     saved = admin.post("/wp-admin/options.php", data=data)
     assert saved.status_code == 302, saved.text[:1000]
@@ -75,6 +78,8 @@ def test_the_settings_form_saves_sanitized_values_and_keeps_the_token(
     assert "medium" in settings["skip_sizes"]
     assert settings["webp"] is True and settings["avif"] is False
     assert settings["auto_optimize"] is False  # unticked box
+    assert settings["allow_private"] is True
+    assert settings["max_download_mb"] == 1024  # clamped
 
     # A sizes setting is obeyed: medium is left alone.
     attachment_id = int(site.upload_media(PHOTO)["id"])
@@ -166,4 +171,4 @@ def test_uninstall_removes_settings_queue_cron_and_transients_but_leaves_files(
         assert after["meta"]["status"] == "optimized"
     finally:
         site.activate_plugin("pixpress")
-        configure(site, server_url=pixpress_server.url, token=TOKEN, skip_sizes=[])
+        configure(site, server_url=pixpress_server.url, allow_private=True, token=TOKEN, skip_sizes=[])

@@ -18,7 +18,8 @@ use Pixpress\Transport\Transports;
  *
  * Options: timeout_s (60, per request), max_retries (4), retry (a RetryPolicy, for the whole policy),
  * transport (a Transport; WordPress HTTP API inside WordPress, else curl), sleep (callable taking seconds:
- * tests pass one that records instead of sleeping), user_agent.
+ * tests pass one that records instead of sleeping), user_agent, max_download_mb (100: a larger download
+ * is cut off, ResponseTooLarge), max_json_kb (1024: the same for the JSON answers of the other calls).
  */
 final class Client
 {
@@ -26,6 +27,10 @@ final class Client
     public const POLL_START_S = 0.2;
     public const POLL_MAX_S = 2.0;
     private const POLL_FACTOR = 1.5;
+    /** Four times the server's default upload limit (25 MB): a result is never near that. */
+    public const MAX_DOWNLOAD_MB = 100;
+    /** A status or quota answer is a few KB. */
+    public const MAX_JSON_KB = 1024;
 
     private string $baseUrl;
     private string $token;
@@ -35,11 +40,13 @@ final class Client
     /** @var callable(float): void */
     private $sleep;
     private string $userAgent;
+    private int $maxDownloadBytes;
+    private int $maxJsonBytes;
 
     /** @param array<string, mixed> $options */
     public function __construct(string $baseUrl, string $token, array $options = [])
     {
-        $known = ['timeout_s', 'max_retries', 'retry', 'transport', 'sleep', 'user_agent'];
+        $known = ['timeout_s', 'max_retries', 'retry', 'transport', 'sleep', 'user_agent', 'max_download_mb', 'max_json_kb'];
         $unknown = array_diff(array_keys($options), $known);
         if ($unknown) {
             throw new \InvalidArgumentException('unknown client option ' . implode(', ', $unknown) . ' (known: ' . implode(', ', $known) . ')');
@@ -53,6 +60,8 @@ final class Client
             usleep((int) round($seconds * 1e6));
         };
         $this->userAgent = (string) ($options['user_agent'] ?? 'pixpress-php/' . self::VERSION);
+        $this->maxDownloadBytes = (int) round((float) ($options['max_download_mb'] ?? self::MAX_DOWNLOAD_MB) * 1048576);
+        $this->maxJsonBytes = (int) round((float) ($options['max_json_kb'] ?? self::MAX_JSON_KB) * 1024);
     }
 
     /**
@@ -168,7 +177,14 @@ final class Client
     public function send(Call $call)
     {
         $headers = ['X-Token' => $this->token, 'User-Agent' => $this->userAgent] + $call->headers;
-        $request = new Request($call->method, $call->url($this->baseUrl), $headers, $call->body, $this->timeoutS);
+        $request = new Request(
+            $call->method,
+            $call->url($this->baseUrl),
+            $headers,
+            $call->body,
+            $this->timeoutS,
+            $call->raw ? $this->maxDownloadBytes : $this->maxJsonBytes
+        );
         $retries = 0;
         $waitedS = 0.0;
         while (true) {

@@ -19,6 +19,8 @@ namespace Pixpress\Exception;
  * │   └── ServiceUnavailable    502/503/504, service_unavailable (retried after Retry-After)
  * │       └── LicenseServerUnavailable
  * ├── ConnectionError           no answer: refused, reset, timed out (HTTP status 0)
+ * ├── ResponseTooLarge          the answer was larger than the client accepts (cut off, not retried)
+ * ├── UrlNotAllowed             WordPress: a private or loopback server URL not allowed (nothing sent)
  * ├── TaskFailed                the task ended `failed` (the code is the server's, e.g. invalid_image)
  * └── TaskTimeout               the task did not finish within waitFor()'s timeout
  *

@@ -13,6 +13,8 @@ final class CurlTransport implements Transport
         7, // CURLE_COULDNT_CONNECT
         5, // CURLE_COULDNT_RESOLVE_PROXY
     ];
+    /** CURLE_FILESIZE_EXCEEDED: the Content-Length announced more than CURLOPT_MAXFILESIZE. */
+    private const FILESIZE_EXCEEDED = 63;
 
     private float $connectTimeoutS;
 
@@ -33,13 +35,18 @@ final class CurlTransport implements Transport
             $lines[] = $name . ': ' . $value;
         }
         $lines[] = 'Expect:'; // no "100 Continue" round trip before an upload
+        // The body goes to a temporary stream (in memory up to 1 MB, then a file) and the transfer stops
+        // once it passes the cap, so a huge answer never sits in PHP's memory.
+        $sink = fopen('php://temp/maxmemory:1048576', 'w+b');
+        $received = 0;
+        $overflow = false;
         curl_setopt_array($handle, [
             CURLOPT_CUSTOMREQUEST => $request->method,
             CURLOPT_HTTPHEADER => $lines,
-            CURLOPT_RETURNTRANSFER => true,
             CURLOPT_FOLLOWLOCATION => false,
             CURLOPT_CONNECTTIMEOUT_MS => (int) ($this->connectTimeoutS * 1000),
             CURLOPT_TIMEOUT_MS => (int) ($request->timeoutS * 1000),
+            CURLOPT_MAXFILESIZE => $request->maxResponseBytes, // a Content-Length past it: refused at once
             CURLOPT_HEADERFUNCTION => function ($handle, string $line) use (&$headers): int {
                 $parts = explode(':', $line, 2);
                 if (count($parts) === 2) {
@@ -49,13 +56,28 @@ final class CurlTransport implements Transport
                 }
                 return strlen($line);
             },
+            CURLOPT_WRITEFUNCTION => function ($handle, string $data) use ($sink, $request, &$received, &$overflow): int {
+                $received += strlen($data);
+                if ($received > $request->maxResponseBytes) {
+                    $overflow = true;
+                    return 0; // fewer bytes than given: curl aborts the transfer
+                }
+                return (int) fwrite($sink, $data);
+            },
         ]);
         if ($request->body !== null) {
             curl_setopt($handle, CURLOPT_POSTFIELDS, $request->body);
         }
-        $body = curl_exec($handle);
+        $ok = curl_exec($handle);
         $errno = curl_errno($handle);
-        if ($body === false || $errno !== 0) {
+        $status = (int) curl_getinfo($handle, CURLINFO_RESPONSE_CODE);
+        if ($overflow || $errno === self::FILESIZE_EXCEEDED) {
+            curl_close($handle);
+            fclose($sink);
+            throw $request->tooLarge($status, $overflow ? 'longer' : 'announced larger');
+        }
+        if ($ok === false || $errno !== 0) {
+            fclose($sink);
             $error = curl_error($handle);
             // A connect timeout (28 with no connection made) also means nothing was sent.
             $connected = curl_getinfo($handle, CURLINFO_CONNECT_TIME) > 0;
@@ -68,8 +90,10 @@ final class CurlTransport implements Transport
                 ['sent' => $sent, 'curl_errno' => $errno]
             );
         }
-        $status = (int) curl_getinfo($handle, CURLINFO_RESPONSE_CODE);
         curl_close($handle);
-        return new Response($status, $headers, (string) $body);
+        rewind($sink);
+        $body = (string) stream_get_contents($sink);
+        fclose($sink);
+        return new Response($status, $headers, $body);
     }
 }

@@ -6,6 +6,8 @@ use PHPUnit\Framework\TestCase;
 use Pixpress\Client;
 use Pixpress\Exception\ConnectionError;
 use Pixpress\Exception\InvalidToken;
+use Pixpress\Exception\ResponseTooLarge;
+use Pixpress\Exception\UrlNotAllowed;
 use Pixpress\Tests\Support\RecordingSleeper;
 use Pixpress\Transport\CurlTransport;
 use Pixpress\Transport\Transports;
@@ -53,6 +55,59 @@ final class WordPressTransportTest extends TestCase
         $this->assertSame('site-token', $sent['args']['headers']['X-Token']);
         $this->assertSame(15.0, $sent['args']['timeout']);
         $this->assertSame(0, $sent['args']['redirection']);
+        $this->assertSame('wp_safe_remote_request', $sent['function']);
+        $this->assertTrue($sent['args']['stream']);
+        $this->assertSame(100 * 1048576 + 1, $sent['args']['limit_response_size']);
+        $this->assertFileDoesNotExist($sent['args']['filename']); // the temporary file is gone
+    }
+
+    public function testAPrivateAddressIsRefusedUnlessAllowed(): void
+    {
+        require __DIR__ . '/../Support/wordpress_shim.php';
+        $ok = [
+            'headers' => [],
+            'body' => json_encode(['success' => true, 'data' => ['quota_mb' => 5]]),
+            'response' => ['code' => 200, 'message' => 'OK'],
+        ];
+        $GLOBALS['wp_script'] = [$ok, $ok];
+        $sleeper = new RecordingSleeper();
+        foreach (['http://127.0.0.1:8080', 'http://10.0.0.5', 'http://192.168.1.20:8000'] as $url) {
+            try {
+                (new Client($url, 'tok', ['sleep' => $sleeper]))->quota();
+                $this->fail("no UrlNotAllowed for $url");
+            } catch (UrlNotAllowed $error) {
+                $this->assertSame('url_not_allowed', $error->getErrorCode());
+                $this->assertStringContainsString($url, $error->getMessage());
+                $this->assertStringContainsString('private', $error->getMessage());
+            }
+        }
+        $this->assertSame([], $GLOBALS['wp_requests'] ?? []); // nothing sent
+        $this->assertSame([], $sleeper->waits); // nor retried
+
+        $allowed = new Client('http://10.0.0.5', 'tok', ['transport' => new WordPressTransport(true)]);
+        $this->assertSame(['quota_mb' => 5], $allowed->quota());
+        $this->assertSame('wp_remote_request', $GLOBALS['wp_requests'][0]['function']);
+        $this->assertSame(['quota_mb' => 5], (new Client('https://img.example.com', 'tok'))->quota());
+        $this->assertSame('wp_safe_remote_request', $GLOBALS['wp_requests'][1]['function']);
+    }
+
+    public function testAnAnswerPastTheCapIsResponseTooLarge(): void
+    {
+        require __DIR__ . '/../Support/wordpress_shim.php';
+        $GLOBALS['wp_script'] = [[
+            'headers' => ['content-type' => 'image/jpeg'],
+            'body' => str_repeat('j', 3000),
+            'response' => ['code' => 200, 'message' => 'OK'],
+        ]];
+        $client = new Client('https://img.example.com', 'tok', ['max_download_mb' => 2000 / 1048576]);
+        try {
+            $client->download('t1');
+            $this->fail('no ResponseTooLarge');
+        } catch (ResponseTooLarge $error) {
+            $this->assertSame('response_too_large', $error->getErrorCode());
+            $this->assertSame(200, $error->getHttpStatus());
+        }
+        $this->assertSame(2001, $GLOBALS['wp_requests'][0]['args']['limit_response_size']);
     }
 
     public function testErrorEnvelopeThroughWordPress(): void

@@ -88,6 +88,8 @@ class Pixpress_Admin_Settings_Page {
 						<td>
 							<input type="url" class="regular-text code" id="pixpress-server-url" name="<?php echo esc_attr( $name ); ?>[server_url]" value="<?php echo esc_attr( $settings['server_url'] ); ?>" placeholder="https://img.example.com">
 							<p class="description"><?php esc_html_e( 'The address of your pixpress server (from your theme vendor).', 'pixpress' ); ?></p>
+							<?php self::checkbox( $name, 'allow_private', $settings, __( 'Allow a private address (a pixpress server on this site\'s own network: localhost, 10.x, 192.168.x, or an unusual port)', 'pixpress' ) ); ?>
+							<p class="description"><?php esc_html_e( 'Leave it off otherwise: WordPress then refuses local and private addresses, so a changed URL cannot reach into your network.', 'pixpress' ); ?></p>
 						</td>
 					</tr>
 					<tr>
@@ -142,6 +144,13 @@ class Pixpress_Admin_Settings_Page {
 								?>
 								<p class="description"><?php esc_html_e( 'The JPEG or PNG itself is kept for browsers that do not read WebP or AVIF. Copies larger than the image are not kept.', 'pixpress' ); ?></p>
 							</fieldset>
+						</td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="pixpress-max-download-mb"><?php esc_html_e( 'Largest download', 'pixpress' ); ?></label></th>
+						<td>
+							<input type="number" class="small-text" id="pixpress-max-download-mb" name="<?php echo esc_attr( $name ); ?>[max_download_mb]" value="<?php echo esc_attr( (string) $settings['max_download_mb'] ); ?>" min="<?php echo esc_attr( (string) Pixpress_Settings::MAX_DOWNLOAD_MB_RANGE[0] ); ?>" max="<?php echo esc_attr( (string) Pixpress_Settings::MAX_DOWNLOAD_MB_RANGE[1] ); ?>"> <?php esc_html_e( 'MB', 'pixpress' ); ?>
+							<p class="description"><?php esc_html_e( 'A larger answer from the server is cut off and nothing of it is kept. It is read into memory once it fits, so keep it below PHP\'s memory limit.', 'pixpress' ); ?></p>
 						</td>
 					</tr>
 					<tr>

@@ -39,7 +39,8 @@ class Pixpress_Attachment {
 	/**
 	 * The attachment's files, 'full' first then each size of the metadata; a file shared by several
 	 * sizes is listed once, under its first name. Each: name, path, rel (under uploads), width,
-	 * height, crop (as the size is registered), mime.
+	 * height, crop (as the size is registered), mime. A file whose real location is not inside the
+	 * uploads folder (`..` in the metadata, a symbolic link out) is left out, and logged.
 	 *
 	 * @param int $attachment_id Attachment.
 	 * @return array<string, array<string, mixed>>
@@ -47,7 +48,7 @@ class Pixpress_Attachment {
 	public static function files( $attachment_id ) {
 		$main = get_attached_file( $attachment_id, true );
 		$meta = wp_get_attachment_metadata( $attachment_id );
-		if ( ! $main || ! is_array( $meta ) ) {
+		if ( ! $main || ! is_array( $meta ) || ! Pixpress_Paths::allowed( $main, 'use' ) ) {
 			return array();
 		}
 		$base       = self::uploads_dir();
@@ -71,7 +72,7 @@ class Pixpress_Attachment {
 				continue;
 			}
 			$path = $dir . '/' . wp_basename( $size['file'] );
-			if ( isset( $seen[ $path ] ) ) {
+			if ( isset( $seen[ $path ] ) || ! Pixpress_Paths::allowed( $path, 'use' ) ) {
 				continue;
 			}
 			$seen[ $path ]  = true;

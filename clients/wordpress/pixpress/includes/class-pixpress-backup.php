@@ -17,13 +17,15 @@ class Pixpress_Backup {
 	const DIR = 'pixpress-backup';
 
 	/**
-	 * Where the backup of a file (given relative to uploads) lives.
+	 * Where the backup of a file (given relative to uploads) lives; '' when that is not inside the
+	 * backup folder (a `..` in $rel).
 	 *
 	 * @param string $rel Path under uploads.
 	 * @return string
 	 */
 	public static function path( $rel ) {
-		return Pixpress_Attachment::uploads_dir() . '/' . self::DIR . '/' . ltrim( $rel, '/' );
+		$path = Pixpress_Attachment::uploads_dir() . '/' . self::DIR . '/' . ltrim( $rel, '/' );
+		return Pixpress_Paths::allowed( $path, 'use', Pixpress_Paths::BACKUPS ) ? $path : '';
 	}
 
 	/**
@@ -38,23 +40,31 @@ class Pixpress_Backup {
 			return false;
 		}
 		$backup = self::path( $rel );
+		if ( '' === $backup ) {
+			return false;
+		}
 		if ( is_file( $backup ) ) {
 			return true;
 		}
 		if ( ! wp_mkdir_p( dirname( $backup ) ) ) {
 			return false;
 		}
-		return self::write( $backup, (string) file_get_contents( $path ) ) && filesize( $backup ) === filesize( $path );
+		return self::write( $backup, (string) file_get_contents( $path ), Pixpress_Paths::BACKUPS ) && filesize( $backup ) === filesize( $path );
 	}
 
 	/**
-	 * Writes bytes through a temporary file renamed into place, keeping an existing file's mode.
+	 * Writes bytes through a temporary file renamed into place, keeping an existing file's mode; only
+	 * inside the uploads folder (or the backup folder, for a backup).
 	 *
 	 * @param string $path Destination.
 	 * @param string $bytes Contents.
+	 * @param string $where Pixpress_Paths::UPLOADS or Pixpress_Paths::BACKUPS.
 	 * @return bool
 	 */
-	public static function write( $path, $bytes ) {
+	public static function write( $path, $bytes, $where = Pixpress_Paths::UPLOADS ) {
+		if ( ! Pixpress_Paths::allowed( $path, 'write', $where ) ) {
+			return false;
+		}
 		$tmp = $path . '.pixpress-tmp';
 		if ( false === file_put_contents( $tmp, $bytes ) ) {
 			return false;

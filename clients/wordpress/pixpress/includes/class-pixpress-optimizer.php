@@ -358,8 +358,9 @@ class Pixpress_Optimizer {
 	}
 
 	/**
-	 * Replaces the file with $bytes when they are the same type and dimensions and smaller than what
-	 * is on disk now; the original goes to the backup folder first.
+	 * Replaces the file with $bytes when they are one whole image (nothing after its end) of the
+	 * file's type, which its extension names too, of its dimensions, and smaller than what is on disk
+	 * now; the original goes to the backup folder first.
 	 *
 	 * @param array<string, mixed> $file The file.
 	 * @param string               $bytes The optimized image.
@@ -369,6 +370,11 @@ class Pixpress_Optimizer {
 	private static function apply( array $file, $bytes, array $entry ) {
 		$info = @getimagesizefromstring( $bytes ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
 		if ( ! $info || $info['mime'] !== $file['mime'] || ( $file['width'] && ( (int) $info[0] !== $file['width'] || (int) $info[1] !== $file['height'] ) ) ) {
+			$entry['error'] = 'unexpected_result';
+			return $entry;
+		}
+		if ( wp_check_filetype( $file['path'] )['type'] !== $info['mime'] || ! Pixpress_Image_Check::is_whole( $bytes, $info['mime'] ) ) {
+			self::log_refused( $file['path'], $info['mime'] );
 			$entry['error'] = 'unexpected_result';
 			return $entry;
 		}
@@ -389,7 +395,8 @@ class Pixpress_Optimizer {
 	}
 
 	/**
-	 * Writes name.jpg.webp (or .avif) when smaller than the file itself; removes a stale one otherwise.
+	 * Writes name.jpg.webp (or .avif) when it is one whole image of that format and smaller than the
+	 * file itself; removes a stale one otherwise.
 	 *
 	 * @param array<string, mixed> $file The file.
 	 * @param string               $format 'webp' or 'avif'.
@@ -400,6 +407,10 @@ class Pixpress_Optimizer {
 	private static function write_sibling( array $file, $format, $bytes, array $entry ) {
 		$info = @getimagesizefromstring( $bytes ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
 		$ok   = $info && 'image/' . $format === $info['mime'] && strlen( $bytes ) < (int) $entry['after'];
+		if ( $ok && ! Pixpress_Image_Check::is_whole( $bytes, $info['mime'] ) ) {
+			self::log_refused( Pixpress_Attachment::sibling_path( $file['path'], $format ), $info['mime'] );
+			$ok = false;
+		}
 		if ( $ok && Pixpress_Backup::write( Pixpress_Attachment::sibling_path( $file['path'], $format ), $bytes ) ) {
 			$entry['siblings'][ $format ] = strlen( $bytes );
 		} else {
@@ -409,16 +420,24 @@ class Pixpress_Optimizer {
 	}
 
 	/**
+	 * Logs a result from the server that was not written.
+	 *
+	 * @param string $path Where it would have gone.
+	 * @param string $mime The type its header claims.
+	 */
+	private static function log_refused( $path, $mime ) {
+		// phpcs:ignore WordPress.PHP.DevelopmentFunctions
+		error_log( sprintf( 'pixpress: refused the server\'s result for %s: not one whole %s, or not the type its extension names', $path, $mime ) );
+	}
+
+	/**
 	 * Deletes a file's sibling in a format, if any.
 	 *
 	 * @param array<string, mixed> $file The file.
 	 * @param string               $format 'webp' or 'avif'.
 	 */
 	private static function remove_sibling( array $file, $format ) {
-		$sibling = Pixpress_Attachment::sibling_path( $file['path'], $format );
-		if ( is_file( $sibling ) ) {
-			wp_delete_file( $sibling );
-		}
+		Pixpress_Paths::delete( Pixpress_Attachment::sibling_path( $file['path'], $format ) );
 	}
 
 	/**

@@ -31,7 +31,7 @@ class Pixpress_Restore {
 					/* translators: %s: file name. */
 					return new WP_Error( 'pixpress_restore_failed', sprintf( __( 'Could not write %s.', 'pixpress' ), wp_basename( $file['path'] ) ) );
 				}
-				wp_delete_file( $backup );
+				Pixpress_Paths::delete( $backup, Pixpress_Paths::BACKUPS );
 				++$restored;
 			}
 			self::remove_siblings( $file['path'] );
@@ -59,8 +59,8 @@ class Pixpress_Restore {
 		foreach ( Pixpress_Attachment::files( $attachment_id ) as $file ) {
 			self::remove_siblings( $file['path'] );
 			$backup = Pixpress_Backup::path( $file['rel'] );
-			if ( '' !== $file['rel'] && is_file( $backup ) ) {
-				wp_delete_file( $backup );
+			if ( '' !== $file['rel'] && '' !== $backup ) {
+				Pixpress_Paths::delete( $backup, Pixpress_Paths::BACKUPS );
 			}
 		}
 		Pixpress_Queue::remove( $attachment_id );
@@ -73,10 +73,7 @@ class Pixpress_Restore {
 	 */
 	private static function remove_siblings( $path ) {
 		foreach ( array( 'webp', 'avif' ) as $format ) {
-			$sibling = Pixpress_Attachment::sibling_path( $path, $format );
-			if ( is_file( $sibling ) ) {
-				wp_delete_file( $sibling );
-			}
+			Pixpress_Paths::delete( Pixpress_Attachment::sibling_path( $path, $format ) );
 		}
 	}
 }

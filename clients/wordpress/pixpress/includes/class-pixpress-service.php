@@ -22,7 +22,9 @@ class Pixpress_Service {
 
 	/**
 	 * A client for the configured server and token, or null when either is missing or the PHP
-	 * client library cannot be found.
+	 * client library cannot be found. It sends through wp_safe_remote_request (a loopback or private
+	 * address is refused) unless the site owner allowed private addresses, and accepts downloads up
+	 * to the `max_download_mb` setting.
 	 *
 	 * @param float $timeout_s Per-request timeout.
 	 * @return \Pixpress\Client|null
@@ -35,10 +37,12 @@ class Pixpress_Service {
 			Pixpress_Settings::server_url(),
 			Pixpress_Settings::token(),
 			array(
-				'timeout_s'  => (float) $timeout_s,
+				'timeout_s'       => (float) $timeout_s,
 				// A WordPress request or cron run must not hang on retries: 2 more tries, 20 s in all.
-				'retry'      => new \Pixpress\RetryPolicy( 2, 10.0, 20.0 ),
-				'user_agent' => 'pixpress-wordpress/' . PIXPRESS_VERSION . ' WordPress/' . get_bloginfo( 'version' ),
+				'retry'           => new \Pixpress\RetryPolicy( 2, 10.0, 20.0 ),
+				'user_agent'      => 'pixpress-wordpress/' . PIXPRESS_VERSION . ' WordPress/' . get_bloginfo( 'version' ),
+				'transport'       => new \Pixpress\Transport\WordPressTransport( (bool) Pixpress_Settings::get( 'allow_private' ) ),
+				'max_download_mb' => (int) Pixpress_Settings::get( 'max_download_mb' ),
 			)
 		);
 	}
@@ -182,6 +186,11 @@ class Pixpress_Service {
 				return __( 'The licence has expired. Renew it to optimize images again.', 'pixpress' );
 			case 'quota_exceeded':
 				return __( 'This month\'s quota is used up. Optimization resumes after the monthly reset.', 'pixpress' );
+			case 'url_not_allowed':
+				return __( 'WordPress refuses to send to this server URL: it is a local or private address, a name that does not resolve, or a port other than 80, 443 and 8080. If your pixpress server is on your own network, tick "Allow a private address" under the URL.', 'pixpress' );
+			case 'response_too_large':
+				/* translators: %d: the setting in megabytes. */
+				return sprintf( __( 'The server sent a larger answer than the %d MB allowed ("Largest download" in the settings); nothing of it was kept.', 'pixpress' ), (int) Pixpress_Settings::get( 'max_download_mb' ) );
 		}
 		if ( $e instanceof \Pixpress\Exception\ConnectionError ) {
 			/* translators: %s: the error message. */

@@ -20,6 +20,12 @@ class Pixpress_Settings {
 
 	const METADATA = array( 'none', 'icc', 'all' );
 
+	/** The largest download accepted by default: four times the server's default upload limit (25 MB). */
+	const MAX_DOWNLOAD_MB = 100;
+
+	/** The bounds of that setting. */
+	const MAX_DOWNLOAD_MB_RANGE = array( 1, 1024 );
+
 	/**
 	 * Values used when a setting was never saved.
 	 *
@@ -27,15 +33,17 @@ class Pixpress_Settings {
 	 */
 	public static function defaults() {
 		return array(
-			'server_url'    => '',
-			'token'         => '',
-			'mode'          => 'glossy',
-			'keep_metadata' => 'icc',
-			'skip_sizes'    => array(),
-			'webp'          => false,
-			'avif'          => false,
-			'picture'       => true,
-			'auto_optimize' => true,
+			'server_url'      => '',
+			'allow_private'   => false,
+			'token'           => '',
+			'mode'            => 'glossy',
+			'keep_metadata'   => 'icc',
+			'skip_sizes'      => array(),
+			'webp'            => false,
+			'avif'            => false,
+			'picture'         => true,
+			'auto_optimize'   => true,
+			'max_download_mb' => self::MAX_DOWNLOAD_MB,
 		);
 	}
 
@@ -200,11 +208,14 @@ class Pixpress_Settings {
 			$clean['skip_sizes'] = (array) $old['skip_sizes'];
 		}
 
-		foreach ( array( 'webp', 'avif', 'picture', 'auto_optimize' ) as $flag ) {
+		foreach ( array( 'allow_private', 'webp', 'avif', 'picture', 'auto_optimize' ) as $flag ) {
 			$clean[ $flag ] = ! empty( $input[ $flag ] );
 		}
 
-		if ( $clean['server_url'] !== $old['server_url'] || $clean['token'] !== $old['token'] ) {
+		$max_mb                   = isset( $input['max_download_mb'] ) ? absint( $input['max_download_mb'] ) : 0;
+		$clean['max_download_mb'] = $max_mb > 0 ? min( max( $max_mb, self::MAX_DOWNLOAD_MB_RANGE[0] ), self::MAX_DOWNLOAD_MB_RANGE[1] ) : self::MAX_DOWNLOAD_MB;
+
+		if ( $clean['server_url'] !== $old['server_url'] || $clean['token'] !== $old['token'] || $clean['allow_private'] !== (bool) $old['allow_private'] ) {
 			Pixpress_Service::forget_cached();
 		}
 		return $clean;
