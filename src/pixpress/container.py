@@ -5,6 +5,7 @@ through api/dependencies.py and the periodic jobs below are wired to."""
 
 from __future__ import annotations
 
+import importlib
 from functools import cached_property
 from typing import Any
 
@@ -17,7 +18,7 @@ from pixpress.quota.clock import Clock, clock_from
 from pixpress.quota.rate_limit import RedisFailureCounter
 from pixpress.storage import BlobStorage, open_storage
 from pixpress.tasks import fork_guard
-from pixpress.tasks.limits import cap_memory, tidy_after_task
+from pixpress.tasks.limits import cap_memory, settle_worker, tidy_after_task
 from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.runner import Refund, TaskRunner
@@ -104,7 +105,14 @@ class Container:
         megabytes = self.settings.worker_memory_mb
         cap_memory(megabytes)
         self.runner.may_end_process = True
-        return WorkerContext(run_task=self.runner.run, needs_replacing=lambda: tidy_after_task(megabytes))
+        # The first task's imports (NumPy, the encoders), before settling: the API process, which builds
+        # this container too, never loads them.
+        importlib.import_module("pixpress.imaging.pipeline")
+        settle_worker()
+        return WorkerContext(
+            run_task=self.runner.run,
+            needs_replacing=lambda failed: tidy_after_task(megabytes, failed=failed),
+        )
 
     def periodic_jobs(self) -> PeriodicJobs:
         settings = self.settings

@@ -55,12 +55,13 @@ def test_a_photo_over_the_cap_fails_as_too_large_and_the_process_carries_on(corp
         "from pixpress.tasks.limits import tidy_after_task\n"
         "options = imaging.parse_options({'quality': '80'})\n"
         "for path in sys.argv[2:]:\n"
+        "    failed = True\n"
         "    try:\n"
         "        imaging.optimize(open(path, 'rb').read(), options=options, limits=Limits())\n"
         "    except PixpressError as exc:\n        print(exc.code)\n"
         "    except MemoryError:\n        print('MemoryError')\n"
-        "    else:\n        print('done')\n"
-        "    tidy_after_task(0)\n"  # what the worker does after every task
+        "    else:\n        print('done')\n        failed = False\n"
+        "    tidy_after_task(0, failed=failed)\n"  # what the worker does after every task
     )
     big, small = corpus / "photo" / "dog_exif_extended_xmp_icc.jpg", corpus / "photo" / "kodim03.png"
     done = run_capped(300, body, str(big), str(small))  # the process itself takes ~135 MB of it
@@ -125,3 +126,24 @@ def test_libvips_refusals_under_the_cap_mean_too_large(detail: str) -> None:
     assert vips.out_of_memory(error)
     assert vips.too_large(error).code == "image_too_large"
     assert not vips.out_of_memory(pyvips.Error("jpegload_buffer: load error", "Premature end of JPEG file"))
+
+
+def test_tidying_collects_only_after_a_failure_and_finds_libc_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full collection over a warm worker costs ~55 ms and ldconfig runs in a subprocess: neither per
+    task. After a failure the traceback's cycle is collected (its images freed)."""
+    import ctypes.util
+    import gc
+
+    from pixpress.tasks import limits
+
+    collections: list[int] = []
+    lookups: list[str] = []
+    real_find = ctypes.util.find_library
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(1) or 0)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: lookups.append(name) or real_find(name))
+    limits._libc.cache_clear()
+    for _ in range(20):
+        assert limits.tidy_after_task(0, failed=False) is False
+    assert collections == [] and lookups == ["c"]
+    limits.tidy_after_task(0, failed=True)
+    assert collections == [1]

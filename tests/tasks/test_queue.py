@@ -23,7 +23,7 @@ def queue_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 def test_enqueued_ids_reach_the_worker_context(queue_settings: Settings) -> None:
     ran: list[str] = []
-    install_context_factory(lambda: WorkerContext(run_task=ran.append))
+    install_context_factory(lambda: WorkerContext(run_task=lambda task_id: ran.append(task_id) or False))
     queue = TaskQueue(make_huey(queue_settings))
     queue.ping()
     queue.enqueue("task-1")

@@ -105,6 +105,9 @@ MOZJPEG = {
 WEBP_EFFORT = 4  # 0-6; 6 costs about 2x the time for ~1-2% size
 WEBP_LOSSLESS_EFFORT = 6
 AVIF_EFFORT = 4  # 0-9 (aom speed 9-0); 4 is libvips' default and a fair time/size balance
+# The quality search probes at these cheaper efforts, then encodes once at the shipped one (variants.py).
+AVIF_PROBE_EFFORT = 0
+WEBP_PROBE_EFFORT = 2
 PNG_EFFORT = 10  # libimagequant speed 1 (best palette): explicit qualities and the last palette trial
 PNG_PALETTE_COMPRESSION = 9  # deflate 9 vs 6 on palette indices: 2-4% smaller for ~10 ms at 0.4 MP
 

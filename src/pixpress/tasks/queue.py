@@ -32,9 +32,10 @@ log = logging.getLogger("pixpress.queue")
 class WorkerContext:
     """What a worker process needs to run a task by id."""
 
-    run_task: Callable[[str], None]
-    # After each task: True when this worker process should end and be replaced (tasks/limits.py).
-    needs_replacing: Callable[[], bool] = lambda: False
+    run_task: Callable[[str], bool]  # True when the task ended in an error
+    # After each task (told whether it failed): True when this worker process should end and be
+    # replaced (tasks/limits.py).
+    needs_replacing: Callable[[bool], bool] = lambda failed: False
 
 
 ContextFactory = Callable[[], WorkerContext]
@@ -80,8 +81,8 @@ def _register(huey: Huey) -> None:
     @huey.task(name="optimize")
     def optimize(task_id: str) -> None:
         context = worker_context()
-        context.run_task(task_id)
-        if context.needs_replacing():
+        failed = context.run_task(task_id)
+        if context.needs_replacing(failed):
             log.warning("worker process %d keeps too much memory after a task: replacing it", os.getpid())
             os._exit(0)  # the task is recorded; the consumer starts a fresh worker process
 

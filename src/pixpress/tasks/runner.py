@@ -49,11 +49,12 @@ class TaskRunner:
     # (tasks/limits.py). Off where tasks run in threads of a process that must live on (tests).
     may_end_process: bool = False
 
-    def run(self, task_id: str) -> None:
+    def run(self, task_id: str) -> bool:
+        """Optimize one task by id; True when it ended in an error (recorded and refunded here)."""
         claim = self.records.claim(task_id, lease_s=self.settings.task_lease_s)
         if claim is None:
             log.info("task %s not claimable (finished, gone or held by another worker)", task_id)
-            return
+            return False
         started = time.monotonic()
         limit_s = self.settings.task_time_limit_s
         try:
@@ -68,6 +69,8 @@ class TaskRunner:
             self._fail(claim, InternalError())
         else:
             log.info("task %s done in %.0f ms", task_id, (time.monotonic() - started) * 1000)
+            return False
+        return True
 
     def _optimize(self, claim: Claim, *, deadline: float) -> None:
         task = self.records.get(claim.task_id)
