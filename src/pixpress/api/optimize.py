@@ -10,12 +10,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 
 from pixpress.api.dependencies import BaseUrlDep, CallerDep, DatabaseDep, QuotaDep, SettingsDep, TasksDep
 from pixpress.api.envelope import Envelope, ok
 from pixpress.api.responses import DOWNLOAD_ERRORS, SUBMIT_ERRORS, TASK_ERRORS, Deleted, Submitted
 from pixpress.api.schemas import SUBMIT_FORM
+from pixpress.api.upload_form import read_upload_form
 from pixpress.errors import FileTooLarge, InvalidOption
 from pixpress.tasks.views import TaskStatus
 from pixpress.usecases.submit import submit_upload
@@ -45,10 +45,9 @@ async def submit(
         float, Query(ge=0, description="seconds to wait for the result, at most PIXPRESS_MAX_WAIT_S")
     ] = 0,
 ) -> Envelope[Submitted]:
-    try:
-        form = await request.form(max_files=1, max_fields=len(OPTION_FIELDS) + 4)
-    except HTTPException as exc:  # malformed multipart, too many parts
-        raise InvalidOption(f"Malformed upload: {exc.detail}", details={"field": "file"}) from exc
+    form = await read_upload_form(
+        request, max_fields=len(OPTION_FIELDS) + 4, max_upload_bytes=settings.max_upload_bytes
+    )
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidOption("Send the image as the multipart field 'file'.", details={"field": "file"})
