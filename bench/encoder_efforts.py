@@ -179,14 +179,13 @@ def table(found: dict[tuple[str, float, str], Found], targets: list[float]) -> s
 
 def bet_table(scores: dict[tuple[str, float], list[float]]) -> str:
     lines = [
-        "| format | target | shipped effort at the probe's quality: score - target, median | min | photos under |",
+        "| format | target | shipped effort at the probe's quality, score - target: median | min | under |",
         "|---|---|---|---|---|",
     ]
     for (fmt, target), margins in sorted(scores.items()):
         under = sum(1 for m in margins if m < 0)
-        lines.append(
-            f"| {fmt} | {target:g} | {statistics.median(margins):+.2f} | {min(margins):+.2f} | {under} of {len(margins)} |"
-        )
+        median, lowest = statistics.median(margins), min(margins)
+        lines.append(f"| {fmt} | {target:g} | {median:+.2f} | {lowest:+.2f} | {under} of {len(margins)} |")
     return "\n".join(lines)
 
 
