@@ -154,6 +154,22 @@ def small_png() -> bytes:
     return data
 
 
+def png_text_chunk(kind: bytes, keyword: bytes, value: bytes) -> bytes:
+    """A tEXt, zTXt or iTXt chunk with `keyword` and `value` as given, whatever their bytes (PNG says
+    Latin-1 for tEXt and zTXt, UTF-8 for iTXt's text; writers put anything)."""
+    if kind == b"tEXt":
+        return png_chunk(kind, keyword + b"\x00" + value)
+    if kind == b"zTXt":
+        return png_chunk(kind, keyword + b"\x00\x00" + zlib.compress(value))
+    return png_chunk(kind, keyword + b"\x00\x00\x00\x00\x00" + value)  # iTXt, uncompressed, no language
+
+
+def png_with_chunks(chunks: bytes, base: bytes | None = None) -> bytes:
+    """`base` (a small PNG by default) with `chunks` between IHDR and the image data."""
+    base = small_png() if base is None else base
+    return base[:_IHDR_END] + chunks + base[_IHDR_END:]
+
+
 def png_ancillary_chunks() -> bytes:
     """Two million empty private ancillary chunks between IHDR and IDAT."""
     base = small_png()

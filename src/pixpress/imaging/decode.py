@@ -16,7 +16,7 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage, TaskTimeout
-from pixpress.imaging import animation_frames, png_chunks, png_repair, png_stream, shrink, vips
+from pixpress.imaging import animation_frames, metadata, png_chunks, png_repair, png_stream, shrink, vips
 from pixpress.imaging.context import Context
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.plan import keeps_animation
@@ -35,11 +35,10 @@ def decode(ctx: Context) -> None:
     ctx.image = image
     ctx.frames = frames
     ctx.shrunk_on_load = bool(scaling)
-    fields = image.get_fields()
-    if "orientation" in fields:
-        ctx.orientation = int(image.get("orientation"))
-    if "icc-profile-data" in fields:
-        ctx.source_profile = bytes(image.get("icc-profile-data"))
+    ctx.orientation = metadata.get_int(image, metadata.ORIENTATION, ctx.orientation)
+    profile = metadata.get_blob(image, metadata.ICC)
+    if profile is not None:
+        ctx.source_profile = profile
 
 
 def _with_pillow(ctx: Context) -> pyvips.Image:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pixpress.errors import InvalidOption
+from pixpress.imaging import metadata
 from pixpress.imaging.context import Context
 from pixpress.imaging.encoder_limits import MAX_SIDE_PX, fits
 from pixpress.imaging.resize import target_size
@@ -98,8 +99,5 @@ def keep_first_frame(ctx: Context) -> None:
     if ctx.frames > 1 and not all(f in animated_formats(ctx.info, ctx.options) for f in ctx.targets):
         image = ctx.pixels
         first = image.crop(0, 0, image.width, ctx.frame_height).copy_memory()
-        for name in ("page-height", "delay", "loop", "n-pages"):
-            if name in first.get_fields():
-                first.remove(name)
-        ctx.image = first
+        ctx.image = metadata.without(first, *metadata.ANIMATION)
         ctx.frames = 1

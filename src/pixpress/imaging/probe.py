@@ -3,7 +3,7 @@ and enforce the limits, all before any pixel is decoded."""
 
 from __future__ import annotations
 
-from pixpress.imaging import jpeg_scan_size, vips
+from pixpress.imaging import jpeg_scan_size, metadata, vips
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.sniff import sniff
 from pixpress.imaging.structure import check_structure
@@ -31,7 +31,7 @@ def probe(data: bytes, *, limits: Limits) -> ImageInfo:
         frames = vips.frame_count(header)
     width, height = int(header.width), int(header.height)
     check_limits(width=width, height=height, frames=frames, limits=limits)
-    orientation = int(header.get("orientation")) if "orientation" in header.get_fields() else 1
+    orientation = metadata.get_int(header, metadata.ORIENTATION, 1)
     return ImageInfo(
         format=fmt,
         width=width,
