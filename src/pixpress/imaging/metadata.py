@@ -17,10 +17,12 @@ here take a value only when it has the expected type.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from typing import Any
 
 import pyvips
+from PIL import Image
 from pyvips import ffi, glib_lib, gobject_lib, vips_lib
 
 ICC = "icc-profile-data"
@@ -33,6 +35,8 @@ DELAY = "delay"
 LOOP = "loop"
 ANIMATION = (PAGE_HEIGHT, DELAY, LOOP, N_PAGES)
 
+_ORIENTATION_TAG = 0x0112
+_EXIF_HEADER = b"Exif\x00\x00"
 _STRING_TYPES = frozenset({pyvips.GValue.gstr_type, pyvips.GValue.refstr_type})
 
 
@@ -110,6 +114,22 @@ def pillow_number(info: Mapping[Any, Any], key: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def exif_upright(exif: bytes | None) -> bytes | None:
+    """`exif` (TIFF data after "Exif\\0\\0") with its orientation set to 1, for pixels already turned;
+    None when absent or when Pillow cannot parse it (such EXIF is dropped, not guessed at)."""
+    if exif is None:
+        return None
+    parsed = Image.Exif()
+    try:
+        parsed.load(exif)
+        if parsed.get(_ORIENTATION_TAG, 1) != 1:
+            parsed[_ORIENTATION_TAG] = 1
+        written = parsed.tobytes()
+    except (SyntaxError, ValueError, TypeError, KeyError, IndexError, EOFError, OSError, struct.error):
+        return None
+    return written if len(written) > len(_EXIF_HEADER) else None
 
 
 def _string(image: pyvips.Image, name: str) -> str:
