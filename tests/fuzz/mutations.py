@@ -142,7 +142,41 @@ class FixCrcs:
         return bytes(fixed)
 
 
-Mutation = Flip | Write | Truncate | Insert | Delete | Duplicate | Length | Splice | FixCrcs
+@dataclass(frozen=True)
+class Text:
+    """Text metadata named and filled with arbitrary bytes (Latin-1, broken UTF-8), `count` times: PNG
+    tEXt, zTXt or iTXt chunks after IHDR (libvips names each field after the keyword), a JPEG COM
+    segment after SOI. A no-op for other types."""
+
+    kind: int  # 0 tEXt, 1 zTXt, 2 iTXt
+    keyword: bytes
+    value: bytes
+    count: int
+
+    def apply(self, data: bytes, seeds: Mapping[str, bytes]) -> bytes:
+        if data.startswith(b"\x89PNG") and data[12:16] == b"IHDR":
+            kind = (b"tEXt", b"zTXt", b"iTXt")[self.kind % 3]
+            keyword = self.keyword.replace(b"\x00", b"\xe9")[:79] or b"\xe9"
+            body = {
+                b"tEXt": b"\x00" + self.value,
+                b"zTXt": b"\x00\x00" + zlib.compress(self.value),
+                b"iTXt": b"\x00\x00\x00\x00\x00" + self.value,
+            }[kind]
+            payload = keyword + body
+            unit = len(payload).to_bytes(4, "big") + kind + payload
+            unit += zlib.crc32(kind + payload).to_bytes(4, "big")
+            return data[:33] + unit * self.count + data[33:]
+        if data.startswith(b"\xff\xd8"):
+            comment = (self.keyword + self.value)[:65533]
+            return (
+                data[:2]
+                + (b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment) * self.count
+                + data[2:]
+            )
+        return data
+
+
+Mutation = Flip | Write | Truncate | Insert | Delete | Duplicate | Length | Splice | FixCrcs | Text
 
 
 def _int(value: int, size: int, big_endian: bool) -> bytes:
@@ -160,6 +194,11 @@ def mutate(data: bytes, mutations: list[Mutation], seeds: Mapping[str, bytes]) -
 _anywhere = st.integers(0, 1 << 20)
 _pos = st.one_of(st.integers(4, 127), _anywhere)
 _small = st.integers(0, 255)
+# Metadata names and values: any bytes, mostly the ones UTF-8 forbids (Latin-1 letters, 0xFF, lone
+# continuation bytes).
+_foreign_text = st.binary(min_size=1, max_size=24).map(
+    lambda b: bytes(c | 0x80 if i % 2 else c for i, c in enumerate(b))
+)
 
 
 def mutation_strategy(seed_names: list[str]) -> st.SearchStrategy[Mutation]:
@@ -173,6 +212,7 @@ def mutation_strategy(seed_names: list[str]) -> st.SearchStrategy[Mutation]:
         st.builds(Duplicate, _small, _small, st.integers(1, 3)),
         st.builds(Length, _small, st.one_of(st.none(), interesting), st.integers(-16, 16)),
         st.builds(Splice, st.sampled_from(seed_names), _pos, _pos),
+        st.builds(Text, st.integers(0, 2), _foreign_text, _foreign_text, st.sampled_from([1, 2, 1000])),
     )
 
 

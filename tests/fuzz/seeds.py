@@ -3,8 +3,9 @@
 Small (a few KB) on purpose: a random position then lands in a header or a length field often, and
 a case costs milliseconds. Together they cover the decoders' main paths: baseline and progressive
 JPEG with EXIF/XMP/ICC segments, a rotated, a CMYK and a Display P3 JPEG; RGB, alpha, palette and
-16-bit PNG; still and animated GIF and WebP; lossy, lossless-with-alpha and Display P3 WebP; AVIF
-with and without alpha.
+16-bit PNG, and one with text chunks named in Latin-1 (pyvips' get_fields() cannot decode them);
+still and animated GIF and WebP; lossy, lossless-with-alpha and Display P3 WebP; AVIF with and without
+alpha.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import functools
 import pyvips
 
 from tests.conftest import CORPUS
-from tests.imaging import images
+from tests.imaging import crafted, images
 
 SIDE_PX = 64
 NAMES = (
     "jpeg_metadata", "jpeg_progressive", "jpeg_rotated", "jpeg_cmyk", "jpeg_p3",
-    "png_rgb", "png_alpha", "png_palette", "png_16bit",
+    "png_rgb", "png_alpha", "png_palette", "png_16bit", "png_latin1_text",
     "gif_still", "gif_animated",
     "webp_lossy", "webp_lossless_alpha", "webp_animated", "webp_p3",
     "avif", "avif_alpha",
@@ -50,6 +51,11 @@ def seeds() -> dict[str, bytes]:
         "png_alpha": alpha.pngsave_buffer(keep="none"),
         "png_palette": _small("graphic/logo.png", 48).pngsave_buffer(palette=True, keep="none"),
         "png_16bit": photo.colourspace("rgb16").pngsave_buffer(keep="none"),
+        "png_latin1_text": crafted.png_with_chunks(
+            crafted.png_text_chunk(b"tEXt", b"Titel \xe4", b"Caf\xe9")
+            + crafted.png_text_chunk(b"iTXt", b"k\xff", b"\xfe"),
+            photo.pngsave_buffer(keep="none"),
+        ),
         "gif_still": photo.gifsave_buffer(keep="none"),
         "gif_animated": strip.gifsave_buffer(),
         "webp_lossy": photo.webpsave_buffer(Q=80, keep="none"),

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable
 
 import numpy as np
+import pillow_heif
 import pyvips
 from PIL import Image
 
@@ -152,6 +153,22 @@ def png_chunk(kind: bytes, payload: bytes) -> bytes:
 def small_png() -> bytes:
     data: bytes = _small().pngsave_buffer(keep="none")
     return data
+
+
+def png_text_chunk(kind: bytes, keyword: bytes, value: bytes) -> bytes:
+    """A tEXt, zTXt or iTXt chunk with `keyword` and `value` as given, whatever their bytes (PNG says
+    Latin-1 for tEXt and zTXt, UTF-8 for iTXt's text; writers put anything)."""
+    if kind == b"tEXt":
+        return png_chunk(kind, keyword + b"\x00" + value)
+    if kind == b"zTXt":
+        return png_chunk(kind, keyword + b"\x00\x00" + zlib.compress(value))
+    return png_chunk(kind, keyword + b"\x00\x00\x00\x00\x00" + value)  # iTXt, uncompressed, no language
+
+
+def png_with_chunks(chunks: bytes, base: bytes | None = None) -> bytes:
+    """`base` (a small PNG by default) with `chunks` between IHDR and the image data."""
+    base = small_png() if base is None else base
+    return base[:_IHDR_END] + chunks + base[_IHDR_END:]
 
 
 def png_ancillary_chunks() -> bytes:
@@ -436,6 +453,47 @@ def avif_sequence_frames() -> bytes:
     return data[: at + 12] + b"\xff\xff\xff\xff" + data[at + 16 :]
 
 
+# --- HEIC -------------------------------------------------------------------------------------------
+
+
+def small_heic() -> bytes:
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.fromarray(np.asarray(_small().numpy()))).save(out, quality=50)
+    return out.getvalue()
+
+
+def heic_boxes() -> bytes:
+    """Three million empty `free` boxes after ftyp, before meta and mdat."""
+    ftyp, *rest = _top_boxes(small_heic())
+    return _fill(ftyp, _box(b"free", b""), b"".join(rest))
+
+
+def heic_meta_children() -> bytes:
+    """Three million empty unknown boxes inside meta."""
+    ftyp, meta, *rest = _top_boxes(small_heic())
+    assert meta[4:8] == b"meta"
+    room = UPLOAD_BYTES - len(ftyp) - len(meta) - sum(map(len, rest))
+    extra = _box(b"abcd", b"") * (room // 8)
+    return ftyp + struct.pack(">I", len(meta) + len(extra)) + meta[4:] + extra + b"".join(rest)
+
+
+def heic_items() -> bytes:
+    """Iinf declaring a million items, each an infe entry of an hvc1 image (as a burst's would be)."""
+    ftyp, meta, *rest = _top_boxes(small_heic())
+    infe = _box(b"infe", b"\x02\x00\x00\x00" + b"\x00\x02" + b"\x00\x00" + b"hvc1" + b"\x00")
+    room = UPLOAD_BYTES - len(ftyp) - len(meta) - sum(map(len, rest)) - 14
+    count = room // len(infe)
+    iinf = _box(b"iinf", b"\x01\x00\x00\x00" + struct.pack(">I", count) + infe * count)
+    return ftyp + struct.pack(">I", len(meta) + len(iinf)) + meta[4:] + iinf + b"".join(rest)
+
+
+def heic_claims_huge() -> bytes:
+    """A valid small HEIC whose ispe property claims 100,000 x 100,000 pixels."""
+    data = small_heic()
+    at = data.index(b"ispe")
+    return data[: at + 8] + struct.pack(">II", 100_000, 100_000) + data[at + 16 :]
+
+
 CRAFTED: dict[str, Callable[[], bytes]] = {
     "jpeg_comments": jpeg_comments,
     "jpeg_app_segments": jpeg_app_segments,
@@ -470,4 +528,8 @@ CRAFTED: dict[str, Callable[[], bytes]] = {
     "avif_nesting": avif_nesting,
     "avif_moov_boxes": avif_moov_boxes,
     "avif_sequence_frames": avif_sequence_frames,
+    "heic_boxes": heic_boxes,
+    "heic_meta_children": heic_meta_children,
+    "heic_items": heic_items,
+    "heic_claims_huge": heic_claims_huge,
 }

@@ -3,12 +3,15 @@ hostile inputs (bombs, truncations, wrong formats). Real photos come from the sh
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 import pyvips
+from PIL import Image
 
 from tests.conftest import CORPUS
 
@@ -95,3 +98,11 @@ def png16(path: Path = PHOTO / "kodim05.png") -> bytes:
 
 def half(data: bytes) -> bytes:
     return data[: len(data) // 2]
+
+
+def heic(pixels: np.ndarray, *, quality: int = 60, **save: object) -> bytes:
+    """`pixels` (H x W x 3 or 4, uint8) as a HEIC written by pillow-heif's x265 encoder; `save` passes
+    exif, icc_profile, primary_index... through."""
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.fromarray(pixels)).save(out, quality=quality, **save)
+    return out.getvalue()

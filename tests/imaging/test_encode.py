@@ -9,6 +9,7 @@ from pixpress.errors import TaskTimeout
 from pixpress.imaging import ImageFormat, KeepMetadata
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.encode import encode, encoder_settings
+from pixpress.imaging.types import OUTPUT_FORMATS
 from tests.imaging import images
 
 
@@ -17,13 +18,18 @@ def photo() -> object:
     return images.load(images.read(images.PHOTO / "kodim05.png"))
 
 
-@pytest.mark.parametrize("fmt", list(ImageFormat))
+@pytest.mark.parametrize("fmt", sorted(OUTPUT_FORMATS))
 @pytest.mark.parametrize("quality", [75, None], ids=["q75", "lossless"])
 def test_every_format_round_trips(photo: object, fmt: ImageFormat, quality: int | None) -> None:
     data = encode(photo, fmt, quality)  # type: ignore[arg-type]
     out = images.load(data)
     assert (out.width, out.height) == (198, 128)
     assert out.get("vips-loader").startswith({"avif": "heif"}.get(fmt.value, fmt.value))
+
+
+def test_heic_is_never_written(photo: object) -> None:
+    with pytest.raises(ValueError, match="never writes heic"):
+        encode(photo, ImageFormat.HEIC, 75)  # type: ignore[arg-type]
 
 
 def test_quality_changes_size(photo: object) -> None:

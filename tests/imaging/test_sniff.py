@@ -37,6 +37,15 @@ def test_avif_brands_are_accepted(brands: tuple[bytes, ...]) -> None:
 
 
 @pytest.mark.parametrize(
+    "brands",
+    [(b"heic", b"mif1", b"heic"), (b"heix", b"mif1"), (b"mif1", b"heic"), (b"hevc", b"msf1"), (b"heim",),
+     (b"heis",), (b"hevm",), (b"hevs",)],
+)  # fmt: skip
+def test_heic_brands_are_accepted(brands: tuple[bytes, ...]) -> None:
+    assert sniff(ftyp(*brands)) is ImageFormat.HEIC
+
+
+@pytest.mark.parametrize(
     "data",
     [
         b"",
@@ -48,9 +57,7 @@ def test_avif_brands_are_accepted(brands: tuple[bytes, ...]) -> None:
         b"BM" + b"\x00" * 60,  # BMP
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
         b"plain text, definitely not an image",
-        ftyp(b"heic", b"mif1", b"heic"),
-        ftyp(b"heix", b"mif1"),
-        ftyp(b"mif1", b"heic"),
+        ftyp(b"mif1", b"miaf"),  # generic brands and no meta box: nothing says the codec
         b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32,
         b"\xff\xd8",  # too short to be a JPEG
     ],

@@ -50,6 +50,7 @@ WARM_UP = {
     "gif": crafted.small_gif,
     "webp": crafted.small_webp,
     "avif": crafted.small_avif,
+    "heic": crafted.small_heic,
 }
 KNOWN_GAPS = {"avif_xmp": "libheif and libvips copy AVIF metadata items while reading the header"}
 

@@ -18,8 +18,9 @@ log = logging.getLogger("pixpress.api")
 router = APIRouter(tags=["health"])
 
 # What this server offers beyond the original contract, for clients that adapt (the WordPress plugin
-# sends every size of an upload in one submit only when "sizes" is listed).
-FEATURES = ("sizes",)
+# sends every size of an upload in one submit only when "sizes" is listed; "heic": HEIC/HEIF uploads
+# are accepted and come back as JPEG, WebP or AVIF).
+FEATURES = ("sizes", "heic")
 
 
 @router.get("/health", response_model_exclude_unset=True, responses=SERVER_ERRORS)

@@ -20,6 +20,7 @@ import pyvips
 from PIL import Image, UnidentifiedImageError
 
 from pixpress.errors import ImageTooLarge, InvalidImage
+from pixpress.imaging import metadata
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.types import ImageFormat, Limits
@@ -61,20 +62,20 @@ def _strip(source: Image.Image, *, limits: Limits, deadline: Deadline) -> pyvips
         if frame.size != (width, height):
             raise InvalidImage("A frame of the animation is not the size of the image.")
         strip[index * height : (index + 1) * height] = np.asarray(frame)
-        delays.append(_delay(source.info.get("duration")))
+        delays.append(_delay(metadata.pillow_number(source.info, "duration")))
     pixels = strip if bool(strip[:, :, 3].min() < 255) else strip[:, :, :3]
     image = pyvips.Image.new_from_array(pixels, interpretation="srgb")
     image.set_type(pyvips.GValue.gint_type, "page-height", height)
     image.set_type(pyvips.GValue.array_int_type, "delay", delays)
-    image.set_type(pyvips.GValue.gint_type, "loop", int(source.info.get("loop", 0) or 0))
+    image.set_type(pyvips.GValue.gint_type, "loop", int(metadata.pillow_number(source.info, "loop") or 0))
     image.set_type(pyvips.GValue.gint_type, "n-pages", frames)
-    profile = source.info.get("icc_profile")
-    if isinstance(profile, bytes) and profile:
+    profile = metadata.pillow_bytes(source.info, "icc_profile")
+    if profile is not None:
         image.set_type(pyvips.GValue.blob_type, "icc-profile-data", profile)
     return image.copy_memory()
 
 
-def _delay(duration: object) -> int:
-    if isinstance(duration, int | float) and duration > 0:
+def _delay(duration: float | None) -> int:
+    if duration is not None and duration > 0:
         return int(duration)
     return DEFAULT_DELAY_MS

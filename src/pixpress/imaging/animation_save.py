@@ -19,13 +19,13 @@ import pyvips
 from PIL import Image
 
 from pixpress.errors import ImageTooLarge, InternalError, TaskTimeout
-from pixpress.imaging import presets
+from pixpress.imaging import metadata, presets, vips
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.encode import adapt
 from pixpress.imaging.types import ImageFormat, KeepMetadata
 
 FORMATS = frozenset({ImageFormat.PNG, ImageFormat.AVIF})
-ICC_FIELD = "icc-profile-data"
+ICC_FIELD = metadata.ICC
 AVIF_SPEED = 9 - presets.AVIF_EFFORT  # the speed libvips' effort stands for (aom)
 
 
@@ -100,12 +100,13 @@ def _palette(strip: pyvips.Image, quality: int, overrides: dict[str, Any]) -> Im
 
 
 def _params(image: pyvips.Image, fmt: ImageFormat, quality: int | None, keep: KeepMetadata) -> dict[str, Any]:
-    delays = image.get("delay") if "delay" in image.get_fields() else None
-    params: dict[str, Any] = {"loop": int(image.get("loop")) if "loop" in image.get_fields() else 0}
+    delays = metadata.get_ints(image, metadata.DELAY)
+    params: dict[str, Any] = {"loop": metadata.get_int(image, metadata.LOOP, 0)}
     if delays:
-        params["duration"] = list(delays)
-    if keep is not KeepMetadata.NONE and ICC_FIELD in image.get_fields():
-        params["icc_profile"] = bytes(image.get(ICC_FIELD))
+        params["duration"] = delays
+    profile = metadata.get_blob(image, ICC_FIELD)
+    if keep is not KeepMetadata.NONE and profile is not None:
+        params["icc_profile"] = profile
     if fmt is ImageFormat.PNG:
         params["compress_level"] = 9
         return params
@@ -117,8 +118,4 @@ def _params(image: pyvips.Image, fmt: ImageFormat, quality: int | None, keep: Ke
 
 
 def _page_height(image: pyvips.Image) -> int:
-    if "page-height" in image.get_fields():
-        height = int(image.get("page-height"))
-        if 0 < height <= image.height and image.height % height == 0:
-            return height
-    return int(image.height)
+    return vips.page_height(image)

@@ -15,16 +15,16 @@ from __future__ import annotations
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import icc
+from pixpress.imaging import icc, metadata
 from pixpress.imaging.context import Context
 from pixpress.imaging.types import KeepMetadata, Mode
 
-ICC_FIELD = "icc-profile-data"
+ICC_FIELD = metadata.ICC
 
 
 def colour(ctx: Context) -> None:
     image = ctx.pixels
-    profile: bytes | None = image.get(ICC_FIELD) if ICC_FIELD in image.get_fields() else None
+    profile = metadata.get_blob(image, ICC_FIELD)
     keep_profile = ctx.options.keep_metadata is not KeepMetadata.NONE or ctx.options.mode is Mode.LOSSLESS
     if image.interpretation == "cmyk":
         ctx.image = to_srgb(image, embedded=profile is not None, fallback="cmyk")
@@ -61,7 +61,4 @@ def to_srgb(image: pyvips.Image, *, embedded: bool, fallback: str) -> pyvips.Ima
 
 
 def without_profile(image: pyvips.Image) -> pyvips.Image:
-    image = image.copy()
-    if ICC_FIELD in image.get_fields():
-        image.remove(ICC_FIELD)
-    return image
+    return metadata.without(image, ICC_FIELD)

@@ -5,7 +5,8 @@ truncated or corrupt data and re-checking the limits against what the decoder ac
 
 APNG and AVIF sequences kept animated are read by Pillow (animation_frames.py): libvips reads only
 their default image. A PNG that fails the strict decode is rewritten (png_repair.py) and decoded
-again: a missing IEND or a bad checksum does not lose an image whose data is whole.
+again: a missing IEND or a bad checksum does not lose an image whose data is whole. HEIC is read by
+pillow-heif (heic.py): libvips here has no HEVC decoder.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage, TaskTimeout
-from pixpress.imaging import animation_frames, png_chunks, png_repair, png_stream, shrink, vips
+from pixpress.imaging import (
+    animation_frames,
+    heic,
+    metadata,
+    png_chunks,
+    png_repair,
+    png_stream,
+    shrink,
+    vips,
+)
 from pixpress.imaging.context import Context
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.plan import keeps_animation
@@ -27,7 +37,9 @@ def decode(ctx: Context) -> None:
     assert ctx.info is not None, "probe runs first"
     animated = keeps_animation(ctx)
     scaling = shrink.load_options(ctx.info, ctx.options, animated_output=animated)
-    if animated and ctx.source_format in animation_frames.FORMATS:
+    if ctx.source_format is ImageFormat.HEIC:
+        image = heic.decode(ctx.data, limits=ctx.limits, deadline=ctx.deadline)
+    elif animated and ctx.source_format in animation_frames.FORMATS:
         image = _with_pillow(ctx)
     else:
         image = _with_libvips(ctx, animated=animated, scaling=scaling)
@@ -35,11 +47,10 @@ def decode(ctx: Context) -> None:
     ctx.image = image
     ctx.frames = frames
     ctx.shrunk_on_load = bool(scaling)
-    fields = image.get_fields()
-    if "orientation" in fields:
-        ctx.orientation = int(image.get("orientation"))
-    if "icc-profile-data" in fields:
-        ctx.source_profile = bytes(image.get("icc-profile-data"))
+    ctx.orientation = metadata.get_int(image, metadata.ORIENTATION, ctx.orientation)
+    profile = metadata.get_blob(image, metadata.ICC)
+    if profile is not None:
+        ctx.source_profile = profile
 
 
 def _with_pillow(ctx: Context) -> pyvips.Image:

@@ -15,7 +15,7 @@ import pyvips
 from pixpress.errors import InternalError, TaskTimeout
 from pixpress.imaging import presets, vips
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.types import ImageFormat, KeepMetadata
+from pixpress.imaging.types import INPUT_ONLY_FORMATS, ImageFormat, KeepMetadata
 from pixpress.metrics import record
 
 KEEP = {KeepMetadata.NONE: "none", KeepMetadata.ICC: "icc", KeepMetadata.ALL: "all"}
@@ -108,4 +108,6 @@ def _subsample(quality: int) -> str:
 
 
 def _saver(fmt: ImageFormat) -> str:
+    if fmt in INPUT_ONLY_FORMATS:  # plan.targets never asks for one: a bug, not a bad upload
+        raise ValueError(f"pixpress never writes {fmt.value}")
     return "heifsave" if fmt is ImageFormat.AVIF else f"{fmt.value}save"

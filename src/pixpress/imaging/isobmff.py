@@ -1,9 +1,12 @@
-"""ISO-BMFF box structure of an AVIF, read without decoding: the top-level boxes must tile the file,
-and an image sequence (brand avis: a `moov` with tracks) says how many frames its colour track has.
+"""ISO-BMFF box structure of an AVIF or a HEIC, read without decoding: the top-level boxes must tile
+the file, an image sequence (brand avis: a `moov` with tracks) says how many frames its colour track
+has, and the `meta` box says what its items are coded with (av01: AVIF, hvc1: HEIC; a file whose only
+brand is the generic mif1 is told apart by them) and how large its images are (`ispe`).
 
-Bounded whatever the bytes: at most MAX_TOP_LEVEL_BOXES top-level boxes and MAX_NESTED_BOXES boxes
-inside `moov` are visited; a file with more is refused (real sequences have a few dozen). The sample
-count comes from the colour track's `stsz` box (one sample per frame), its size from `tkhd`.
+Bounded whatever the bytes: at most MAX_TOP_LEVEL_BOXES top-level boxes, MAX_NESTED_BOXES boxes
+inside `moov` and MAX_META_BOXES inside `meta` are visited; a file with more is refused (real sequences
+have a few dozen, an iPhone HEIC about 60 items: a 48-tile grid, a thumbnail, EXIF, auxiliary images).
+The sample count comes from the colour track's `stsz` box (one sample per frame), its size from `tkhd`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ MAX_NESTED_BOXES = 1024
 _CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl"})
 MAX_DEPTH = len(_CONTAINERS)  # moov/trak/mdia/minf/stbl
 _COLOUR_HANDLERS = frozenset({b"pict", b"vide"})  # an alpha track is `auxv`
+# Boxes visited inside meta, all levels together (iinf's item entries, iprp/ipco's properties).
+MAX_META_BOXES = 4096
+_META_CONTAINERS = frozenset({b"iinf", b"iprp", b"ipco"})
+_FULL_BOXES = frozenset({b"meta", b"iinf"})  # version and flags before the children (iinf: a count too)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,16 @@ class Sequence:
     """The colour track of an image sequence (frames 0: a still image)."""
 
     frames: int = 0
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class Items:
+    """What a meta box holds: the coding of its items, and the largest image size it declares (the
+    primary image's, or a bound on it: tiles, thumbnails and depth maps are smaller)."""
+
+    types: frozenset[bytes] = frozenset()
     width: int = 0
     height: int = 0
 
@@ -43,7 +60,61 @@ def check(data: bytes) -> Sequence:
     return _sequence(data, start, end)
 
 
-def _top_level(data: bytes) -> dict[bytes, tuple[int, int]]:
+def items(data: bytes, *, name: str = "HEIF") -> Items:
+    """The item types and image size of the meta box. Raises InvalidImage (saying `name` file) when
+    the top-level boxes do not tile the file, there is no meta box or it holds more than
+    MAX_META_BOXES boxes."""
+    boxes = _top_level(data, name=name)
+    if b"meta" not in boxes:
+        raise InvalidImage(f"The {name} file is corrupt (no meta box).")
+    start, end = boxes[b"meta"]
+    found = _MetaWalk(data, name)
+    found.walk(b"meta", start, end, depth=0)
+    return Items(frozenset(found.types), found.width, found.height)
+
+
+class _MetaWalk:
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data = data
+        self.name = name
+        self.budget = MAX_META_BOXES
+        self.types: set[bytes] = set()
+        self.width = self.height = 0
+
+    def walk(self, kind: bytes, start: int, end: int, *, depth: int) -> None:
+        if kind in _FULL_BOXES:
+            start += 4  # version, flags
+        if kind == b"iinf":
+            start += 2 if self.data[start - 4] == 0 else 4  # the entry count (version 0: 16 bits)
+        pos = start
+        while pos < end:
+            self.budget -= 1
+            if self.budget < 0:
+                raise InvalidImage(
+                    f"The {self.name} file is corrupt (more than {MAX_META_BOXES} boxes in meta)."
+                )
+            header = _box(self.data, pos, end)
+            if header is None:
+                raise InvalidImage(f"The {self.name} file is corrupt (bad box in meta).")
+            child, child_start, child_end = header
+            if child == b"infe":
+                self._item(child_start, child_end)
+            elif child == b"ispe" and child_end - child_start >= 12:
+                width, height = struct.unpack(">II", self.data[child_start + 4 : child_start + 12])
+                self.width, self.height = max(self.width, width), max(self.height, height)
+            elif child in _META_CONTAINERS and depth < 2:
+                self.walk(child, child_start, child_end, depth=depth + 1)
+            pos = child_end
+
+    def _item(self, start: int, end: int) -> None:
+        """infe version 2 or 3: item ID (16 or 32 bits), protection index, then the item type."""
+        version = self.data[start] if start < end else 0
+        at = start + 4 + (2 if version == 2 else 4) + 2
+        if version >= 2 and at + 4 <= end:
+            self.types.add(self.data[at : at + 4])
+
+
+def _top_level(data: bytes, *, name: str = "AVIF") -> dict[bytes, tuple[int, int]]:
     """(payload start, end) of the first box of each type; junk too short to be a box after the last one
     is tolerated, as decoders do."""
     pos = 0
@@ -56,12 +127,12 @@ def _top_level(data: bytes) -> dict[bytes, tuple[int, int]]:
         if header is None:
             if seen and b"mdat" in seen:
                 return seen  # bytes after the last box that are not a box
-            raise InvalidImage("The AVIF file is truncated.")
+            raise InvalidImage(f"The {name} file is truncated.")
         kind, start, end = header
         seen.setdefault(kind, (start, end))
         pos = end
     if pos < n:
-        raise InvalidImage(f"The AVIF file is corrupt (more than {MAX_TOP_LEVEL_BOXES} boxes).")
+        raise InvalidImage(f"The {name} file is corrupt (more than {MAX_TOP_LEVEL_BOXES} boxes).")
     return seen
 
 

@@ -19,7 +19,7 @@ import time
 import oxipng
 import pyvips
 
-from pixpress.imaging import jpeg_segments
+from pixpress.imaging import jpeg_segments, metadata
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.encode import encode
 from pixpress.imaging.types import ImageFormat, KeepMetadata
@@ -88,4 +88,4 @@ def _normalised(image: pyvips.Image) -> pyvips.Image:
 
 
 def _animated(image: pyvips.Image) -> bool:
-    return "page-height" in image.get_fields() and int(image.get("page-height")) < int(image.height)
+    return 0 < metadata.get_int(image, metadata.PAGE_HEIGHT, 0) < int(image.height)

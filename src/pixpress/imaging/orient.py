@@ -3,16 +3,16 @@ every viewer shows the image the right way up whatever metadata is kept."""
 
 from __future__ import annotations
 
+from pixpress.imaging import metadata
 from pixpress.imaging.context import Context
 
 
 def orient(ctx: Context) -> None:
     image = ctx.pixels
-    if "orientation" not in image.get_fields():
+    if not metadata.has(image, metadata.ORIENTATION):
         return
     if ctx.animated or ctx.orientation == 1:
-        image = image.copy()
-        image.remove("orientation")
+        image = metadata.without(image, metadata.ORIENTATION)
     else:
         image = image.autorot()  # rotates/flips and removes the tag
     ctx.image = image

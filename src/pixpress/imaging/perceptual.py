@@ -37,8 +37,9 @@ class Judge:
     def score(self, data: bytes) -> float:
         """SSIMULACRA2 of encoded `data` (its first frame) against the source."""
         candidate = vips.load_encoded(data)
-        if candidate.get_typeof("page-height") and candidate.get("page-height") != candidate.height:
-            candidate = candidate.crop(0, 0, candidate.width, candidate.get("page-height"))
+        frame_height = vips.page_height(candidate)
+        if frame_height != candidate.height:
+            candidate = candidate.crop(0, 0, candidate.width, frame_height)
         return round(self.reference.score(self._scaled(candidate)), 2)
 
     @property

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pixpress.errors import InvalidOption
+from pixpress.imaging import metadata
 from pixpress.imaging.context import Context
 from pixpress.imaging.encoder_limits import MAX_SIDE_PX, fits
 from pixpress.imaging.resize import target_size
-from pixpress.imaging.types import ImageFormat, ImageInfo, OptimizeOptions, OutputFormat
+from pixpress.imaging.types import (
+    INPUT_ONLY_FORMATS,
+    OUTPUT_FORMATS,
+    ImageFormat,
+    ImageInfo,
+    OptimizeOptions,
+    OutputFormat,
+)
 
 ANIMATION_FORMATS = frozenset({ImageFormat.GIF, ImageFormat.WEBP})  # libvips writes these animated
 # An APNG or an AVIF sequence stays one in its own format (written by Pillow, animation_save.py) when
@@ -58,12 +66,14 @@ def targets(
     requested: OutputFormat, accept: frozenset[ImageFormat], source: ImageFormat, animated: bool
 ) -> tuple[ImageFormat, ...]:
     """format=original: the source format; a named format: that one; auto: the source format plus every
-    accepted one (animations: only the formats that animate, the source's always among them)."""
+    accepted one (animations: only the formats that animate, the source's always among them). A format
+    pixpress only reads (HEIC) stands for the one it is served as (JPEG), and is never written."""
+    source = source.servable
     if requested is OutputFormat.ORIGINAL:
         return (source,)
     if requested is not OutputFormat.AUTO:
         return (ImageFormat(requested.value),)
-    extra = sorted(accept - {source}, key=lambda f: f.value)
+    extra = sorted((accept & OUTPUT_FORMATS) - {source}, key=lambda f: f.value)
     if animated:
         extra = [f for f in extra if f in ANIMATION_FORMATS]
     return (source, *extra)
@@ -76,8 +86,11 @@ def animated_formats(info: ImageInfo, options: OptimizeOptions) -> frozenset[Ima
 
 
 def conversion_requested(ctx: Context) -> bool:
-    """A named output format other than the source's (the result may then be bigger than the input)."""
+    """A named output format other than the source's, or a source pixpress does not write (HEIC): the
+    result may then be bigger than the input, and the input is never the result."""
     requested = ctx.options.format
+    if ctx.source_format in INPUT_ONLY_FORMATS:
+        return True
     if requested in (OutputFormat.ORIGINAL, OutputFormat.AUTO):
         return False
     return ImageFormat(requested.value) is not ctx.source_format
@@ -98,8 +111,5 @@ def keep_first_frame(ctx: Context) -> None:
     if ctx.frames > 1 and not all(f in animated_formats(ctx.info, ctx.options) for f in ctx.targets):
         image = ctx.pixels
         first = image.crop(0, 0, image.width, ctx.frame_height).copy_memory()
-        for name in ("page-height", "delay", "loop", "n-pages"):
-            if name in first.get_fields():
-                first.remove(name)
-        ctx.image = first
+        ctx.image = metadata.without(first, *metadata.ANIMATION)
         ctx.frames = 1

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from pixpress.errors import UnsupportedFormat
+from pixpress.errors import InvalidImage, UnsupportedFormat
+from pixpress.imaging import isobmff
 from pixpress.imaging.types import ImageFormat
 
-# ISO-BMFF brands that mean AV1 still images (avif) or AV1 image sequences (avis). HEIC/HEIF brands
-# (heic, heix, hevc, mif1 alone, msf1 alone) are refused: browsers cannot show them.
+# ISO-BMFF brands that mean AV1 still images (avif) or AV1 image sequences (avis), and HEVC images,
+# image collections (bursts) and sequences (HEIC: read, served as JPEG).
 AVIF_BRANDS = frozenset({b"avif", b"avis"})
+HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs"})
+# The generic HEIF brands say nothing of the codec: the items of the meta box do.
+HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
+AV1_ITEMS = frozenset({b"av01"})
+HEVC_ITEMS = frozenset({b"hvc1", b"hev1"})
 
 
 def sniff(data: bytes) -> ImageFormat:
-    """Return the format of `data` or raise UnsupportedFormat (SVG, TIFF, BMP, HEIC, PDF, text, empty...)."""
+    """Return the format of `data` or raise UnsupportedFormat (SVG, TIFF, BMP, PDF, text, empty, a HEIF
+    coded with neither AV1 nor HEVC...)."""
     if data.startswith(b"\xff\xd8\xff"):
         return ImageFormat.JPEG
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -20,8 +27,13 @@ def sniff(data: bytes) -> ImageFormat:
         return ImageFormat.GIF
     if len(data) >= 16 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return ImageFormat.WEBP
-    if _is_avif(data):
+    brands = ftyp_brands(data)
+    if any(brand in AVIF_BRANDS for brand in brands):
         return ImageFormat.AVIF
+    if any(brand in HEIC_BRANDS for brand in brands):
+        return ImageFormat.HEIC
+    if any(brand in HEIF_BRANDS for brand in brands):
+        return _heif_by_items(data)
     raise UnsupportedFormat()
 
 
@@ -37,5 +49,14 @@ def ftyp_brands(data: bytes) -> list[bytes]:
     return [major, *compatible]
 
 
-def _is_avif(data: bytes) -> bool:
-    return any(brand in AVIF_BRANDS for brand in ftyp_brands(data))
+def _heif_by_items(data: bytes) -> ImageFormat:
+    """A HEIF with only the generic brand: AVIF when its items are AV1, HEIC when they are HEVC."""
+    try:
+        types = isobmff.items(data).types
+    except InvalidImage:
+        raise UnsupportedFormat() from None
+    if types & HEVC_ITEMS:
+        return ImageFormat.HEIC
+    if types & AV1_ITEMS:
+        return ImageFormat.AVIF
+    raise UnsupportedFormat()

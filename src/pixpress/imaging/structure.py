@@ -1,7 +1,7 @@
 """Cheap structural checks on the raw bytes, run at submit time before libvips sees the file.
 
 They catch truncated uploads (a JPEG without its end-of-image marker, a PNG whose image data stops
-early, a GIF cut inside a frame, a WebP or AVIF whose boxes run past the end) and garbage after a valid
+early, a GIF cut inside a frame, a WebP, AVIF or HEIC whose boxes run past the end) and garbage after a valid
 signature, while letting through what browsers show (a PNG whose IEND alone is missing, a GIF without
 its trailer: docs/formats.md),
 they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused before
@@ -72,6 +72,11 @@ def check_structure(data: bytes, fmt: ImageFormat, *, max_frames: int = 1000) ->
     if fmt is ImageFormat.AVIF:
         sequence = isobmff.check(data)
         return Structure(sequence.width, sequence.height, sequence.frames)
+    if fmt is ImageFormat.HEIC:
+        # The largest image size the meta box declares: the limits apply before libheif is called.
+        # Only the primary image is read (a burst's others, depth maps and sequences are left), so 1 frame.
+        found = isobmff.items(data, name="HEIC")
+        return Structure(found.width, found.height, 1)
     return Structure()
 
 

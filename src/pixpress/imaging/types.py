@@ -12,10 +12,16 @@ class ImageFormat(StrEnum):
     WEBP = "webp"
     GIF = "gif"
     AVIF = "avif"
+    HEIC = "heic"  # HEIC/HEIF (HEVC): read, never written (browsers other than Safari cannot show it)
 
     @property
     def mime_type(self) -> str:
         return MIME_TYPES[self]
+
+    @property
+    def servable(self) -> ImageFormat:
+        """What `format=original` means for an upload of this format: itself, JPEG for HEIC."""
+        return ImageFormat.JPEG if self in INPUT_ONLY_FORMATS else self
 
     @property
     def extension(self) -> str:
@@ -28,7 +34,10 @@ MIME_TYPES = {
     ImageFormat.WEBP: "image/webp",
     ImageFormat.GIF: "image/gif",
     ImageFormat.AVIF: "image/avif",
+    ImageFormat.HEIC: "image/heic",
 }
+INPUT_ONLY_FORMATS = frozenset({ImageFormat.HEIC})
+OUTPUT_FORMATS = frozenset(ImageFormat) - INPUT_ONLY_FORMATS
 
 
 class Mode(StrEnum):
@@ -38,7 +47,7 @@ class Mode(StrEnum):
 
 
 class OutputFormat(StrEnum):
-    ORIGINAL = "original"
+    ORIGINAL = "original"  # the upload's format (JPEG for HEIC: ImageFormat.servable)
     JPEG = "jpeg"
     PNG = "png"
     WEBP = "webp"

@@ -11,6 +11,7 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import ImageTooLarge, InvalidImage
+from pixpress.imaging import metadata
 from pixpress.imaging.types import ImageFormat
 
 pyvips.cache_set_max(0)
@@ -73,17 +74,14 @@ def load_encoded(data: bytes) -> pyvips.Image:
 
 def frame_count(image: pyvips.Image) -> int:
     """Frames the loader reports (n-pages), 1 for still images."""
-    if "n-pages" in image.get_fields():
-        return max(1, int(image.get("n-pages")))
-    return 1
+    return max(1, metadata.get_int(image, metadata.N_PAGES, 1))
 
 
 def page_height(image: pyvips.Image) -> int:
     """Height of one frame of a loaded strip (all frames stacked vertically)."""
-    if "page-height" in image.get_fields():
-        height = int(image.get("page-height"))
-        if 0 < height <= image.height and image.height % height == 0:
-            return height
+    height = metadata.get_int(image, metadata.PAGE_HEIGHT, 0)
+    if 0 < height <= image.height and image.height % height == 0:
+        return height
     return int(image.height)
 
 
