@@ -22,6 +22,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from scripts.deploy_local import supervisor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,6 +93,10 @@ class Topology:
     @property
     def cert(self) -> Path:
         return self.run / "tls" / "cert.pem"
+
+    def tls(self) -> ssl.SSLContext:
+        """What a client of nginx trusts: the topology's self-signed certificate."""
+        return ssl.create_default_context(cafile=str(self.cert))
 
     @property
     def s3_url(self) -> str:
@@ -450,7 +456,7 @@ def redis_ready(top: Topology) -> bool:
 
 
 def ready_through_nginx(top: Topology) -> bool:
-    return httpx.get(f"{top.url}/ready", verify=str(top.cert), timeout=3).status_code == 200
+    return httpx.get(f"{top.url}/ready", verify=top.tls(), timeout=3).status_code == 200
 
 
 def s3_client(top: Topology, endpoint: str | None = None) -> Any:
