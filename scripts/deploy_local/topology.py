@@ -26,7 +26,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,6 +195,12 @@ def write_tls(top: Topology) -> None:
 
 def init_postgres(top: Topology) -> None:
     folder = top.run / "postgres"
+    if _postgres_user():
+        for parent in top.run.parents:
+            if not parent.stat().st_mode & 0o001:
+                raise SystemExit(
+                    f"PostgreSQL runs as postgres and cannot reach {top.run}: {parent} is not o+x"
+                )
     (folder / "socket").mkdir(parents=True, exist_ok=True)
     password_file = folder / "superuser-password"
     password_file.write_text(top.postgres_password + "\n")
@@ -455,6 +461,10 @@ def redis_ready(top: Topology) -> bool:
     return bool(redis.Redis.from_url(top.redis_url, socket_timeout=1).ping())
 
 
+def api_ready(port: int) -> bool:
+    return httpx.get(f"http://127.0.0.1:{port}/ready", timeout=3).status_code == 200
+
+
 def ready_through_nginx(top: Topology) -> bool:
     return httpx.get(f"{top.url}/ready", verify=top.tls(), timeout=3).status_code == 200
 
@@ -493,22 +503,29 @@ def pixpress_command(top: Topology, *args: str, check: bool = True) -> subproces
 
 
 def start_supervisor(top: Topology) -> None:
+    """The supervisor as a daemon of its own (setsid --fork: not a child of this command); it writes
+    supervisor.pid itself."""
     logs = top.run / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "supervisor.log").open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scripts.deploy_local", "supervise", top.run_dir],
+        subprocess.run(
+            ["setsid", "--fork", sys.executable, "-m", "scripts.deploy_local", "supervise", top.run_dir],
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            check=True,
         )
-    (top.run / "supervisor.pid").write_text(str(process.pid))
     wait_for("the supervisor", lambda: top.ctl("status", timeout_s=2) is not None, 20)
 
 
-def up(run_dir: Path, settings: dict[str, str] | None = None) -> Topology:
+def up(
+    run_dir: Path,
+    settings: dict[str, str] | None = None,
+    before_pixpress: Callable[[Topology], object] | None = None,
+) -> Topology:
+    """Everything started, pixpress last; `before_pixpress` runs once the shared services are up and
+    before `pixpress migrate` (a restore goes there)."""
     if (run_dir / supervisor.SOCKET_NAME).exists():
         raise SystemExit(f"{run_dir} already runs a topology: make deploy-local-down first")
     if run_dir.exists():
@@ -531,14 +548,14 @@ def up(run_dir: Path, settings: dict[str, str] | None = None) -> Topology:
         write_env_file(top)
         write_nginx(top)
         start_supervisor(top)
-        bring_up(top)
+        bring_up(top, before_pixpress)
     except BaseException:
         down(run_dir, purge=False)
         raise
     return top
 
 
-def bring_up(top: Topology) -> None:
+def bring_up(top: Topology, before_pixpress: Callable[[Topology], object] | None = None) -> None:
     top.ctl("start", "postgresql.service")
     wait_for("PostgreSQL", lambda: postgres_ready(top))
     if not psql(top, "SELECT 1 FROM pg_roles WHERE rolname = 'pixpress'").strip():
@@ -547,17 +564,24 @@ def bring_up(top: Topology) -> None:
     top.ctl("start", "redis.service")
     top.ctl("start", "s3.service")
     top.ctl("start", "pixpress-license.service")
-    top.ctl("start", "nginx.service")
     wait_for("Redis", lambda: redis_ready(top))
-    wait_for("the S3 server", lambda: s3_client(top).list_buckets() is not None)
-    if top.bucket not in [b["Name"] for b in s3_client(top).list_buckets()["Buckets"]]:
-        s3_client(top).create_bucket(Bucket=top.bucket)  # pixpress never creates buckets
+    moto = s3_client(top, f"http://127.0.0.1:{top.ports['moto']}")
+    wait_for("the S3 server", lambda: moto.list_buckets() is not None)
+    if top.bucket not in [b["Name"] for b in moto.list_buckets()["Buckets"]]:
+        moto.create_bucket(Bucket=top.bucket)  # pixpress never creates buckets
     wait_for(
         "the licence server", lambda: httpx.get(f"http://127.0.0.1:{top.ports['licence']}/_stats").is_success
     )
+    top.ctl("start", "nginx.service")  # also the S3 endpoint pixpress's settings name
+    if before_pixpress is not None:
+        before_pixpress(top)
     pixpress_command(top, "migrate")  # once per release, before any pixpress process starts
     for unit in [*top.api_units, *top.worker_units]:
         top.ctl("start", unit)
+    for index in range(API_COUNT):  # like a balancer's health check
+        port = top.ports[f"api{index + 1}"]
+        wait_for(f"API process :{port}", lambda port=port: api_ready(port))
+    reload_nginx(top)  # fresh workers: no memory of the API ports refusing while they started
     wait_for("pixpress through nginx", lambda: ready_through_nginx(top))
 
 

@@ -62,13 +62,19 @@ def small_photos(count: int, *, seed: int = 0) -> list[bytes]:
 
 
 def wait_until(what: str, check: Callable[[], Any], timeout_s: float = 120.0, every_s: float = 0.5) -> Any:
+    """Poll `check` until it returns something true; an exception counts as "not yet" (a service that
+    is restarting refuses connections)."""
     deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
     while time.monotonic() < deadline:
-        value = check()
+        try:
+            value = check()
+        except (httpx.TransportError, OSError) as exc:
+            last, value = exc, None
         if value:
             return value
         time.sleep(every_s)
-    raise AssertionError(f"{what}: not within {timeout_s:.0f} s")
+    raise AssertionError(f"{what}: not within {timeout_s:.0f} s (last error: {last!r})")
 
 
 def record_figures(name: str, text: str) -> None:
