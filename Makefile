@@ -6,7 +6,7 @@ BIN = $(VENV)/bin
 RUNTIME_STAMP = $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install install-runtime run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin deploy-deps deploy-local deploy-local-down deploy-test
+.PHONY: install install-runtime run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin deploy-deps deploy-run-dir deploy-local deploy-local-down deploy-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -138,6 +138,9 @@ deploy-deps:
 	  printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && $(SUDO) chmod +x /usr/sbin/policy-rc.d && \
 	  { $(APT_INSTALL) --no-install-recommends $(call apt_missing,$(DEPLOY_PACKAGES)); s=$$?; $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$s; }; fi)
 
+deploy-run-dir:
+	@echo $(DEPLOY_RUN_DIR)
+
 deploy-local: install deploy-deps
 	$(BIN)/python -m scripts.deploy_local up $(DEPLOY_RUN_DIR)
 
@@ -145,4 +148,4 @@ deploy-local-down:
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) -m scripts.deploy_local down $(DEPLOY_RUN_DIR) $(if $(DEPLOY_PURGE),--purge)
 
 deploy-test: install
-	PIXPRESS_DEPLOY_RUN_DIR=$(DEPLOY_RUN_DIR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider -q $(PYTEST_ARGS)
+	PIXPRESS_DEPLOY_RUN_DIR=$(DEPLOY_RUN_DIR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider -q -s $(PYTEST_ARGS)

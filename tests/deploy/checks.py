@@ -61,6 +61,16 @@ def task_rows(top: Topology, key_prefix: str) -> list[TaskRow]:
     return [TaskRow(*row) for row in rows]
 
 
+def processing(top: Topology) -> int:
+    """Tasks a worker holds right now."""
+    engine = create_engine(top.database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(text("SELECT count(*) FROM tasks WHERE status = 'processing'")) or 0)
+    finally:
+        engine.dispose()
+
+
 def used_bytes(top: Topology, tokens: list[str]) -> int:
     engine = create_engine(top.database_url)
     try:

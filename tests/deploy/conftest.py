@@ -77,6 +77,16 @@ def wait_until(what: str, check: Callable[[], Any], timeout_s: float = 120.0, ev
     raise AssertionError(f"{what}: not within {timeout_s:.0f} s (last error: {last!r})")
 
 
+def wait_until_or_not(check: Callable[[], Any], timeout_s: float, every_s: float = 0.02) -> bool:
+    """Whether `check` became true within the time (a best effort, for timing a fault)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every_s)
+    return False
+
+
 def record_figures(name: str, text: str) -> None:
     """The drill's figures, printed and kept in the run folder (docs/deploy.md quotes them)."""
     FIGURES.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,16 @@ from scripts.deploy_local.topology import (
     refuse_s3_writes,
 )
 
-from tests.deploy.checks import bucket_report, count, ledger_clean, stable_codes, task_rows, used_bytes
-from tests.deploy.conftest import client, record_figures, small_photos, wait_until
+from tests.deploy.checks import (
+    bucket_report,
+    count,
+    ledger_clean,
+    processing,
+    stable_codes,
+    task_rows,
+    used_bytes,
+)
+from tests.deploy.conftest import client, record_figures, small_photos, wait_until, wait_until_or_not
 from tests.deploy.drill import Uploads, Window, timed
 
 PHOTOS = 200
@@ -43,8 +51,13 @@ def test_the_fault_drill(top: Topology) -> None:
     api_port = top.ports["api1"]
     starts_before = next(u for u in top.ctl("status")["units"] if u["unit"] == worker)["starts"]
 
+    busy_when_killed: list[bool] = []
+
     def kill_worker() -> None:
-        top.ctl("kill", worker, signal="SIGKILL")  # the consumer and its worker process, mid-task
+        # Both workers holding a task: the one killed (consumer and worker process) is mid-task.
+        busy = wait_until_or_not(lambda: processing(top) >= len(top.worker_units), 30)
+        busy_when_killed.append(busy)
+        top.ctl("kill", worker, signal="SIGKILL")
 
     def worker_back() -> bool:
         unit = next(u for u in top.ctl("status")["units"] if u["unit"] == worker)
@@ -103,7 +116,9 @@ def test_the_fault_drill(top: Topology) -> None:
     views = wait_until("every task finished", all_finished, 300, 2.0)
     finished_s = uploads.now()
 
-    # Each exactly once, with a stable error code when failed.
+    # Each exactly once, with a stable error code when failed; the killed worker's task ran again.
+    if busy_when_killed == [True]:
+        assert any(row.attempts > 1 for row in task_rows(top, f"drill-{uploads.run_id}-"))
     rows = task_rows(top, f"drill-{uploads.run_id}-")
     assert sorted(row.id for row in rows) == sorted(task_ids)
     assert {str(view["task_id"]) for view in views} == task_ids
@@ -157,7 +172,8 @@ def test_the_fault_drill(top: Topology) -> None:
         + (", ".join(f"{name} / {reason}: {n}" for (name, reason), n in sorted(by_window.items())) or "none"),
         f"other 5xx: 0; transport errors: {transport_errors}",
         f"tasks: {len(done)} done, {len(rows) - len(done)} failed ({failed_codes}); "
-        f"all finished {finished_s:.1f} s after the start; tasks run twice: {run_twice}",
+        f"all finished {finished_s:.1f} s after the start; tasks run twice: {run_twice} "
+        f"(the worker was killed {'mid-task' if busy_when_killed == [True] else 'possibly idle'})",
         f"charges: {len(rows)} (one per task), refunds: {refunds} (one per failed task); "
         f"usage +{done_bytes} bytes = the done uploads; {ledger}",
         f"bucket: {report.objects} files, 0 without a task at {orphans_gone_s:.1f} s; "
