@@ -6,7 +6,7 @@ BIN = $(VENV)/bin
 RUNTIME_STAMP = $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STAMP = $(VENV)/.installed-$(shell cat requirements-dev.lock requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install install-runtime run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin
+.PHONY: install install-runtime run test check lint audit fuzz fuzz-atheris bench bench-smoke lock clean php-test test-deps wordpress-deps wordpress-up wordpress-down wordpress-test wordpress-plugin deploy-deps deploy-run-dir deploy-local deploy-local-down deploy-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -122,3 +122,30 @@ wordpress-plugin:
 	cp -R clients/php/src clients/php/autoload.php $(WP_PLUGIN_DIR)/vendor/pixpress-client/
 	@for f in $$(find $(WP_PLUGIN_DIR) -name '*.php'); do php -l $$f >/dev/null || exit 1; done
 	@echo "$(WP_PLUGIN_DIR) is ready to zip (vendor/pixpress-client bundled)"
+
+# The production topology of docs/deploy.md on this machine, from Debian and PyPI packages: nginx (TLS) in
+# front of 2 API and 2 worker processes run from deploy/systemd's units, PostgreSQL, Redis, an S3 server
+# (moto's) and the licence server, each on a free loopback port with its data under DEPLOY_RUN_DIR
+# (topology.json there says where everything is). `make deploy-test` runs the drills against it through
+# nginx; `make deploy-local-down` stops it (DEPLOY_PURGE=1 also removes its data).
+DEPLOY_RUN_DIR ?= /tmp/pixpress-deploy-$(shell echo $(CURDIR) | cksum | cut -d' ' -f1)
+DEPLOY_PACKAGES = nginx postgresql redis-server openssl
+deploy-deps:
+	$(if $(call apt_missing,$(DEPLOY_PACKAGES)),$(SUDO) apt-get update -qq -o DPkg::Lock::Timeout=600)
+	@# Installed without starting Debian's own nginx/PostgreSQL/Redis services (policy-rc.d, as in images).
+	$(if $(call apt_missing,$(DEPLOY_PACKAGES)),if [ -e /usr/sbin/policy-rc.d ]; then \
+	  $(APT_INSTALL) --no-install-recommends $(call apt_missing,$(DEPLOY_PACKAGES)); else \
+	  printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && $(SUDO) chmod +x /usr/sbin/policy-rc.d && \
+	  { $(APT_INSTALL) --no-install-recommends $(call apt_missing,$(DEPLOY_PACKAGES)); s=$$?; $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$s; }; fi)
+
+deploy-run-dir:
+	@echo $(DEPLOY_RUN_DIR)
+
+deploy-local: install deploy-deps
+	$(BIN)/python -m scripts.deploy_local up $(DEPLOY_RUN_DIR)
+
+deploy-local-down:
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) -m scripts.deploy_local down $(DEPLOY_RUN_DIR) $(if $(DEPLOY_PURGE),--purge)
+
+deploy-test: install
+	PIXPRESS_DEPLOY_RUN_DIR=$(DEPLOY_RUN_DIR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider -q -s $(PYTEST_ARGS)

@@ -23,6 +23,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("PIXPRESS_CORPUS") or REPO_ROOT / "corpus")
 POSTGRES_URL = os.environ.get("PIXPRESS_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("PIXPRESS_TEST_REDIS_URL", "")
+# tests/deploy drives a running `make deploy-local` topology: `make deploy-test` names its run folder.
+# Without one they are not collected (they are not skipped: CI runs them against the topology it starts).
+DEPLOY_RUN_DIR = os.environ.get("PIXPRESS_DEPLOY_RUN_DIR", "")
+collect_ignore = [] if DEPLOY_RUN_DIR else ["deploy"]
 
 
 def corpus_files(kind: str) -> list[Path]:

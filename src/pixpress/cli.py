@@ -227,6 +227,26 @@ def migrate() -> None:
     typer.echo("migrations applied")
 
 
+@app.command("migrate-data")
+def migrate_data(
+    from_data_dir: Annotated[Path, typer.Option(help="the one-machine install's PIXPRESS_DATA_DIR")],
+    from_database_url: Annotated[str, typer.Option(help="its PIXPRESS_DATABASE_URL, if it set one")] = "",
+    from_storage_url: Annotated[str, typer.Option(help="its PIXPRESS_STORAGE_URL, if it set one")] = "",
+) -> None:
+    """Copy a one-machine install's rows and files into this configuration's database and storage.
+
+    Every pixpress process stopped; the target database empty (migrated or not)."""
+    from pixpress.usecases.migrate_data import migrate_data as run
+
+    target = _settings()
+    source = target.model_copy(
+        update={"data_dir": from_data_dir, "database_url": from_database_url, "storage_url": from_storage_url}
+    )
+    report = run(source=source, target=target)
+    typer.echo(", ".join(f"{table} {count}" for table, count in report.rows.items()) + " rows copied")
+    typer.echo(f"{report.files} files copied to {target.resolved_storage_url}")
+
+
 @app.command()
 def cleanup() -> None:
     """Delete expired tasks and their files, and files without a task, now (workers also do it)."""
