@@ -24,8 +24,9 @@ from pixpress.tasks.states import input_key, result_key, size_key, variant_key
 
 log = logging.getLogger("pixpress.tasks")
 
-# Called for every task that ends without a result (it is never charged): (task, reason) -> None.
-Refund = Callable[[Task, str], None]
+# Called for every task that ends without a result, with its error code: gives the charge back, or keeps
+# it past the token's free failures (usecases/failed_tasks.py). (task, reason) -> None.
+SettleFailure = Callable[[Task, str], None]
 MEMORY_ERROR = "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB)."
 
 
@@ -44,7 +45,7 @@ class TaskRunner:
     settings: Settings
     records: TaskRecords
     storage: BlobStorage
-    refund: Refund
+    settle_failure: SettleFailure
     # In a worker process of its own: past its limit and grace a runaway task ends the process
     # (tasks/limits.py). Off where tasks run in threads of a process that must live on (tests).
     may_end_process: bool = False
@@ -191,12 +192,12 @@ class TaskRunner:
             yield
 
     def _fail(self, claim: Claim, error: PixpressError) -> None:
-        """Record the failure and give the charge back: a task without a result is never charged (abuse
-        is bounded by PIXPRESS_MAX_FAILURES_PER_HOUR instead)."""
+        """Record the failure, then settle its charge: refunded, unless the file could not be decoded and
+        the token's free failures of the period are used up (quota/failure_charges.py)."""
         if not self.records.fail(claim, error_code=error.code, error_message=error.public_message):
             return
         log.warning("task %s failed: %s", claim.task_id, error.code)
         record.task_failed(error.code)
         task = self.records.get(claim.task_id)
         if task is not None:
-            self.refund(task, error.code)
+            self.settle_failure(task, error.code)
