@@ -98,7 +98,7 @@ class Container:
     @cached_property
     def settle_failure(self) -> SettleFailure:
         """What a task that ends without a result calls: its charge back, or kept past the free failures."""
-        return failure_settler(quota=self.quota, records=self.records, database=self.database)
+        return failure_settler(quota=self.quota, records=self.records)
 
     # --- worker jobs: wiring only, the work is in usecases/maintenance.py ------------------
 

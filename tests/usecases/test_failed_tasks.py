@@ -22,9 +22,7 @@ def runner_of(stack: Stack) -> TaskRunner:
         settings=stack.settings,
         records=stack.tasks.records,
         storage=stack.storage,
-        settle_failure=failure_settler(
-            quota=stack.quota, records=stack.tasks.records, database=stack.database
-        ),
+        settle_failure=failure_settler(quota=stack.quota, records=stack.tasks.records),
     )
 
 
@@ -87,12 +85,7 @@ def test_a_failure_that_is_not_the_file_s_doing_is_refunded_past_the_allowance(
     stack.settings.free_failures_per_period = 0
     stack.settings.free_failures_percent = 0.0
     task = stack.submit(logo).task
-    claim = stack.tasks.records.claim(task.id, lease_s=60)
-    assert claim is not None
-    stack.tasks.records.fail(claim, error_code="task_timeout", error_message="too slow")
-    failure_settler(quota=stack.quota, records=stack.tasks.records, database=stack.database)(
-        task, "task_timeout"
-    )
+    stack.fail(task, "task_timeout", "too slow")
     assert status_of(stack, task.id)["error"] == {
         "code": "task_timeout",
         "message": "too slow",

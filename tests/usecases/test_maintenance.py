@@ -29,7 +29,7 @@ def test_cleanup_removes_expired_tasks_and_orphan_files(stack: Stack, logo: Uplo
 def test_a_lost_task_is_queued_again_then_failed_and_refunded(stack: Stack, logo: Upload) -> None:
     task = stack.submit(logo).task
     records = stack.tasks.records
-    settle = failure_settler(quota=stack.quota, records=records, database=stack.database)
+    settle = failure_settler(quota=stack.quota, records=records)
     stack.settings.task_max_attempts = 1
     assert records.claim(task.id, lease_s=-1) is not None  # a worker took it and vanished
     requeue_expired_leases(

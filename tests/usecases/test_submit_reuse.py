@@ -36,9 +36,7 @@ def run_queued(stack: Stack) -> None:
         settings=stack.settings,
         records=stack.tasks.records,
         storage=stack.storage,
-        settle_failure=failure_settler(
-            quota=stack.quota, records=stack.tasks.records, database=stack.database
-        ),
+        settle_failure=failure_settler(quota=stack.quota, records=stack.tasks.records),
     )
     while stack.queue.queued:
         runner.run(stack.queue.queued.pop(0))
@@ -106,12 +104,7 @@ def test_after_a_delete_an_expiry_or_a_failure_the_upload_is_charged_normally(
     assert not after_expiry.reused and after_expiry.task.id != after_delete.task.id
     assert stack.caller().used_bytes == 3 * size
 
-    claim = stack.tasks.records.claim(after_expiry.task.id, lease_s=60)
-    assert claim is not None
-    stack.tasks.records.fail(claim, error_code="internal_error", error_message="failed")
-    failure_settler(quota=stack.quota, records=stack.tasks.records, database=stack.database)(
-        after_expiry.task, "internal_error"
-    )
+    stack.fail(after_expiry.task, "internal_error")
     after_failure = stack.submit(logo)
     assert not after_failure.reused and after_failure.task.id != after_expiry.task.id
     assert stack.caller().used_bytes == 3 * size  # the failed one refunded, the new one charged

@@ -29,8 +29,11 @@ def requeue_expired_leases(
         enqueue(task_id)
     for task in exhausted:
         error = WorkerLost()
-        if records.fail_unclaimed(task.id, error_code=error.code, error_message=error.public_message):
-            settle_failure(task, error.code)
+        with records.db.session(write=True) as session:
+            if records.fail_unclaimed(
+                task.id, error_code=error.code, error_message=error.public_message, session=session
+            ):
+                settle_failure(task, error.code, session)
     if requeued or exhausted:
         log.warning("leases expired: %d re-queued, %d failed as worker_lost", len(requeued), len(exhausted))
     return len(requeued) + len(exhausted)

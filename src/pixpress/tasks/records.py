@@ -251,15 +251,21 @@ class TaskRecords:
         """processing -> done, only for the attempt that holds the task."""
         return self._finish(claim, TaskState.DONE, values)
 
-    def fail(self, claim: Claim, *, error_code: str, error_message: str) -> bool:
+    def fail(
+        self, claim: Claim, *, error_code: str, error_message: str, session: Session | None = None
+    ) -> bool:
+        """processing -> failed for the attempt that holds the task; with `session`, in the caller's unit of
+        work (the failure and the settlement of its charge commit together)."""
         return self._finish(
-            claim, TaskState.FAILED, {"error_code": error_code, "error_message": error_message}
+            claim, TaskState.FAILED, {"error_code": error_code, "error_message": error_message}, session
         )
 
-    def _finish(self, claim: Claim, state: TaskState, values: dict[str, Any]) -> bool:
+    def _finish(
+        self, claim: Claim, state: TaskState, values: dict[str, Any], session: Session | None = None
+    ) -> bool:
         now = utcnow()
-        with self.db.session() as session:
-            done = session.scalar(
+        with self.db.join(session) as unit:
+            done = unit.scalar(
                 update(Task)
                 .where(
                     Task.id == claim.task_id,
@@ -271,11 +277,13 @@ class TaskRecords:
             )
         return done is not None
 
-    def fail_unclaimed(self, task_id: str, *, error_code: str, error_message: str) -> bool:
+    def fail_unclaimed(
+        self, task_id: str, *, error_code: str, error_message: str, session: Session | None = None
+    ) -> bool:
         """Mark a task failed whatever attempt holds it (lease ran out on the last attempt)."""
         now = utcnow()
-        with self.db.session() as session:
-            done = session.scalar(
+        with self.db.join(session) as unit:
+            done = unit.scalar(
                 update(Task)
                 .where(Task.id == task_id, Task.status.in_(UNFINISHED))
                 .values(
