@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import random
 import struct
 import zlib
 
@@ -18,6 +20,42 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", body) + png_chunk(b"IEND", b"")
     )
+
+
+def undecodable_png(seed: int, side: int = 48) -> bytes:
+    """A PNG that passes the submit checks (a sound header and chunk layout) but whose IDAT zlib stream
+    is garbage throughout: not one row decodes, so no browser shows anything either. Only the worker's
+    full decode finds it. Distinct for each seed."""
+    rng = random.Random(seed)
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    idat = rng.randbytes(200 + seed % 100)
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
+
+
+def png_refused_at_submit(seed: int) -> bytes:
+    """The PNG signature and a header cut short: found by its first bytes (a client sends it), refused
+    at submit as invalid_image. Distinct for each seed."""
+    ihdr = struct.pack(">IIBBBBB", 48, 48, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)[:15] + random.Random(seed).randbytes(4)
+
+
+def tiny_image(seed: int) -> bytes:
+    """A small valid image (32-64 px, PNG or JPEG by seed), distinct for each seed: a flat colour with
+    a checker of a second one, as a site's icons and thumbnails look."""
+    from PIL import Image
+
+    rng = random.Random(seed)
+    side = 32 + seed % 33
+    image = Image.new("RGB", (side, side), tuple(rng.randrange(256) for _ in range(3)))
+    accent = Image.new("RGB", (side, side), tuple(rng.randrange(256) for _ in range(3)))
+    mask = Image.new("L", (side, side))
+    mask.putdata([255 if (x // 8 + y // 8 + seed) % 3 == 0 else 0 for y in range(side) for x in range(side)])
+    image.paste(accent, mask=mask)
+    out = io.BytesIO()
+    image.save(out, "JPEG" if seed % 2 else "PNG", quality=90)
+    return out.getvalue()
 
 
 def truncated(data: bytes, keep: float = 0.5) -> bytes:

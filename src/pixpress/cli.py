@@ -261,7 +261,7 @@ def cleanup() -> None:
         requeued = requeue_expired_leases(
             records=container.records,
             enqueue=container.queue.enqueue,
-            refund=container.refund,
+            settle_failure=container.settle_failure,
             settings=container.settings,
         )
         report = check_ledger(database=container.database)

@@ -74,7 +74,11 @@ class Settings(BaseSettings):
     ledger_check_interval_s: float = 24 * 3600  # the usage-versus-ledger consistency check
     max_wait_s: float = 30.0  # upper bound of ?wait=N on submit
     max_pending_per_token: int = 100
-    max_failures_per_hour: int = 20  # failed tasks per token and hour before 429 too_many_failures (0: off)
+    # Failed tasks whose file could not be decoded are refunded up to this many per token and usage
+    # period, plus this percentage of the period's uploads; past that their charge is kept
+    # (quota/failure_charges.py). Nothing is ever refused for failures.
+    free_failures_per_period: int = Field(default=50, ge=0)
+    free_failures_percent: float = Field(default=2.0, ge=0, le=100)
 
     # --- limits ----------------------------------------------------------------------------
     max_upload_mb: float = 25.0

@@ -21,16 +21,16 @@ from pixpress.tasks import fork_guard
 from pixpress.tasks.limits import cap_memory, settle_worker, tidy_after_task
 from pixpress.tasks.queue import TaskQueue, WorkerContext, install_context_factory, make_huey
 from pixpress.tasks.records import TaskRecords
-from pixpress.tasks.runner import Refund, TaskRunner
+from pixpress.tasks.runner import SettleFailure, TaskRunner
 from pixpress.tasks.scheduler import Job, PeriodicJobs
 from pixpress.tasks.service import TaskService
+from pixpress.usecases.failed_tasks import failure_settler
 from pixpress.usecases.maintenance import (
     check_ledger,
     cleanup_expired,
     close_due_periods,
     requeue_expired_leases,
 )
-from pixpress.usecases.refund import refunder
 
 
 class Container:
@@ -90,13 +90,16 @@ class Container:
     @cached_property
     def runner(self) -> TaskRunner:
         return TaskRunner(
-            settings=self.settings, records=self.records, storage=self.storage, refund=self.refund
+            settings=self.settings,
+            records=self.records,
+            storage=self.storage,
+            settle_failure=self.settle_failure,
         )
 
     @cached_property
-    def refund(self) -> Refund:
-        """What a task that ends without a result calls to give its charge back."""
-        return refunder(quota=self.quota)
+    def settle_failure(self) -> SettleFailure:
+        """What a task that ends without a result calls: its charge back, or kept past the free failures."""
+        return failure_settler(quota=self.quota, records=self.records)
 
     # --- worker jobs: wiring only, the work is in usecases/maintenance.py ------------------
 
@@ -126,7 +129,7 @@ class Container:
                     lambda: requeue_expired_leases(
                         records=self.records,
                         enqueue=self.queue.enqueue,
-                        refund=self.refund,
+                        settle_failure=self.settle_failure,
                         settings=settings,
                     ),
                 ),

@@ -14,7 +14,7 @@ PixpressError                      (code, HTTP status, public message)
 ├── InvalidOption                  422 invalid_option
 ├── QuotaExceeded                  429 quota_exceeded
 ├── TooManyPending                 429 too_many_pending
-├── TooManyFailures                429 too_many_failures
+├── TooManyFailures                429 too_many_failures   (no longer sent; kept for clients)
 ├── RateLimited                    429 rate_limited
 ├── LicenseServerUnavailable       503 license_server_unavailable
 ├── ServiceUnavailable             503 service_unavailable
@@ -22,8 +22,11 @@ PixpressError                      (code, HTTP status, public message)
 ├── WorkerLost                     500 worker_lost         (a task outcome)
 └── InternalError                  500 internal_error      (a task outcome)
 
-A task that fails, whatever the code, is refunded: it produced nothing (tasks/runner.py). Failures that
-the upload caused count towards 429 too_many_failures (quota/service.py check_failures).
+A task that fails is refunded (tasks/runner.py), except one whose file could not be decoded (invalid_image,
+unsupported_format found by the worker) once the token's free failures of the period are used up: its
+charge is kept (quota/failure_charges.py). Nothing is refused for earlier failures: too_many_failures,
+which older versions sent past a failure limit per hour, is no longer raised; the code stays documented
+because clients map it.
 
 The API turns any of these into the JSON envelope in one handler; services raise them and never
 HTTP exceptions. Adapters do too: a database, Redis or S3 server that cannot be reached is reported by
@@ -112,6 +115,9 @@ class TooManyPending(PixpressError):
 
 
 class TooManyFailures(PixpressError):
+    """Not raised since failures past the free allowance are charged instead of refused (a token is never
+    refused valid work for its earlier bad files); kept so the code keeps one meaning for clients."""
+
     code, status, message = (
         "too_many_failures",
         429,

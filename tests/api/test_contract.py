@@ -50,7 +50,7 @@ def test_a_real_run_answers_as_documented(client: TestClient, openapi: dict[str,
     photo = ("kodim03.png", (corpus / "photo" / "kodim03.png").read_bytes())
     submit = "/api/optimize/submit"
     queued = check(openapi, submit, client.post(submit, headers=SITE, files={"file": photo}))["data"]
-    assert set(queued) == {"task_id", "status", "quota_info", "idempotent_replay"}
+    assert set(queued) == {"task_id", "status", "quota_info", "idempotent_replay", "reused"}
     fields = {"sizes": SIZES, "format": "auto", "accept": "webp,avif"}
     sized = check(openapi, submit, client.post(submit, headers=SITE, files={"file": photo}, data=fields))
     task_id = sized["data"]["task_id"]

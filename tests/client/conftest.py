@@ -38,6 +38,16 @@ quota_mb = 1000
 subscription_type = "premium"
 expires_at = "2099-12-31T23:59:59Z"
 
+[tokens."library-site"]
+quota_mb = 1000
+subscription_type = "premium"
+expires_at = "2099-12-31T23:59:59Z"
+
+[tokens."reuse-site"]
+quota_mb = 1000
+subscription_type = "premium"
+expires_at = "2099-12-31T23:59:59Z"
+
 [tokens."revoked-site"]
 valid = false
 quota_mb = 0

@@ -123,3 +123,20 @@ def test_sizes_from_one_upload_charged_once(one_pending: Stack, corpus: Path) ->
         assert refused.value.code == "invalid_option"
     usage = one_pending.usage("double-site")["current_period"]
     assert isinstance(usage, dict) and (usage["uploads"], usage["used_bytes"]) == (1, photo.stat().st_size)
+
+
+def test_the_same_image_again_is_the_earlier_result_uncharged_per_token(
+    one_pending: Stack, corpus: Path
+) -> None:
+    photo = corpus / "photo" / "rocket.jpg"
+    with Client(one_pending.url, "reuse-site") as client:
+        first = client.optimize(photo, mode="glossy")
+        # Another Idempotency-Key (another file name, a reinstalled plugin): still the same work.
+        again = client.submit(photo.read_bytes(), filename="copy.jpg", mode="glossy", idempotency_key="other")
+        assert again.status.reused and again.task_id == first.status.task_id
+        assert again.quota is not None and again.quota.used_mb == round(photo.stat().st_size / 1048576, 2)
+        assert client.download(again.task_id) == first.data
+    with Client(one_pending.url, "double-site") as other:  # another token: its own task and charge
+        theirs = other.submit(photo, mode="glossy")
+        assert not theirs.status.reused and theirs.task_id != first.status.task_id
+        other.wait(theirs.task_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,11 @@ def upload_of(path: Path) -> Upload:
         info=imaging.probe(data, limits=imaging.Limits()),
         options=imaging.OptimizeOptions(),
     )
+
+
+def another(upload: Upload, n: int) -> Upload:
+    """The same bytes asked with other options (max_width): a new upload, not a reuse of an earlier one."""
+    return replace(upload, options=replace(upload.options, max_width=10_000 + n))
 
 
 def variant_record(*, key: str, format: str, mime_type: str | None = None) -> dict[str, object]:

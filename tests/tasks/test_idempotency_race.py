@@ -18,6 +18,7 @@ from pixpress.config import Settings
 from pixpress.container import Container
 from pixpress.db.models import Task, UsageEntry
 from pixpress.db.session import Database
+from pixpress.quota import QuotaInfo
 from pixpress.usecases.submit import submit_upload
 from tests.tasks.factories import upload_of
 
@@ -47,13 +48,18 @@ def test_concurrent_retries_with_one_key_make_one_task_and_one_charge(
     container: Container, database: Database, corpus: Path
 ) -> None:
     upload = upload_of(corpus / "graphic" / "logo.png")
-    caller = container.quota.authenticate("site-token-retries", client_address="10.0.0.1")
+    callers = []
 
     for round_no in range(ROUNDS):
         key = f"upload-{round_no}"
+        # A token per round: one token's identical upload under a new key would get its earlier task.
+        caller = container.quota.authenticate(f"site-token-retries-{round_no}", client_address="10.0.0.1")
+        callers.append(caller)
         barrier = threading.Barrier(RETRIES)
 
-        def retry(_: int, key: str = key, barrier: threading.Barrier = barrier) -> str:
+        def retry(
+            _: int, key: str = key, barrier: threading.Barrier = barrier, caller: QuotaInfo = caller
+        ) -> str:
             barrier.wait()
             submitted = submit_upload(
                 upload=upload,
@@ -75,7 +81,7 @@ def test_concurrent_retries_with_one_key_make_one_task_and_one_charge(
         charges = session.scalar(
             select(func.count()).select_from(UsageEntry).where(UsageEntry.kind == "charge")
         )
-    refreshed = container.quota.records.get(caller.token_hash)
-    assert refreshed is not None
     assert (tasks, charges) == (ROUNDS, ROUNDS)
-    assert refreshed.used_bytes == ROUNDS * len(upload.data)
+    for caller in callers:
+        refreshed = container.quota.records.get(caller.token_hash)
+        assert refreshed is not None and refreshed.used_bytes == len(upload.data)

@@ -32,7 +32,7 @@ def test_lost_task_gets_one_retry_then_fails_refunded(database: Database) -> Non
         return maintenance.requeue_expired_leases(
             records=records,
             enqueue=enqueued.append,
-            refund=lambda t, reason: refunded.append((t.id, reason)),
+            settle_failure=lambda t, reason, _session: refunded.append((t.id, reason)),
             max_attempts=2,
             stale_queued_s=3600,
         )

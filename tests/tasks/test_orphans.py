@@ -66,7 +66,9 @@ def test_a_result_finished_during_its_delete_is_swept(
     task = new_task()
     records.insert(task)
     storage.put(input_key(task.id), (corpus / "graphic" / "logo.png").read_bytes())
-    storage.worker = TaskRunner(settings=settings, records=records, storage=storage, refund=lambda *_: None)
+    storage.worker = TaskRunner(
+        settings=settings, records=records, storage=storage, settle_failure=lambda *_: None
+    )
 
     tasks.delete(task.id, token_hash=task.token_hash)
     assert records.get(task.id) is None

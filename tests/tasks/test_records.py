@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from pixpress.db.models import Task
 from pixpress.db.session import Database, utcnow
-from pixpress.tasks.records import DuplicateIdempotencyKey, TaskRecords
+from pixpress.tasks.records import DuplicateTask, TaskRecords
 from pixpress.tasks.states import TaskState
 from tests.tasks.factories import new_task
 
@@ -26,7 +26,7 @@ def test_insert_and_read_back_for_its_token_only(records: TaskRecords) -> None:
 def test_idempotency_key_is_unique_per_token(records: TaskRecords) -> None:
     records.insert(new_task(token_hash="a" * 64, idempotency_key="k1"))
     records.insert(new_task(token_hash="b" * 64, idempotency_key="k1"))  # other token: fine
-    with pytest.raises(DuplicateIdempotencyKey):
+    with pytest.raises(DuplicateTask):
         records.insert(new_task(token_hash="a" * 64, idempotency_key="k1"))
 
 

@@ -23,7 +23,7 @@ def runner(database: Database, settings: Settings) -> tuple[TaskRunner, list[tup
         settings=settings,
         records=TaskRecords(database),
         storage=MemoryStorage(),
-        refund=lambda task, reason: refunds.append((task.id, reason)),
+        settle_failure=lambda task, reason, _session: refunds.append((task.id, reason)),
     )
     return runner, refunds
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from pixpress.db.session import utcnow
 from pixpress.tasks.service import Upload
+from pixpress.usecases.failed_tasks import failure_settler
 from pixpress.usecases.maintenance import check_ledger, cleanup_expired, requeue_expired_leases
-from pixpress.usecases.refund import refunder
 from tests.tasks.factories import new_task
 from tests.usecases.conftest import Stack
 
@@ -28,11 +28,12 @@ def test_cleanup_removes_expired_tasks_and_orphan_files(stack: Stack, logo: Uplo
 
 def test_a_lost_task_is_queued_again_then_failed_and_refunded(stack: Stack, logo: Upload) -> None:
     task = stack.submit(logo).task
-    records, refund = stack.tasks.records, refunder(quota=stack.quota)
+    records = stack.tasks.records
+    settle = failure_settler(quota=stack.quota, records=records)
     stack.settings.task_max_attempts = 1
     assert records.claim(task.id, lease_s=-1) is not None  # a worker took it and vanished
     requeue_expired_leases(
-        records=records, enqueue=stack.queue.enqueue, refund=refund, settings=stack.settings
+        records=records, enqueue=stack.queue.enqueue, settle_failure=settle, settings=stack.settings
     )
     failed = records.get(task.id)
     assert failed is not None and failed.status == "failed" and failed.error_code == "worker_lost"

@@ -12,6 +12,7 @@ from pixpress.errors import QuotaExceeded, ServiceUnavailable, TooManyPending
 from pixpress.quota.ledger_check import check_ledger
 from pixpress.tasks.service import TaskService, Upload
 from pixpress.tasks.states import input_key
+from tests.tasks.factories import another
 from tests.usecases.conftest import Stack
 
 
@@ -40,7 +41,7 @@ def test_over_quota_nothing_is_kept(stack: Stack, logo: Upload) -> None:
     stack.settings.default_quota_mb = len(logo.data) * 1.5 / (1024 * 1024)
     stack.submit(logo)
     with pytest.raises(QuotaExceeded):
-        stack.submit(logo)
+        stack.submit(another(logo, 1))
     assert task_count(stack) == 1 and len(list(stack.storage.list())) == 1
     assert ledger_kinds(stack) == ["charge"]
 
@@ -79,10 +80,10 @@ def test_an_upload_whose_queueing_fails_is_taken_back_and_refunded(stack: Stack,
 
 def test_a_token_with_too_many_unfinished_tasks_is_refused_uncharged(stack: Stack, logo: Upload) -> None:
     stack.settings.max_pending_per_token = 3
-    for _ in range(3):
-        stack.submit(logo)
+    for n in range(3):
+        stack.submit(another(logo, n))
     with pytest.raises(TooManyPending) as refused:
-        stack.submit(logo)
+        stack.submit(another(logo, 3))
     assert refused.value.headers["Retry-After"]
     assert stack.caller().used_bytes == 3 * len(logo.data)  # the refused one was never charged
     stack.submit(logo, token="another-site")  # other sites are not held back

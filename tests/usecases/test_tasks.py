@@ -10,7 +10,7 @@ from pixpress.db.models import Task
 from pixpress.errors import InvalidOption, TaskNotFound
 from pixpress.tasks.runner import TaskRunner
 from pixpress.tasks.service import Upload
-from pixpress.usecases.refund import refunder
+from pixpress.usecases.failed_tasks import failure_settler
 from pixpress.usecases.tasks import delete_task, download_result, task_status, wait_until_finished
 from tests.usecases.conftest import Stack
 
@@ -20,7 +20,7 @@ def run_queued(stack: Stack) -> None:
         settings=stack.settings,
         records=stack.tasks.records,
         storage=stack.storage,
-        refund=refunder(quota=stack.quota),
+        settle_failure=failure_settler(quota=stack.quota, records=stack.tasks.records),
     )
     for task_id in stack.queue.queued:
         runner.run(task_id)
@@ -85,7 +85,6 @@ def test_an_idempotency_key_out_of_bounds_is_refused_uncharged(stack: Stack, log
 
 def test_a_refund_gives_the_charge_back_once(stack: Stack, logo: Upload) -> None:
     task = stack.submit(logo).task
-    refund = refunder(quota=stack.quota)
-    refund(task, "internal_error")
-    refund(task, "internal_error")  # a second call (a retried job) changes nothing
+    stack.settle(task, "internal_error")
+    stack.settle(task, "internal_error")  # a second call (a retried job) changes nothing
     assert stack.caller().used_bytes == 0

@@ -134,7 +134,7 @@ final class Client
                 (string) ($error['code'] ?? 'task_failed'),
                 (string) ($error['message'] ?? 'the task failed'),
                 200,
-                ['task_id' => $task->getId()]
+                ['task_id' => $task->getId(), 'charged' => $task->isFailureCharged()]
             );
         }
         return ['task' => $task, 'bytes' => $this->download($task->getId(), $variant)];

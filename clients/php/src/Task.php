@@ -59,6 +59,22 @@ final class Task implements \ArrayAccess
     }
 
     /**
+     * True when the server answered a submit with the task of an identical earlier upload (same bytes, same
+     * options, same token, result still kept): not charged again. The task id is the earlier one's.
+     */
+    public function isReused(): bool
+    {
+        return ($this->data['reused'] ?? false) === true;
+    }
+
+    /** True for a failed task whose upload stays charged (past the token's free failures of the period). */
+    public function isFailureCharged(): bool
+    {
+        $error = $this->data['error'] ?? null;
+        return is_array($error) && ($error['charged'] ?? false) === true;
+    }
+
+    /**
      * @param mixed $default
      * @return mixed
      */

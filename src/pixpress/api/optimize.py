@@ -70,7 +70,11 @@ async def submit(
         )
     )
     request.state.quota = submitted.quota
-    charged = {"quota_info": submitted.quota.as_quota_info(), "idempotent_replay": not submitted.created}
+    charged = {
+        "quota_info": submitted.quota.as_quota_info(),
+        "idempotent_replay": not submitted.created and not submitted.reused,
+        "reused": submitted.reused,
+    }
     task = await wait_until_finished(
         task=submitted.task, token_hash=caller.token_hash, wait_s=min(wait, settings.max_wait_s), tasks=tasks
     )

@@ -31,7 +31,8 @@ class Deleted(BaseModel):
 
 class Submitted(TaskStatus):
     """A submit's answer: the task's id and state, the caller's quota after the charge, whether this was a
-    repeat of an Idempotency-Key; with ?wait= (or once finished) the rest of the task's status too."""
+    repeat of an Idempotency-Key or a reuse of an identical upload's task; with ?wait= (or once finished)
+    the rest of the task's status too."""
 
     # Before the task is finished these, required in a status, are left out:
     original_filename: str | None = None  # type: ignore[assignment]
@@ -41,6 +42,9 @@ class Submitted(TaskStatus):
     expires_at: str | None = None
     quota_info: QuotaSummary
     idempotent_replay: bool
+    # The same bytes and options from the same token while an earlier task of them can still answer: that
+    # task (its id, its result), not charged again.
+    reused: bool
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

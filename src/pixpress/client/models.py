@@ -94,6 +94,18 @@ class TaskStatus:
         """With sizes=...: one entry per size made, in the order asked."""
         return [ImageSize.from_data(item) for item in self.raw.get("sizes") or []]
 
+    @property
+    def reused(self) -> bool:
+        """In a submit's answer: the same bytes and options were sent before and that task is answered,
+        not charged again."""
+        return self.raw.get("reused") is True
+
+    @property
+    def failure_charged(self) -> bool:
+        """A failed task whose upload stays charged (past the token's free failures of the period)."""
+        error = self.raw.get("error")
+        return isinstance(error, dict) and error.get("charged") is True
+
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TaskStatus:
         return cls(task_id=str(data["task_id"]), status=str(data["status"]), raw=data)
@@ -152,4 +164,6 @@ def failure_of(status: TaskStatus) -> TaskFailed | None:
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code") or status.raw.get("error_code") or "task_failed")
     message = str(error.get("message") or status.raw.get("error_message") or "the task failed")
-    return TaskFailed(code, message, status=200, details={"task_id": status.task_id})
+    return TaskFailed(
+        code, message, status=200, details={"task_id": status.task_id, "charged": status.failure_charged}
+    )

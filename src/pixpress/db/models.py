@@ -38,6 +38,13 @@ class Task(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # SHA-256 of the token hash, the normalized options and the upload (tasks/content.py): a re-upload of
+    # the same bytes with the same options by the same token gets this task back, uncharged. Cleared
+    # (NULL) once the task can no longer be reused (failed, expired), so a new upload can take it.
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A failed task's charge: None until settled, False refunded (a free failure), True kept (past the
+    # token's free allowance of failures its files caused; usecases/failures.py).
+    failure_charged: Mapped[bool | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -46,6 +53,8 @@ class Task(Base):
 
     __table_args__ = (
         UniqueConstraint("token_hash", "idempotency_key", name="uq_tasks_token_idempotency"),
+        # One reusable task per token and content: two identical uploads at once cannot both be charged.
+        Index("uq_tasks_token_content", "token_hash", "content_hash", unique=True),
         Index("ix_tasks_status_lease", "status", "lease_expires_at"),
         Index("ix_tasks_token_status", "token_hash", "status"),
     )
@@ -80,7 +89,9 @@ class UsageEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), index=True)
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # charge | refund | reset
+    # charge | refund | reset, and two 0-byte notes: reuse (an identical upload answered with an earlier
+    # task) and failure_charged (a failed task whose charge was kept: past the free allowance)
+    kind: Mapped[str] = mapped_column(String(16))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     period_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

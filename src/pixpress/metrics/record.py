@@ -78,6 +78,17 @@ REFUNDS = Counter(
 REFUNDED_BYTES = Counter(
     "pixpress_quota_refunded_bytes", "Bytes given back, by reason.", ["reason"], registry=REGISTRY
 )
+FAILURES_CHARGED = Counter(
+    "pixpress_quota_failures_charged",
+    "Failed tasks whose charge was kept (past the token's free failures), by error code.",
+    ["reason"],
+    registry=REGISTRY,
+)
+REUSES = Counter(
+    "pixpress_quota_reuses",
+    "Identical uploads answered with an earlier result, uncharged.",
+    registry=REGISTRY,
+)
 RESETS = Counter("pixpress_quota_resets", "Usage resets (a period closed).", registry=REGISTRY)
 RESET_BYTES = Counter("pixpress_quota_reset_bytes", "Usage the resets set back to 0.", registry=REGISTRY)
 LICENCE_CALLS = Counter(
@@ -125,6 +136,14 @@ def upload_charged(size_bytes: int) -> None:
 def refunded(reason: str, size_bytes: int) -> None:
     REFUNDS.labels(reason).inc()
     REFUNDED_BYTES.labels(reason).inc(size_bytes)
+
+
+def failure_charged(reason: str) -> None:
+    FAILURES_CHARGED.labels(reason).inc()
+
+
+def reused() -> None:
+    REUSES.inc()
 
 
 def reset(old_usage_bytes: int) -> None:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select, true, update
+from sqlalchemy import Date, and_, case, cast, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pixpress.db.models import Licence, UsageEntry
-from pixpress.db.session import Database, as_utc, utcnow
+from pixpress.db.session import Database, utcnow
 
 HEX = re.compile(r"[0-9a-f]{1,64}")
 
@@ -152,21 +152,49 @@ class LicenceRecords:
                 )
             )
 
-    def refunds_since(self, token_hash: str, *, since: datetime, reasons: frozenset[str]) -> list[datetime]:
-        """When each refund with one of `reasons` (a failed task's error code) was written, oldest first.
-        The ledger, not the tasks table: a client deleting its failed tasks must not reset the count."""
-        with self.db.session() as session:
-            moments = session.scalars(
-                select(UsageEntry.created_at)
-                .where(
-                    UsageEntry.token_hash == token_hash,
-                    UsageEntry.kind == "refund",
-                    UsageEntry.created_at >= since,
-                    UsageEntry.note.in_(reasons),
-                )
-                .order_by(UsageEntry.created_at)
-            ).all()
-        return [moment for moment in (as_utc(m) for m in moments) if moment is not None]
+    def task_entries(self, token_hash: str, task_id: str, *, session: Session) -> list[tuple[str, datetime]]:
+        """(kind, period) of every ledger entry of one task."""
+        rows = session.execute(
+            select(UsageEntry.kind, UsageEntry.period_started_at).where(
+                UsageEntry.token_hash == token_hash, UsageEntry.task_id == task_id
+            )
+        ).all()
+        return [(kind, period) for kind, period in rows]
+
+    def lock(self, token_hash: str, *, session: Session) -> Licence | None:
+        """The licence row, locked until the caller's commit (PostgreSQL; SQLite's write unit of work
+        holds the database's write lock already): decisions that count ledger rows are taken one at a time."""
+        return session.scalars(
+            select(Licence).where(Licence.token_hash == token_hash).with_for_update()
+        ).first()
+
+    def failure_counts(
+        self, token_hash: str, *, period: datetime, reasons: frozenset[str], session: Session
+    ) -> tuple[int, int]:
+        """(refunds with one of `reasons` as their note, charges) of one period of a token: the failures
+        its files caused that were given back, and its accepted uploads. From the ledger, not the tasks
+        table: deleting failed tasks must not reset the count."""
+        refunded = and_(UsageEntry.kind == "refund", UsageEntry.note.in_(reasons))
+        row = session.execute(
+            select(
+                func.coalesce(func.sum(case((refunded, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((UsageEntry.kind == "charge", 1), else_=0)), 0),
+            ).where(UsageEntry.token_hash == token_hash, UsageEntry.period_started_at == period)
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def note(
+        self,
+        *,
+        token_hash: str,
+        task_id: str,
+        kind: str,
+        period: datetime,
+        note: str | None = None,
+        session: Session,
+    ) -> None:
+        """A 0-byte ledger entry: something happened to the task's charge that changed no usage."""
+        session.add(ledger_entry(token_hash, task_id, kind, 0, period, utcnow(), note))
 
     # --- the operator's dashboard: read-only views -----------------------------------------
 

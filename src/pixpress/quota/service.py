@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,9 +24,9 @@ from pixpress.errors import (
     QuotaExceeded,
     RateLimited,
     SubscriptionExpired,
-    TooManyFailures,
 )
 from pixpress.metrics import record
+from pixpress.quota import failure_charges
 from pixpress.quota.call_stats import CallStats, LicenceHealth
 from pixpress.quota.circuit import CircuitBreaker
 from pixpress.quota.history import empty_period, ledger_periods
@@ -44,18 +43,6 @@ from pixpress.quota.views import TokenUsageHistory, UsageHistory
 
 log = logging.getLogger("pixpress.quota")
 
-FAILURE_WINDOW_S = 3600
-# Task failures the upload itself causes (a broken or hostile file); internal_error is ours.
-CUSTOMER_FAILURES = frozenset(
-    {
-        "invalid_image",
-        "image_too_large",
-        "unsupported_format",
-        "invalid_option",
-        "task_timeout",
-        "worker_lost",
-    }
-)
 RECENT_TOKEN_WINDOW_S = 24 * 3600
 
 
@@ -213,24 +200,54 @@ class QuotaService:
                 reason,
             )
 
-    def check_failures(self, *, token_hash: str) -> None:
-        """429 too_many_failures once a token's uploads failed PIXPRESS_MAX_FAILURES_PER_HOUR times in the
-        last hour: failed tasks are refunded, so this is what bounds free work (Retry-After: until the
-        oldest of them leaves the hour)."""
-        limit = self.settings.max_failures_per_hour
-        if not limit:
+    def settle_failure(
+        self, *, token_hash: str, task_id: str, size_bytes: int, reason: str, session: Session | None = None
+    ) -> bool:
+        """A failed task's charge: refunded, or kept past the token's free failures
+        (quota/failure_charges.py). Idempotent; True when the charge is kept."""
+        with self.records.db.join(session, write=True) as unit:
+            settled = failure_charges.settle(
+                records=self.records,
+                settings=self.settings,
+                token_hash=token_hash,
+                task_id=task_id,
+                size_bytes=size_bytes,
+                reason=reason,
+                session=unit,
+            )
+        if settled.now and settled.charged:
+            record.failure_charged(reason)
+            log.info(
+                "kept the %d bytes of failed task %s of %s (%s, past %d free failures)",
+                size_bytes,
+                task_id,
+                token_label(token_hash),
+                reason,
+                settled.allowance,
+            )
+        elif settled.now:
+            record.refunded(reason, size_bytes)
+            log.info(
+                "refunded %d bytes to %s for task %s (%s)",
+                size_bytes,
+                token_label(token_hash),
+                task_id,
+                reason,
+            )
+        return settled.charged
+
+    def record_reuse(self, *, token_hash: str, task_id: str, session: Session) -> None:
+        """An identical upload answered with an earlier task: a 0-byte `reuse` entry in the open period."""
+        licence = self.records.get(token_hash, session=session)
+        if licence is None:
             return
-        now = utcnow()
-        failures = self.records.refunds_since(
-            token_hash, since=now - timedelta(seconds=FAILURE_WINDOW_S), reasons=CUSTOMER_FAILURES
-        )
-        if len(failures) < limit:
-            return
-        oldest_counted = failures[len(failures) - limit]
-        retry_after = FAILURE_WINDOW_S - (now - oldest_counted).total_seconds()
-        raise TooManyFailures(
-            details={"max_failures_per_hour": limit},
-            headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+        self.records.note(
+            token_hash=token_hash,
+            task_id=task_id,
+            kind="reuse",
+            period=licence.period_started_at,
+            note="identical upload: the earlier result, not charged again",
+            session=session,
         )
 
     def reset_usage(self, token: str) -> ResetResult:

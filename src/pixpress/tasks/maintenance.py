@@ -10,7 +10,7 @@ from pixpress.db.session import utcnow
 from pixpress.errors import WorkerLost
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks.records import TaskRecords, task_result
-from pixpress.tasks.runner import Refund
+from pixpress.tasks.runner import SettleFailure
 
 log = logging.getLogger("pixpress.tasks")
 
@@ -19,18 +19,21 @@ def requeue_expired_leases(
     *,
     records: TaskRecords,
     enqueue: Callable[[str], None],
-    refund: Refund,
+    settle_failure: SettleFailure,
     max_attempts: int,
     stale_queued_s: float,
 ) -> int:
-    """Give a lost task its retry, or fail it (refunded) once it has had all its attempts."""
+    """Give a lost task its retry, or fail it (worker_lost: refunded) once it has had all its attempts."""
     requeued, exhausted = records.requeue_expired(max_attempts=max_attempts, stale_queued_s=stale_queued_s)
     for task_id in requeued:
         enqueue(task_id)
     for task in exhausted:
         error = WorkerLost()
-        if records.fail_unclaimed(task.id, error_code=error.code, error_message=error.public_message):
-            refund(task, error.code)
+        with records.db.session(write=True) as session:
+            if records.fail_unclaimed(
+                task.id, error_code=error.code, error_message=error.public_message, session=session
+            ):
+                settle_failure(task, error.code, session)
     if requeued or exhausted:
         log.warning("leases expired: %d re-queued, %d failed as worker_lost", len(requeued), len(exhausted))
     return len(requeued) + len(exhausted)

@@ -38,8 +38,9 @@ class Savings:
         return self.original_bytes - self.optimized_bytes
 
 
-class DuplicateIdempotencyKey(Exception):
-    """Another task of the same token already uses this Idempotency-Key."""
+class DuplicateTask(Exception):
+    """Another task of the same token already holds this Idempotency-Key, or this content (a reusable
+    task of the same bytes and options)."""
 
 
 class TaskRecords:
@@ -63,6 +64,18 @@ class TaskRecords:
                     Task.token_hash == token_hash,
                     Task.idempotency_key == key,
                     Task.created_at >= newer_than,
+                )
+            )
+
+    def find_reusable(self, token_hash: str, content_hash: str, *, now: datetime) -> Task | None:
+        """The token's task of this content that can still answer for it: not failed, not expired."""
+        with self.db.session() as session:
+            return session.scalar(
+                select(Task).where(
+                    Task.token_hash == token_hash,
+                    Task.content_hash == content_hash,
+                    Task.status != TaskState.FAILED.value,
+                    Task.expires_at > now,
                 )
             )
 
@@ -143,13 +156,14 @@ class TaskRecords:
     # --- writes ----------------------------------------------------------------------------
 
     def insert(self, task: Task, *, session: Session | None = None) -> None:
-        """Add the row (flushed now, so a taken Idempotency-Key shows here, not at the caller's commit)."""
+        """Add the row (flushed now, so a taken Idempotency-Key or content shows here, not at the caller's
+        commit)."""
         try:
             with self.db.join(session) as unit:
                 unit.add(task)
                 unit.flush()
         except IntegrityError as exc:
-            raise DuplicateIdempotencyKey(task.idempotency_key) from exc
+            raise DuplicateTask(task.idempotency_key or task.content_hash) from exc
 
     def release_idempotency_key(self, token_hash: str, key: str, *, older_than: datetime) -> None:
         """Free a key held by a task created before `older_than` (past its TTL) so it can name a new task.
@@ -167,6 +181,38 @@ class TaskRecords:
                 )
                 .values(idempotency_key=None)
             )
+
+    def release_content_hash(self, token_hash: str, content_hash: str, *, now: datetime) -> None:
+        """Free a content hash held by a task that can no longer be reused (failed, or past its expiry
+        and waiting for the cleanup), so a new upload of the same content can take it. The conditions
+        are in the statement: a reusable task keeps its hash whatever a concurrent submit does."""
+        with self.db.session() as session:
+            session.execute(
+                update(Task)
+                .where(
+                    Task.token_hash == token_hash,
+                    Task.content_hash == content_hash,
+                    or_(Task.status == TaskState.FAILED.value, Task.expires_at <= now),
+                )
+                .values(content_hash=None)
+            )
+
+    def keep_for_reuse(
+        self, task_id: str, *, now: datetime, expires_at: datetime, session: Session
+    ) -> Task | None:
+        """Keep a task answering an identical upload until `expires_at` (the new upload's own result
+        lifetime), in the caller's unit of work; the task as it is now. None when it has failed or
+        expired since it was found: the upload is then a new task."""
+        return session.scalars(
+            update(Task)
+            .where(Task.id == task_id, Task.status != TaskState.FAILED.value, Task.expires_at > now)
+            .values(expires_at=expires_at)  # later than the one it had: that was set at an earlier upload
+            .returning(Task)
+        ).first()
+
+    def set_failure_charged(self, task_id: str, *, charged: bool, session: Session) -> None:
+        """Record on a failed task's row whether its charge was kept (its status shows it)."""
+        session.execute(update(Task).where(Task.id == task_id).values(failure_charged=charged))
 
     def claim(self, task_id: str, *, lease_s: float) -> Claim | None:
         """queued -> processing for one attempt, or None when the task is not ours to run."""
@@ -205,15 +251,21 @@ class TaskRecords:
         """processing -> done, only for the attempt that holds the task."""
         return self._finish(claim, TaskState.DONE, values)
 
-    def fail(self, claim: Claim, *, error_code: str, error_message: str) -> bool:
+    def fail(
+        self, claim: Claim, *, error_code: str, error_message: str, session: Session | None = None
+    ) -> bool:
+        """processing -> failed for the attempt that holds the task; with `session`, in the caller's unit of
+        work (the failure and the settlement of its charge commit together)."""
         return self._finish(
-            claim, TaskState.FAILED, {"error_code": error_code, "error_message": error_message}
+            claim, TaskState.FAILED, {"error_code": error_code, "error_message": error_message}, session
         )
 
-    def _finish(self, claim: Claim, state: TaskState, values: dict[str, Any]) -> bool:
+    def _finish(
+        self, claim: Claim, state: TaskState, values: dict[str, Any], session: Session | None = None
+    ) -> bool:
         now = utcnow()
-        with self.db.session() as session:
-            done = session.scalar(
+        with self.db.join(session) as unit:
+            done = unit.scalar(
                 update(Task)
                 .where(
                     Task.id == claim.task_id,
@@ -225,11 +277,13 @@ class TaskRecords:
             )
         return done is not None
 
-    def fail_unclaimed(self, task_id: str, *, error_code: str, error_message: str) -> bool:
+    def fail_unclaimed(
+        self, task_id: str, *, error_code: str, error_message: str, session: Session | None = None
+    ) -> bool:
         """Mark a task failed whatever attempt holds it (lease ran out on the last attempt)."""
         now = utcnow()
-        with self.db.session() as session:
-            done = session.scalar(
+        with self.db.join(session) as unit:
+            done = unit.scalar(
                 update(Task)
                 .where(Task.id == task_id, Task.status.in_(UNFINISHED))
                 .values(

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from pixpress import imaging
 from pixpress.config import Settings
 from pixpress.db.models import Task
@@ -24,8 +26,10 @@ from pixpress.tasks.states import input_key, result_key, size_key, variant_key
 
 log = logging.getLogger("pixpress.tasks")
 
-# Called for every task that ends without a result (it is never charged): (task, reason) -> None.
-Refund = Callable[[Task, str], None]
+# Called for every task that ends without a result, with its error code, in the unit of work that marks it
+# failed: gives the charge back, or keeps it past the token's free failures (usecases/failed_tasks.py), so
+# a failed task is never seen without its settlement. (task, reason, session) -> None.
+SettleFailure = Callable[[Task, str, Session], None]
 MEMORY_ERROR = "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB)."
 
 
@@ -44,7 +48,7 @@ class TaskRunner:
     settings: Settings
     records: TaskRecords
     storage: BlobStorage
-    refund: Refund
+    settle_failure: SettleFailure
     # In a worker process of its own: past its limit and grace a runaway task ends the process
     # (tasks/limits.py). Off where tasks run in threads of a process that must live on (tests).
     may_end_process: bool = False
@@ -194,12 +198,15 @@ class TaskRunner:
             yield
 
     def _fail(self, claim: Claim, error: PixpressError) -> None:
-        """Record the failure and give the charge back: a task without a result is never charged (abuse
-        is bounded by PIXPRESS_MAX_FAILURES_PER_HOUR instead)."""
-        if not self.records.fail(claim, error_code=error.code, error_message=error.public_message):
-            return
+        """Record the failure and settle its charge in one unit of work: refunded, unless the file could not
+        be decoded and the token's free failures of the period are used up (quota/failure_charges.py)."""
+        with self.records.db.session(write=True) as session:
+            if not self.records.fail(
+                claim, error_code=error.code, error_message=error.public_message, session=session
+            ):
+                return
+            task = session.get(Task, claim.task_id)
+            if task is not None:
+                self.settle_failure(task, error.code, session)
         log.warning("task %s failed: %s", claim.task_id, error.code)
         record.task_failed(error.code)
-        task = self.records.get(claim.task_id)
-        if task is not None:
-            self.refund(task, error.code)

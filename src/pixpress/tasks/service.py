@@ -18,6 +18,7 @@ from pixpress.db.session import iso, utcnow
 from pixpress.errors import TaskNotFound, TaskNotReady, TooManyPending
 from pixpress.imaging.types import ImageInfo, OptimizeOptions
 from pixpress.storage.base import BlobNotFound, BlobStorage, BlobStream
+from pixpress.tasks import content
 from pixpress.tasks.maintenance import delete_task, task_blob_keys
 from pixpress.tasks.records import TaskRecords, task_result
 from pixpress.tasks.result import SizeRecord, VariantRecord
@@ -77,6 +78,25 @@ class TaskService:
             self.records.release_idempotency_key(token_hash, idempotency_key, older_than=newer_than)
         return task
 
+    def content_hash(self, upload: Upload, *, token_hash: str) -> str:
+        return content.content_hash(token_hash=token_hash, options=upload.options, data=upload.data)
+
+    def reusable(self, *, token_hash: str, content_hash: str) -> Task | None:
+        """The token's earlier task of the same content still able to answer (queued, processing or done,
+        not expired); when there is none, the hash is freed from a failed or expired task for a new one."""
+        now = utcnow()
+        task = self.records.find_reusable(token_hash, content_hash, now=now)
+        if task is None:
+            self.records.release_content_hash(token_hash, content_hash, now=now)
+        return task
+
+    def keep_for_reuse(self, task: Task, *, session: Session) -> Task | None:
+        """Keep `task` for an identical upload as long as a new task would be kept; None when it failed
+        or expired in the meantime."""
+        now = utcnow()
+        expires_at = now + timedelta(seconds=self.settings.result_ttl_s)
+        return self.records.keep_for_reuse(task.id, now=now, expires_at=expires_at, session=session)
+
     def ensure_room(self, token_hash: str) -> None:
         """TooManyPending when the token already has its maximum of unfinished tasks."""
         if self.records.count_unfinished(token_hash) >= self.settings.max_pending_per_token:
@@ -84,7 +104,9 @@ class TaskService:
                 details={"max_pending": self.settings.max_pending_per_token}, headers={"Retry-After": "5"}
             )
 
-    def prepare(self, upload: Upload, *, token_hash: str, idempotency_key: str | None) -> Task:
+    def prepare(
+        self, upload: Upload, *, token_hash: str, idempotency_key: str | None, content_hash: str | None = None
+    ) -> Task:
         """A new task's row, not saved yet, its upload already in storage under a key named by its id.
 
         The blob goes first: a crash before the row is saved leaves only a blob, which the cleanup
@@ -107,6 +129,7 @@ class TaskService:
             width=upload.info.width,
             height=upload.info.height,
             idempotency_key=idempotency_key,
+            content_hash=content_hash,
             attempts=0,
             created_at=now,
             updated_at=now,
@@ -114,7 +137,7 @@ class TaskService:
         )
 
     def record(self, task: Task, *, session: Session) -> None:
-        """Save the row in the caller's unit of work; DuplicateIdempotencyKey when the key is taken."""
+        """Save the row in the caller's unit of work; DuplicateTask when its key or content is taken."""
         self.records.insert(task, session=session)
 
     def forget(self, task: Task, *, session: Session) -> None:
@@ -214,6 +237,8 @@ def task_status(task: Task, *, base_url: str) -> TaskStatus:
             view.sizes = [size_status(s, download=download) for s in details.sizes]
     elif task.status == TaskState.FAILED.value:
         view.error = TaskFailure(code=task.error_code, message=task.error_message)
+        if task.failure_charged is not None:  # None: not settled yet (a moment after the failure)
+            view.error.charged = task.failure_charged
     return view
 
 

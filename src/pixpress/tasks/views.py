@@ -43,6 +43,9 @@ class SizeView(BaseModel):
 class TaskFailure(BaseModel):
     code: str | None
     message: str | None
+    # Whether the upload's charge was kept: false (refunded) for every failure but a file that could not
+    # be decoded past the token's free failures of the period (quota/failure_charges.py).
+    charged: bool | None = None
 
 
 class TaskStatus(BaseModel):

@@ -9,6 +9,6 @@ tasks.py        status, download and delete of one task
 quota.py        a token's quota, its refresh, an admin's reset and usage history
 readiness.py    GET /ready: probe each backend
 startup.py      what a starting API process tells the operator
-refund.py       give the charge of a task that produced nothing back
+failed_tasks.py a failed task's charge: given back, or kept past the token's free failures
 maintenance.py  the periodic jobs: lost leases, expired tasks and orphan files, due resets, the ledger check
 """

@@ -14,17 +14,18 @@ from pixpress.quota.scheduled_reset import close_due_periods as close_periods_du
 from pixpress.storage.base import BlobStorage
 from pixpress.tasks import maintenance, orphans
 from pixpress.tasks.records import TaskRecords
-from pixpress.tasks.runner import Refund
+from pixpress.tasks.runner import SettleFailure
 
 
 def requeue_expired_leases(
-    *, records: TaskRecords, enqueue: Callable[[str], None], refund: Refund, settings: Settings
+    *, records: TaskRecords, enqueue: Callable[[str], None], settle_failure: SettleFailure, settings: Settings
 ) -> int:
-    """Tasks whose worker vanished get their next attempt, or fail (refunded) after the last one."""
+    """Tasks whose worker vanished get their next attempt, or fail (worker_lost: refunded) after the
+    last one."""
     return maintenance.requeue_expired_leases(
         records=records,
         enqueue=enqueue,
-        refund=refund,
+        settle_failure=settle_failure,
         max_attempts=settings.task_max_attempts,
         stale_queued_s=settings.task_lease_s,
     )

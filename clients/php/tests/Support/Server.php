@@ -19,6 +19,8 @@ final class Server
         'php-idem' => 1000,
         'php-reset' => 1000,
         'php-auto' => 1000,
+        'php-library' => 1000,
+        'php-reuse' => 1000,
     ];
     private const STARTUP_TIMEOUT_S = 90.0;
 
