@@ -6,7 +6,7 @@ truncated or corrupt data and re-checking the limits against what the decoder ac
 APNG and AVIF sequences kept animated are read by Pillow (animation_frames.py): libvips reads only
 their default image. A PNG that fails the strict decode is rewritten (png_repair.py) and decoded
 again: a missing IEND or a bad checksum does not lose an image whose data is whole. HEIC is read by
-pillow-heif (heic.py): libvips here has no HEVC decoder.
+pi-heif (heic.py): libvips here has no HEVC decoder.
 """
 
 from __future__ import annotations

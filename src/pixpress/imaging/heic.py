@@ -1,7 +1,7 @@
-"""HEIC/HEIF uploads (iPhone photos): header and pixels of the primary image through pillow-heif.
+"""HEIC/HEIF uploads (iPhone photos): header and pixels of the primary image through pi-heif.
 
 The libvips in pyvips-binary reads a HEIC's header but cannot decode HEVC ("Support for this
-compression format has not been built in: HEVC"), so both come from pillow-heif's libheif with its
+compression format has not been built in: HEVC"), so both come from pi-heif's libheif with its
 libde265 decoder: one decoder path. libheif applies the image's transformations (irot, imir, clap),
 so the pixels come out the right way up; the EXIF orientation a HEIC carries describes the same turn
 (HEIF says it is informative only) and is set to 1 in the EXIF that is kept.
@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pillow_heif
+import pi_heif
 import pyvips
 
 from pixpress.errors import ImageTooLarge, InvalidImage
@@ -27,9 +27,9 @@ from pixpress.imaging.limits import check_limits
 from pixpress.imaging.types import Limits
 
 # What pixpress never reads of a HEIC: libheif then skips these images' headers too.
-pillow_heif.options.THUMBNAILS = False
-pillow_heif.options.DEPTH_IMAGES = False
-pillow_heif.options.AUX_IMAGES = False
+pi_heif.options.THUMBNAILS = False
+pi_heif.options.DEPTH_IMAGES = False
+pi_heif.options.AUX_IMAGES = False
 _BANDS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}
 
 
@@ -77,11 +77,11 @@ def decode(data: bytes, *, limits: Limits, deadline: Deadline) -> pyvips.Image:
     return out.copy_memory()
 
 
-def _primary(data: bytes) -> pillow_heif.HeifImage:
+def _primary(data: bytes) -> pi_heif.HeifImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            heif = pillow_heif.open_heif(data, convert_hdr_to_8bit=True)
+            heif = pi_heif.open_heif(data, convert_hdr_to_8bit=True)
             return heif[heif.primary_index]
     except MemoryError as exc:
         raise ImageTooLarge(details={"reason": "libheif could not allocate the header"}) from exc

@@ -11,7 +11,7 @@ internal_error. Here:
 - string values are decoded leniently (undecodable bytes replaced), other values as pyvips reads them;
 - `names()` lists the fields with the undecodable bytes escaped, for the rare reader that needs all.
 
-Pillow's `info` (APNG frames, HEIC through pillow-heif) holds whatever its plugins parsed: the readers
+Pillow's `info` (APNG frames, HEIC through pi-heif) holds whatever its plugins parsed: the readers
 here take a value only when it has the expected type.
 """
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from pixpress.db.models import Task
+from pixpress.db.session import Session  # the unit of work the caller opened
 from pixpress.quota import QuotaService
 from pixpress.tasks.records import TaskRecords
 from pixpress.tasks.runner import SettleFailure
