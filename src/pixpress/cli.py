@@ -261,6 +261,7 @@ def cleanup() -> None:
         requeued = requeue_expired_leases(
             records=container.records,
             enqueue=container.queue.enqueue,
+            pending_messages=container.queue.pending,
             settle_failure=container.settle_failure,
             settings=container.settings,
         )

@@ -129,6 +129,7 @@ class Container:
                     lambda: requeue_expired_leases(
                         records=self.records,
                         enqueue=self.queue.enqueue,
+                        pending_messages=self.queue.pending,
                         settle_failure=self.settle_failure,
                         settings=settings,
                     ),

@@ -32,6 +32,7 @@ def test_lost_task_gets_one_retry_then_fails_refunded(database: Database) -> Non
         return maintenance.requeue_expired_leases(
             records=records,
             enqueue=enqueued.append,
+            pending_messages=lambda: 0,
             settle_failure=lambda t, reason, _session: refunded.append((t.id, reason)),
             max_attempts=2,
             stale_queued_s=3600,
@@ -48,6 +49,36 @@ def test_lost_task_gets_one_retry_then_fails_refunded(database: Database) -> Non
     failed = records.get(task.id)
     assert failed is not None and failed.status == TaskState.FAILED and failed.error_code == "worker_lost"
     assert run_check() == 0  # nothing twice
+
+
+def test_a_backlog_is_not_sent_again_but_a_lost_message_is(database: Database) -> None:
+    """Tasks waiting longer than stale_queued_s behind a backlog still have their messages: sending them
+    again at every check filled the queue with duplicates. Once the queue holds fewer messages than
+    tasks wait, some were lost (a Redis restart): the stale ones are sent again."""
+    records = TaskRecords(database)
+    waiting = [new_task() for _ in range(3)]
+    for task in waiting:
+        records.insert(task)
+    with database.session() as session:
+        session.execute(update(Task).values(updated_at=utcnow() - timedelta(hours=1)))
+    queue = [task.id for task in waiting]  # each task's message is still in the queue
+
+    def run_check() -> int:
+        return maintenance.requeue_expired_leases(
+            records=records,
+            enqueue=queue.append,
+            pending_messages=lambda: len(queue),
+            settle_failure=lambda t, reason, _session: None,
+            max_attempts=2,
+            stale_queued_s=60,
+        )
+
+    for _ in range(3):
+        assert run_check() == 0
+    assert len(queue) == 3
+    queue.clear()  # the messages were lost
+    assert run_check() == 3
+    assert sorted(queue) == sorted(task.id for task in waiting)
 
 
 def test_cleanup_deletes_expired_rows_and_their_files(database: Database) -> None:

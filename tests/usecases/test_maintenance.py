@@ -33,7 +33,11 @@ def test_a_lost_task_is_queued_again_then_failed_and_refunded(stack: Stack, logo
     stack.settings.task_max_attempts = 1
     assert records.claim(task.id, lease_s=-1) is not None  # a worker took it and vanished
     requeue_expired_leases(
-        records=records, enqueue=stack.queue.enqueue, settle_failure=settle, settings=stack.settings
+        records=records,
+        enqueue=stack.queue.enqueue,
+        pending_messages=lambda: len(stack.queue.queued),
+        settle_failure=settle,
+        settings=stack.settings,
     )
     failed = records.get(task.id)
     assert failed is not None and failed.status == "failed" and failed.error_code == "worker_lost"

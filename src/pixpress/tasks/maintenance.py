@@ -19,12 +19,18 @@ def requeue_expired_leases(
     *,
     records: TaskRecords,
     enqueue: Callable[[str], None],
+    pending_messages: Callable[[], int],
     settle_failure: SettleFailure,
     max_attempts: int,
     stale_queued_s: float,
 ) -> int:
-    """Give a lost task its retry, or fail it (worker_lost: refunded) once it has had all its attempts."""
-    requeued, exhausted = records.requeue_expired(max_attempts=max_attempts, stale_queued_s=stale_queued_s)
+    """Give a lost task its retry, or fail it (worker_lost: refunded) once it has had all its attempts.
+    A task waiting longer than stale_queued_s is sent again only when the queue holds fewer messages
+    than tasks wait (some message was lost, say with a Redis restart), not for a backlog."""
+    messages_lost = pending_messages() < records.count_queued()
+    requeued, exhausted = records.requeue_expired(
+        max_attempts=max_attempts, stale_queued_s=stale_queued_s if messages_lost else None
+    )
     for task_id in requeued:
         enqueue(task_id)
     for task in exhausted:

@@ -97,6 +97,15 @@ class TaskRecords:
 
     # --- the operator's dashboard: tasks still kept (rows go after the result TTL) ---------
 
+    def count_queued(self) -> int:
+        with self.db.session() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(Task).where(Task.status == TaskState.QUEUED.value)
+                )
+                or 0
+            )
+
     def count_by_status(self) -> dict[str, int]:
         with self.db.session() as session:
             rows = session.execute(select(Task.status, func.count()).group_by(Task.status)).all()
@@ -298,27 +307,29 @@ class TaskRecords:
             )
         return done is not None
 
-    def requeue_expired(self, *, max_attempts: int, stale_queued_s: float) -> tuple[list[str], list[Task]]:
+    def requeue_expired(
+        self, *, max_attempts: int, stale_queued_s: float | None
+    ) -> tuple[list[str], list[Task]]:
         """Tasks whose worker vanished. Returns (ids put back in the queue, tasks out of attempts).
 
-        Also picks up tasks left 'queued' longer than stale_queued_s, whose queue message was lost.
+        With stale_queued_s, also tasks left 'queued' longer than that, whose queue message was lost
+        (the caller asks only when the queue holds fewer messages than tasks wait: under a mere backlog
+        every check would send each waiting task again).
         """
         now = utcnow()
-        stale_before = now - timedelta(seconds=stale_queued_s)
+        lost = and_(
+            Task.status == TaskState.PROCESSING.value,
+            Task.lease_expires_at < now,
+            Task.attempts < max_attempts,
+        )
+        if stale_queued_s is not None:
+            stale_before = now - timedelta(seconds=stale_queued_s)
+            lost = or_(lost, and_(Task.status == TaskState.QUEUED.value, Task.updated_at < stale_before))
         with self.db.session() as session:
             requeued = list(
                 session.scalars(
                     update(Task)
-                    .where(
-                        or_(
-                            and_(
-                                Task.status == TaskState.PROCESSING.value,
-                                Task.lease_expires_at < now,
-                                Task.attempts < max_attempts,
-                            ),
-                            and_(Task.status == TaskState.QUEUED.value, Task.updated_at < stale_before),
-                        )
-                    )
+                    .where(lost)
                     .values(status=TaskState.QUEUED.value, lease_expires_at=None, updated_at=now)
                     .returning(Task.id)
                 )

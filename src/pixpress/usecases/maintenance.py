@@ -18,13 +18,19 @@ from pixpress.tasks.runner import SettleFailure
 
 
 def requeue_expired_leases(
-    *, records: TaskRecords, enqueue: Callable[[str], None], settle_failure: SettleFailure, settings: Settings
+    *,
+    records: TaskRecords,
+    enqueue: Callable[[str], None],
+    pending_messages: Callable[[], int],
+    settle_failure: SettleFailure,
+    settings: Settings,
 ) -> int:
     """Tasks whose worker vanished get their next attempt, or fail (worker_lost: refunded) after the
-    last one."""
+    last one; tasks whose queue message was lost are sent again."""
     return maintenance.requeue_expired_leases(
         records=records,
         enqueue=enqueue,
+        pending_messages=pending_messages,
         settle_failure=settle_failure,
         max_attempts=settings.task_max_attempts,
         stale_queued_s=settings.task_lease_s,
