@@ -109,10 +109,7 @@ AVIF_EFFORT = 4  # 0-9 (aom speed 9-0); 4 is libvips' default and a fair time/si
 AVIF_PROBE_EFFORT = 0
 WEBP_PROBE_EFFORT = 2
 PROBE_EFFORT = {ImageFormat.AVIF: AVIF_PROBE_EFFORT}
-# When the shipped effort's encode at the probes' quality misses the target: up to this many more, each
-# this many quality steps higher.
-FINAL_STEPS = 2
-FINAL_STEP = 2
+FINAL_ENCODES = 3  # at most this many encodes at the shipped effort after cheap probes (cheap_probes.py)
 PNG_EFFORT = 10  # libimagequant speed 1 (best palette): explicit qualities and the last palette trial
 PNG_PALETTE_COMPRESSION = 9  # deflate 9 vs 6 on palette indices: 2-4% smaller for ~10 ms at 0.4 MP
 

@@ -14,12 +14,17 @@ from typing import Any
 
 import pyvips
 
-from pixpress.imaging import animation_save, icc, presets, proxy
+from pixpress.imaging import animation_save, cheap_probes, icc, presets, proxy
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
 from pixpress.imaging.perceptual import Judge
-from pixpress.imaging.quality_search import DEFAULT_TOLERANCE, JPEG_SEARCH_CURVES, search_quality
+from pixpress.imaging.quality_search import (
+    DEFAULT_TOLERANCE,
+    JPEG_SEARCH_CURVES,
+    SearchResult,
+    search_quality,
+)
 from pixpress.imaging.types import EncodedImage, ImageFormat, Mode
 
 SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)
@@ -99,53 +104,52 @@ def _lossy(ctx: Context, fmt: ImageFormat) -> Encoded:
     if fmt is ImageFormat.JPEG:
         return _search_jpeg(ctx, target)
     probe_effort = presets.PROBE_EFFORT.get(fmt)
-    probe_at = (
-        encode_at if probe_effort is None else partial(_encode, ctx, fmt, overrides={"effort": probe_effort})
-    )
-    found = search_quality(
-        encode=probe_at, measure=scorer.score, target=target, format=fmt, start=preset, q_max=Q_MAX
-    )
+    if probe_effort is None:
+        found = search_quality(
+            encode=encode_at, measure=scorer.score, target=target, format=fmt, start=preset, q_max=Q_MAX
+        )
+    else:
+        found = search_quality(
+            encode=partial(_encode, ctx, fmt, overrides={"effort": probe_effort}),
+            measure=scorer.score,
+            target=target,
+            format=fmt,
+            start=preset,
+            q_max=Q_MAX,
+            tolerance=cheap_probes.PROBE_TOLERANCE,
+            max_encodes=cheap_probes.PROBE_MAX_ENCODES,
+        )
     if not found.reached:
         return _best_effort(ctx, fmt, target, searched_up_to=found.quality, encodes=found.encodes + 1)
     settings = {**_settings(ctx, fmt, found.quality, target), "encodes": found.encodes, "reached": True}
     if probe_effort is None:
         return Encoded(found.data, found.quality, settings, found.score)
-    settings["probe_effort"] = probe_effort
-    return _at_shipped_effort(
-        ctx, fmt, found.quality, target, probed=(found.data, found.score), settings=settings
-    )
+    return _at_shipped_effort(ctx, fmt, found, target, {**settings, "probe_effort": probe_effort})
 
 
 def _at_shipped_effort(
-    ctx: Context,
-    fmt: ImageFormat,
-    quality: int,
-    target: float,
-    *,
-    probed: tuple[bytes, float],
-    settings: dict[str, Any],
+    ctx: Context, fmt: ImageFormat, found: SearchResult, target: float, settings: dict[str, Any]
 ) -> Encoded:
-    """The search ran on a cheap effort (presets.PROBE_EFFORT); the output is encoded at the shipped one,
-    at the quality the probes found, and scored. The shipped effort scores higher at the same quality
-    (bench.encoder_efforts), so one encode nearly always does; otherwise a step up, and failing that the
-    probe's own file, which reached the target."""
+    """The search ran at a cheap effort (presets.PROBE_EFFORT); the output is one encode at the shipped
+    effort, a little below the probes' quality (cheap_probes.py), scored; after a miss, one more from
+    its score. Should the shipped effort's file not reach the target by the probes' own quality, or be
+    the larger, the probe's passing file is the output: never under the target."""
     scorer = judge(ctx)
-    qualities = [quality + step * presets.FINAL_STEP for step in range(1 + presets.FINAL_STEPS)]
-    for tried, q in enumerate(q for q in qualities if q <= Q_MAX):
-        data = _encode(ctx, fmt, q)
+    per_step = cheap_probes.slope(found.probes, found.quality)
+    quality = cheap_probes.first_quality(fmt, found.quality, found.probes, q_min=1)
+    for tried in range(1, presets.FINAL_ENCODES + 1):
+        data = _encode(ctx, fmt, quality)
         score = scorer.score(data)
         if score >= target:
-            if len(data) > len(probed[0]):
+            if len(data) > found.size_bytes:
                 break  # the probe's own file is smaller and reached the target too
-            return Encoded(
-                data, q, {**settings, **encoder_settings(fmt, q), "final_encodes": tried + 1}, score
-            )
-    return Encoded(
-        probed[0],
-        quality,
-        {**settings, **encoder_settings(fmt, quality), "effort": settings["probe_effort"], "final": "probe"},
-        probed[1],
-    )
+            final = {**settings, **encoder_settings(fmt, quality), "final_encodes": tried}
+            return Encoded(data, quality, final, score)
+        if quality >= found.quality:
+            break
+        quality = cheap_probes.next_quality(quality, score, target, per_step, ceiling=found.quality)
+    probe_settings = {**encoder_settings(fmt, found.quality), "effort": settings["probe_effort"]}
+    return Encoded(found.data, found.quality, {**settings, **probe_settings, "final": "probe"}, found.score)
 
 
 def _search_jpeg(ctx: Context, target: float) -> Encoded:
