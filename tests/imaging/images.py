@@ -95,3 +95,17 @@ def png16(path: Path = PHOTO / "kodim05.png") -> bytes:
 
 def half(data: bytes) -> bytes:
     return data[: len(data) // 2]
+
+
+def cut_before_rows(data: bytes) -> bytes:
+    """A JPEG or PNG cut a few bytes into its image data (no row of pixels in it), a GIF cut inside
+    its first frame: refused, unlike a JPEG or PNG cut later (half()), or a GIF cut in a later frame,
+    which a browser shows the top rows or first frames of."""
+    if data.startswith(b"\xff\xd8"):
+        return data[: data.index(b"\xff\xda") + 24]
+    if data.startswith(b"GIF"):
+        from tests.imaging.oracle.damaged_corpus import gif_blocks
+
+        first = next(start for kind, start, _ in gif_blocks(data) if kind == "image")
+        return data[: first + 16]
+    return data[: data.index(b"IDAT") + 14]
