@@ -1,6 +1,7 @@
 """Damaged uploads a browser shows, through a real `pixpress serve` with the failure lockout at its
-default: each comes back done, with the pixels headless Chromium shows for the upload; two Chromium
-cannot show are refused at submit with invalid_image and not charged."""
+default: each comes back done, with the pixels headless Chromium shows for the upload. Files Chromium
+cannot show are refused: at submit when a bounded check tells, otherwise by the worker (a JPEG cut
+before its first row decodes), with invalid_image either way."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ SHOWN = (
     "png_rgb/adler_damaged",  # the zlib checksum alone wrong
     "gif_animated/frame3_cut_70%",  # cut in its last frame
 )
-NOT_SHOWN = ("jpeg_baseline/scan_cut_10%", "png_rgb/unknown_critical")
+NOT_SHOWN = ("jpeg_baseline/cut_2%", "png_rgb/unknown_critical")  # refused at submit
+NOT_SHOWN_WORKER = "jpeg_baseline/scan_cut_10%"  # no row decodes: only the worker's decode tells
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +67,7 @@ def test_damaged_uploads_a_browser_shows_come_back_done_with_its_pixels(
         assert compare.psnr_db(shown.pixels, rendered.pixels, backgrounds=backgrounds) >= MIN_PSNR_DB, name
 
 
-def test_damaged_uploads_a_browser_cannot_show_are_refused_at_submit(
-    server: object, oracle: ChromiumOracle
-) -> None:
+def test_damaged_uploads_a_browser_cannot_show_are_refused(server: object, oracle: ChromiumOracle) -> None:
     url = server.url  # type: ignore[attr-defined]
     files = damaged_corpus.generate()
     for name in NOT_SHOWN:
@@ -75,3 +75,6 @@ def test_damaged_uploads_a_browser_cannot_show_are_refused_at_submit(
         answer = submit(url, name, files[name])
         assert answer.status_code == 422, (name, answer.text)
         assert answer.json()["error"]["code"] == "invalid_image", name
+    assert not oracle.render(files[NOT_SHOWN_WORKER]).shown
+    status = submit(url, NOT_SHOWN_WORKER, files[NOT_SHOWN_WORKER]).json()["data"]
+    assert status["status"] == "failed" and status["error"]["code"] == "invalid_image", status

@@ -84,6 +84,12 @@ def test_a_gif_cut_in_a_later_frame_passes_and_one_cut_in_its_first_frame_does_n
         check_structure(files["gif_animated/frame0_cut_30%"], ImageFormat.GIF)
 
 
+def test_a_png_with_an_unknown_critical_chunk_is_refused() -> None:
+    """libpng (and so Chromium) shows nothing of it."""
+    with pytest.raises(InvalidImage, match="unknown critical chunk"):
+        check_structure(damaged_corpus.generate()["png_rgb/unknown_critical"], ImageFormat.PNG)
+
+
 def test_jpeg_junk_between_segments_and_a_short_comment_length_pass() -> None:
     """libjpeg skips bytes before a marker and a metadata segment too short to hold its length."""
     data = edge_files.bases()["jpeg_baseline"]
