@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyvips
 
+from tests import hostile
 from tests.conftest import CORPUS
 
 PHOTO = CORPUS / "photo"
@@ -98,14 +99,4 @@ def half(data: bytes) -> bytes:
 
 
 def cut_before_rows(data: bytes) -> bytes:
-    """A JPEG or PNG cut a few bytes into its image data (no row of pixels in it), a GIF cut inside
-    its first frame: refused, unlike a JPEG or PNG cut later (half()), or a GIF cut in a later frame,
-    which a browser shows the top rows or first frames of."""
-    if data.startswith(b"\xff\xd8"):
-        return data[: data.index(b"\xff\xda") + 24]
-    if data.startswith(b"GIF"):
-        from tests.imaging.oracle.damaged_corpus import gif_blocks
-
-        first = next(start for kind, start, _ in gif_blocks(data) if kind == "image")
-        return data[: first + 16]
-    return data[: data.index(b"IDAT") + 14]
+    return hostile.cut_before_rows(data)
