@@ -59,7 +59,22 @@ def tiny_image(seed: int) -> bytes:
 
 
 def truncated(data: bytes, keep: float = 0.5) -> bytes:
+    """Cut short. A JPEG or PNG cut after some rows is shown (and optimized) down to where it stops:
+    cut_before_rows() is the broken one."""
     return data[: int(len(data) * keep)]
+
+
+def cut_before_rows(data: bytes) -> bytes:
+    """A JPEG or PNG cut a few bytes into its image data (no row of pixels in it), a GIF cut inside
+    its first frame: a browser shows nothing of it, and pixpress refuses it (invalid_image)."""
+    if data.startswith(b"\xff\xd8"):
+        return data[: data.index(b"\xff\xda") + 24]
+    if data.startswith(b"GIF"):
+        from tests.imaging.oracle.damaged_corpus import gif_blocks
+
+        first = next(start for kind, start, _ in gif_blocks(data) if kind == "image")
+        return data[: first + 16]
+    return data[: data.index(b"IDAT") + 14]
 
 
 HTML_AS_PNG = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"

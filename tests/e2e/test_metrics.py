@@ -104,7 +104,7 @@ def test_metrics_add_up_to_the_run(server: ServerProcess, corpus: Path, listen_p
     assert failed.status_code == 200 and failed.json()["data"]["status"] == "failed", failed.text
     assert failed.json()["data"]["error"]["code"] == "invalid_image"
     accepted_bytes += len(broken)
-    truncated = hostile.truncated((corpus / "photo" / "rocket.jpg").read_bytes())
+    truncated = hostile.cut_before_rows((corpus / "photo" / "rocket.jpg").read_bytes())
     assert submit(server, truncated, SITE, "truncated.jpg").status_code == 422  # refused, not charged
     over = submit(server, (corpus / "photo" / "kodim03.png").read_bytes(), SMALL, "big.png")
     assert over.status_code == 429 and over.json()["error"]["code"] == "quota_exceeded"

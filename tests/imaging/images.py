@@ -13,6 +13,7 @@ import pillow_heif
 import pyvips
 from PIL import Image
 
+from tests import hostile
 from tests.conftest import CORPUS
 
 PHOTO = CORPUS / "photo"
@@ -106,3 +107,7 @@ def heic(pixels: np.ndarray, *, quality: int = 60, **save: object) -> bytes:
     out = io.BytesIO()
     pillow_heif.from_pillow(Image.fromarray(pixels)).save(out, quality=quality, **save)
     return out.getvalue()
+
+
+def cut_before_rows(data: bytes) -> bytes:
+    return hostile.cut_before_rows(data)

@@ -82,12 +82,12 @@ def test_pixel_limit_on_a_real_photo() -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: images.half(images.read(images.PHOTO / "rocket.jpg")),
-        lambda: images.half(images.read(images.PHOTO / "kodim03.png")),
-        lambda: images.half(images.animated_gif()),
+        lambda: images.cut_before_rows(images.read(images.PHOTO / "rocket.jpg")),
+        lambda: images.cut_before_rows(images.read(images.PHOTO / "kodim03.png")),
+        lambda: images.cut_before_rows(images.animated_gif()),
         lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
     ],
-    ids=["jpeg-half", "png-half", "gif-half", "png-garbage"],
+    ids=["jpeg-no-row", "png-no-row", "gif-first-frame-cut", "png-garbage"],
 )
 def test_truncated_or_corrupt(make: object) -> None:
     with pytest.raises(InvalidImage):

@@ -93,15 +93,32 @@ def test_a_still_format_is_the_default_image_and_says_so(name: str, fmt: str) ->
     assert result.image.settings["frames"] == "first only"
 
 
-def test_png_cut_in_its_rows_with_iend_added_is_refused_by_the_worker_saying_where() -> None:
-    """Submit sees an IEND and lets it through; the worker's decode fails and says which row."""
+def test_png_cut_in_its_rows_with_iend_added_shows_the_rows_that_are_there() -> None:
+    """Submit sees an IEND and lets it through; the worker keeps the rows whose data is there and
+    makes the others transparent, as a browser shows the file."""
     base = edge_files.bases()["png_rgb"]
     idat = next((start, end) for start, end, kind in edge_files.png_chunks(base) if kind == b"IDAT")
     payload = base[idat[0] + 8 : idat[1] - 4]
     cut = base[: idat[0]] + edge_files.png_chunk(b"IDAT", payload[: len(payload) // 2])
     data = cut + edge_files.png_chunk(b"IEND", b"")
     probe(data, limits=LIMITS)
-    with pytest.raises(InvalidImage, match=rf"stops at row \d+ of {edge_files.HEIGHT}"):
+    options = parse_options({"mode": "lossless", "format": "webp"})
+    result = optimize(data, options=options, limits=LIMITS)
+    pixels = np.asarray(Image.open(io.BytesIO(result.image.data)).convert("RGBA"))
+    original = np.asarray(Image.open(io.BytesIO(base)).convert("RGBA"))
+    shown = int((pixels[:, :, 3] == 255).all(axis=1).sum())
+    assert 0 < shown < edge_files.HEIGHT
+    assert np.array_equal(pixels[:shown], original[:shown])
+    assert not pixels[shown:, :, 3].any()
+
+
+def test_png_cut_before_its_first_row_with_iend_added_is_refused_by_the_worker_saying_where() -> None:
+    base = edge_files.bases()["png_rgb"]
+    idat = next((start, end) for start, end, kind in edge_files.png_chunks(base) if kind == b"IDAT")
+    cut = base[: idat[0]] + edge_files.png_chunk(b"IDAT", base[idat[0] + 8 : idat[0] + 20])
+    data = cut + edge_files.png_chunk(b"IEND", b"")
+    probe(data, limits=LIMITS)
+    with pytest.raises(InvalidImage, match=rf"stops at row 0 of {edge_files.HEIGHT}"):
         optimize(data, options=parse_options({}), limits=LIMITS)
 
 

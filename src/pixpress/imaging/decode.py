@@ -5,8 +5,9 @@ truncated or corrupt data and re-checking the limits against what the decoder ac
 
 APNG and AVIF sequences kept animated are read by Pillow (animation_frames.py): libvips reads only
 their default image. A PNG that fails the strict decode is rewritten (png_repair.py) and decoded
-again: a missing IEND or a bad checksum does not lose an image whose data is whole. HEIC is read by
-pi-heif (heic.py): libvips here has no HEVC decoder.
+again: a missing IEND or a bad checksum does not lose an image whose data is whole. A JPEG or PNG
+whose data stops early is read leniently and shows the rows a browser shows (rows_shown.py): the
+rest is transparent. HEIC is read by pi-heif (heic.py): libvips here has no HEVC decoder.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from pixpress.errors import InvalidImage, TaskTimeout
 from pixpress.imaging import (
     animation_frames,
     heic,
+    jpeg_partial,
+    jpeg_segments,
     metadata,
     png_chunks,
     png_repair,
     png_stream,
+    rows_shown,
     shrink,
     vips,
 )
@@ -67,7 +71,9 @@ def _with_pillow(ctx: Context) -> pyvips.Image:
 def _with_libvips(ctx: Context, *, animated: bool, scaling: dict[str, Any]) -> pyvips.Image:
     try:
         return _load(ctx, ctx.data, all_frames=animated, scaling=scaling)
-    except InvalidImage:
+    except InvalidImage as exc:
+        if ctx.source_format is ImageFormat.JPEG:
+            return _jpeg_rows_shown(ctx, scaling=scaling, error=exc)
         if ctx.source_format is not ImageFormat.PNG:
             raise
     repaired = png_repair.rebuild(ctx.data)
@@ -76,12 +82,30 @@ def _with_libvips(ctx: Context, *, animated: bool, scaling: dict[str, Any]) -> p
     except InvalidImage as exc:
         # libpng also stops on a stream whose rows are all there but whose end is missing: that one is
         # read leniently; a stream that stops early is refused, saying where.
-        found = png_stream.read(
-            repaired, png_chunks.parse_header(repaired), max_chunks=None, max_inflate=None
-        )
-        if not found.complete:
+        header = png_chunks.parse_header(repaired)
+        found = png_stream.read(repaired, header, max_chunks=None, max_inflate=None)
+        if not found.rows or (animated and not found.complete):
             raise InvalidImage(found.describe(), details={**exc.details, "rows": found.rows}) from exc
-        return _load(ctx, repaired, all_frames=animated, scaling=scaling, fail_on="none")
+        image = _load(ctx, repaired, all_frames=animated, scaling=scaling, fail_on="none")
+        if found.complete:
+            return image
+        ctx.notes["rows_shown"] = found.rows
+        return rows_shown.keep_rows(image, rows=found.rows, height=header.height).copy_memory()
+
+
+def _jpeg_rows_shown(ctx: Context, *, scaling: dict[str, Any], error: InvalidImage) -> pyvips.Image:
+    """A JPEG libjpeg stops on (cut short): the rows a browser shows, the rest transparent."""
+    header = jpeg_segments.parse_header(ctx.data)
+    rows = jpeg_partial.visible_rows(ctx.data, header)
+    if rows <= 0:
+        raise InvalidImage(
+            "The JPEG file is truncated before its first row of pixels.", details=error.details
+        ) from error
+    image = _load(ctx, ctx.data, all_frames=False, scaling=scaling, fail_on="none")
+    if rows < header.height:
+        ctx.notes["rows_shown"] = rows
+        image = rows_shown.keep_rows(image, rows=rows, height=header.height).copy_memory()
+    return image
 
 
 def _load(

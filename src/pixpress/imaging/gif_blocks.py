@@ -49,6 +49,12 @@ def count_frames(data: bytes, *, max_frames: int) -> int:
             packed = _at(data, pos + 9)
             local_table = 3 << ((packed & 7) + 1) if packed & 0x80 else 0
             pos = _skip_sub_blocks(data, pos + 10 + local_table + 1, budget)  # after the LZW code size
+            if pos > len(data):
+                # Cut inside this frame's data: browsers show the frames before it and this one as far
+                # as it goes; the first frame cut short is refused (its missing rows would be shown).
+                if frames == 1:
+                    raise InvalidImage("The GIF file is truncated (inside its first frame).")
+                return frames
         elif kind == TRAILER or _ends_with_trailer(data):
             # Some writers leave junk after the last frame; decoders stop there, and so does this.
             return frames
@@ -69,10 +75,11 @@ class _Budget:
 
 
 def _skip_sub_blocks(data: bytes, pos: int, budget: _Budget) -> int:
-    """The offset after the chain of sub-blocks starting at `pos` (after its zero terminator)."""
+    """The offset after the chain of sub-blocks starting at `pos` (after its zero terminator); past the
+    end of `data` when the chain runs past it."""
     while True:
-        if pos == len(data):
-            return pos  # the file ends where the chain's terminator would be (and the trailer)
+        if pos >= len(data):
+            return pos  # the file ends where the chain's terminator would be (== len), or inside it
         size = _at(data, pos)
         if size == 0:
             return pos + 1

@@ -22,7 +22,8 @@ def check(data: bytes) -> None:
     """check_scan_size of a JPEG whose structure was checked already (after the size limits: a bomb's
     claimed size is refused as too large first)."""
     header = parse_header(data)
-    check_scan_size(data, header, scan_end=data.rfind(EOI))
+    end = data.rfind(EOI, header.sos.end)
+    check_scan_size(data, header, scan_end=end if end >= 0 else len(data))  # cut short: to the end
 
 
 def check_scan_size(data: bytes, header: JpegHeader, *, scan_end: int) -> None:

@@ -30,6 +30,12 @@ MAX_TABLE_BYTES = 1024 * 1024
 _STANDALONE = {0x01, *range(0xD0, 0xD8), 0xD8, 0xD9}
 # Any number of 0xFF fill bytes, then the marker code.
 _MARKER = re.compile(rb"\xff+([^\xff])")
+# libjpeg's next_marker: bytes that are not a marker are skipped up to one (with a warning, "extraneous
+# bytes before marker"); 0xFF 0x00 is not a marker. Browsers show such files (a segment length off by
+# a few bytes, junk between segments).
+# Found at its last fill byte (a search for "fill bytes, then a code" would be quadratic on a run of
+# 0xFF bytes).
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xff]")
 # In entropy-coded data 0xFF is followed by 0x00 (stuffing) or RSTn; any other byte starts a marker.
 _MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
@@ -89,12 +95,14 @@ def parse_header(data: bytes) -> JpegHeader:
     for _ in range(MAX_SEGMENTS):
         if pos + 4 > n:
             raise InvalidImage("The JPEG file is truncated (no image data).")
-        if data[pos] != 0xFF:
-            raise InvalidImage("The JPEG file is corrupt (bad marker).")
-        found = _MARKER.match(data, pos)
-        if found is None:
-            raise InvalidImage("The JPEG file is truncated (no image data).")
-        start = found.start(1) - 1  # the last fill byte is the marker's own 0xFF
+        found = _MARKER.match(data, pos) if data[pos] == 0xFF else None
+        if found is not None and found.group(1) != b"\x00":
+            start = found.start(1) - 1  # the last fill byte is the marker's own 0xFF
+        else:
+            skipped = _NEXT_MARKER.search(data, pos)  # junk before the next marker, as libjpeg skips it
+            if skipped is None:
+                raise InvalidImage("The JPEG file is truncated (no image data).")
+            start = skipped.start()
         marker = data[start + 1]
         if marker in _STANDALONE:
             pos = start + 2
@@ -118,12 +126,6 @@ def parse(data: bytes) -> JpegLayout:
     return JpegLayout(
         header.segments, header.sos.start, scan_segments, eoi_end, header.width, header.height, len(data)
     )
-
-
-def has_end(data: bytes, header: JpegHeader) -> bool:
-    """An EOI marker somewhere after the first SOS (a truncated upload has none). Searched from the end,
-    where it is, so this costs nothing on a whole file; the exact primary EOI is found by parse()."""
-    return data.rfind(EOI, header.sos.end) >= 0
 
 
 def header_only(data: bytes, header: JpegHeader) -> bytes:
@@ -176,6 +178,8 @@ def _segment(data: bytes, start: int, marker: int) -> Segment:
     if start + 4 > len(data):
         raise InvalidImage("The JPEG file is truncated.")
     length = int.from_bytes(data[start + 2 : start + 4], "big")
+    if length < 2 and (0xE0 <= marker <= 0xEF or marker == COM):
+        length = 2  # libjpeg skips nothing of a metadata segment whose length is too short
     end = start + 2 + length
     if length < 2 or end > len(data):
         raise InvalidImage("The JPEG file is truncated.")

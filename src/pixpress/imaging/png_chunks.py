@@ -22,6 +22,7 @@ MAX_HEADER_CHUNKS = 1024
 # Chunks that change what the header says (size, bands, alpha, orientation); the others (text, ICC,
 # unknown) would only be decompressed and copied by libvips at submit: zTXt and iTXt are zlib bombs.
 _DESCRIPTIVE = frozenset({b"IHDR", b"PLTE", b"tRNS", b"eXIf"})
+_CRITICAL = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND"})
 MAX_EXIF_BYTES = 65_536  # as in a JPEG APP1; a bigger eXIf is left for the worker
 END_SEARCH_BYTES = 64 * 1024
 IEND = b"\x00\x00\x00\x00IEND\xae\x42\x60\x82"
@@ -69,6 +70,9 @@ def parse_header(data: bytes, *, max_frames: int = 1000) -> PngHeader:
             raise InvalidImage("The PNG file is corrupt (no image data).")
         if end > n and kind != b"IDAT":  # the image data's own end is png_stream's question
             raise InvalidImage("The PNG file is truncated.")
+        if kind[:1].isupper() and kind not in _CRITICAL:
+            # libpng stops at a critical chunk it does not know, and browsers show nothing.
+            raise InvalidImage(f"The PNG file has an unknown critical chunk ({kind.decode()}).")
         if index == 0:
             ihdr = _ihdr(data, pos, kind, length, end)
         elif kind == b"acTL" and length == 8 and _crc_ok(data, pos, end):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from pixpress.imaging.png_chunks import PngHeader
 
@@ -23,6 +24,8 @@ MAX_SUBMIT_CHUNKS = 10_000  # libpng writes 8 KB chunks: 80 MB of image data
 MAX_SUBMIT_INFLATE_BYTES = 8 * 1024 * 1024  # 2 MP of RGBA
 _PIECE = 256 * 1024  # inflated at a time, then dropped
 _FEED = 64 * 1024  # compressed bytes given to zlib at a time
+_DAMAGE_SLICE = 64  # compressed bytes at a time around damage (at most _FEED / 64 calls, once)
+_LAST_FILTER = 4  # PNG row filters: none, sub, up, average, Paeth
 # Adam7: (x start, y start, x step, y step) of each pass.
 _PASSES = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 
@@ -77,7 +80,8 @@ def read(data: bytes, header: PngHeader, *, max_chunks: int | None, max_inflate:
     expected = _raw_bytes(header, width, height)
     if max_inflate is not None and expected > max_inflate:
         return ImageData(None, 0, height, whole_chunks=whole)
-    inflated = _inflate(run, limit=expected)
+    stride = None if header.interlaced else header.row_bytes(width) + 1
+    inflated = _inflate(run, limit=expected, row_stride=stride)
     rows = height if inflated >= expected else _rows(header, width, inflated)
     return ImageData(inflated >= expected, rows, height, whole_chunks=whole)
 
@@ -100,20 +104,68 @@ def _rows(header: PngHeader, width: int, inflated: int) -> int:
     return 0 if header.interlaced else inflated // (header.row_bytes(width) + 1)
 
 
-def _inflate(pieces: list[memoryview], *, limit: int) -> int:
-    """Bytes the zlib stream inflates to, up to `limit` + 1 (a bomb stops there); corrupt data stops it."""
-    stream = zlib.decompressobj()
-    total = 0
-    try:
-        for chunk in pieces:
-            # Fed in slices: zlib copies the unconsumed input on each call (a whole 25 MB chunk, each time).
-            for start in range(0, len(chunk), _FEED):
-                pending: bytes | memoryview = chunk[start : start + _FEED]
-                while pending and total <= limit:
-                    total += len(stream.decompress(pending, _PIECE))
-                    pending = stream.unconsumed_tail
-                if total > limit or stream.eof:
-                    return total
-    except zlib.error:
-        pass
-    return total
+def _inflate(pieces: list[memoryview], *, limit: int, row_stride: int | None = None) -> int:
+    """Bytes the zlib stream inflates to, up to `limit` + 1 (a bomb stops there); corrupt data stops it,
+    after the bytes inflated before the damage. Its Adler-32 is not checked: Chromium does not either
+    (a PNG whose checksum alone is wrong shows whole), so the stream is inflated raw, after its header.
+    With `row_stride` (a filtered row's bytes, filter byte included) a row whose filter byte is not a
+    filter (garbage after a hole in the stream) stops it too, at that row, as libpng stops there."""
+    stream = zlib.decompressobj(-zlib.MAX_WBITS)
+    rows = _Rows(limit, row_stride)
+    skip = 2  # the zlib header
+    for chunk in pieces:
+        if skip:
+            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+        # Fed in slices: zlib copies the unconsumed input on each call (a whole 25 MB chunk, each time).
+        for start in range(0, len(chunk), _FEED):
+            before = stream.copy()
+            try:
+                rows.feed(stream, chunk[start : start + _FEED])
+            except zlib.error:
+                # The piece that met the damage lost its output: fed again in small slices, to count
+                # the rows before the damage as a decoder that goes row by row shows them.
+                return rows.count_to_damage(before, chunk[start : start + _FEED])
+            if rows.stopped or stream.eof:
+                return rows.total
+    return rows.total
+
+
+class _Rows:
+    """Inflated bytes so far, stopping past `limit` or at a row with a bad filter byte."""
+
+    def __init__(self, limit: int, row_stride: int | None) -> None:
+        self.total = 0
+        self.limit = limit
+        self.row_stride = row_stride
+        self.bad_filter = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.total > self.limit or self.bad_filter
+
+    def feed(self, stream: Any, data: bytes | memoryview) -> None:
+        pending: bytes | memoryview = data
+        while pending and not self.stopped:
+            self._add(stream.decompress(pending, _PIECE))
+            pending = stream.unconsumed_tail
+
+    def _add(self, out: bytes) -> None:
+        if self.row_stride is not None:
+            first = -self.total % self.row_stride  # the next filter byte's offset in `out`
+            filters = out[first :: self.row_stride]
+            if filters and max(filters) > _LAST_FILTER:
+                bad = next(i for i, value in enumerate(filters) if value > _LAST_FILTER)
+                self.total += first + bad * self.row_stride
+                self.bad_filter = True
+                return
+        self.total += len(out)
+
+    def count_to_damage(self, stream: Any, data: bytes | memoryview) -> int:
+        for start in range(0, len(data), _DAMAGE_SLICE):
+            try:
+                self.feed(stream, data[start : start + _DAMAGE_SLICE])
+            except zlib.error:
+                return self.total
+            if self.stopped or stream.eof:
+                break
+        return self.total

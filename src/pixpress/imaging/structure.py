@@ -1,9 +1,9 @@
 """Cheap structural checks on the raw bytes, run at submit time before libvips sees the file.
 
-They catch truncated uploads (a JPEG without its end-of-image marker, a PNG whose image data stops
-early, a GIF cut inside a frame, a WebP, AVIF or HEIC whose boxes run past the end) and garbage after a valid
-signature, while letting through what browsers show (a PNG whose IEND alone is missing, a GIF without
-its trailer: docs/formats.md),
+They catch truncated uploads a browser cannot show (a JPEG or PNG cut before its first row of pixels,
+a GIF cut inside a frame, a WebP, AVIF or HEIC whose boxes run past the end) and garbage after a valid
+signature, while letting through what browsers show (a JPEG or PNG cut after some rows, a PNG whose
+IEND alone is missing, a GIF without its trailer: docs/formats.md),
 they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused before
 any decoder is involved, and they count GIF, WebP, APNG and AVIF sequence frames so the frame limit
 applies before a decoder keeps a record per frame.
@@ -53,9 +53,9 @@ def check_structure(data: bytes, fmt: ImageFormat, *, max_frames: int = 1000) ->
     """Raise InvalidImage when the container is truncated or corrupt, ImageTooLarge when it holds
     more than `max_frames` frames; return header dimensions and frame count where known."""
     if fmt is ImageFormat.JPEG:
+        # A JPEG without EOI (cut short) is shown down to where its data stops: the worker keeps
+        # those rows (decode.py); jpeg_scan_size refuses one with too little data to hold its pixels.
         jpeg = jpeg_segments.parse_header(data)
-        if not jpeg_segments.has_end(data, jpeg):
-            raise InvalidImage("The JPEG file is truncated (no end-of-image marker).")
         jpeg_tables.check_first_scan(data, jpeg)
         return Structure(jpeg.width, jpeg.height, 1, jpeg_segments.header_only(data, jpeg))
     if fmt is ImageFormat.PNG:
@@ -81,13 +81,15 @@ def check_structure(data: bytes, fmt: ImageFormat, *, max_frames: int = 1000) ->
 
 
 def _png_without_end(data: bytes, png: png_chunks.PngHeader) -> None:
-    """No IEND: browsers show the image when its data is all there (a writer that forgot IEND, a file
-    cut in its last checksum); refused when rows are missing or the last chunk is cut short of a file
-    too big to inflate here (png_stream's bounds)."""
+    """No IEND: browsers show the rows whose data is there (a writer that forgot IEND, a file cut in
+    its last checksum or in its image data); refused when not one row is (an interlaced image shows no
+    whole row before its last pass) and when an APNG's frame is cut. A file too big to inflate here
+    (png_stream's bounds) goes to the worker, which counts its rows."""
     found = png_stream.read(
         data, png, max_chunks=png_stream.MAX_SUBMIT_CHUNKS, max_inflate=png_stream.MAX_SUBMIT_INFLATE_BYTES
     )
-    if found.complete is False or (found.complete is None and not found.whole_chunks):
+    # An APNG's frames are read whole (animation_frames.py): one cut short is refused.
+    if found.complete is False and (found.rows == 0 or png.frames > 1):
         raise InvalidImage(found.describe(), details={"rows": found.rows, "height": found.height})
 
 

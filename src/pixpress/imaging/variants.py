@@ -7,6 +7,7 @@ explicit `quality` is a fixed setting (its score is still reported). Lossless st
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -14,6 +15,7 @@ from typing import Any
 
 import pyvips
 
+from pixpress.errors import InvalidImage
 from pixpress.imaging import animation_save, cheap_probes, icc, presets, proxy
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
@@ -298,15 +300,17 @@ def _sequence(ctx: Context, fmt: ImageFormat) -> Encoded:
 def _lossless(ctx: Context, fmt: ImageFormat) -> Encoded:
     keep = ctx.options.keep_metadata
     image = ctx.pixels
+    # A JPEG cut short (no EOI) has no end to keep the scans up to: its pixels are encoded instead.
     if fmt is ImageFormat.JPEG and ctx.source_format is ImageFormat.JPEG and not ctx.resized:
         profile = ctx.source_profile  # not the pixels': the colour step may have converted them
-        data = lossless_jpeg(
-            ctx.data,
-            keep=keep,
-            srgb_or_no_profile=profile is None or icc.is_srgb(profile),
-            orientation=ctx.orientation,
-        )
-        return Encoded(data, None, {"method": "metadata-strip", "exact": True}, 100.0)
+        with contextlib.suppress(InvalidImage):
+            data = lossless_jpeg(
+                ctx.data,
+                keep=keep,
+                srgb_or_no_profile=profile is None or icc.is_srgb(profile),
+                orientation=ctx.orientation,
+            )
+            return Encoded(data, None, {"method": "metadata-strip", "exact": True}, 100.0)
     if fmt is ImageFormat.PNG:
         data = lossless_png(image, keep=keep, deadline=ctx.deadline)
         return Encoded(data, None, {**encoder_settings(fmt, None), "exact": True}, 100.0)
