@@ -14,6 +14,8 @@ measured.
 
 from __future__ import annotations
 
+import math
+
 import pyvips
 
 from pixpress.imaging import vips
@@ -45,7 +47,8 @@ class Judge:
         candidate = vips.load_encoded(data)
         if candidate.get_typeof("page-height") and candidate.get("page-height") != candidate.height:
             candidate = candidate.crop(0, 0, candidate.width, candidate.get("page-height"))
-        return round(self.reference.score(self._scaled(displayed(candidate))), 2)
+        # Rounded down: a candidate reported at the target is at or above it (69.995 is not 70.00).
+        return math.floor(self.reference.score(self._scaled(displayed(candidate))) * 100) / 100
 
     @property
     def measured_on(self) -> str:
