@@ -1,10 +1,14 @@
 """Bytes and SSIMULACRA2 of pixpress's output next to Pillow's encoders, at common settings and at
 matched quality (the smallest output of each encoder reaching a score target).
 
-Every encoder starts from the same pixels: the image as a browser shows it. Scores come from the
-reference `ssimulacra2` package or from pixpress's fast implementation; the fast one is used only when
-it agrees with the reference within 1 point (the agreement section of the run, plus a spot check on
-the very outputs this module produces), unless --metric forces a choice.
+pixpress gets the upload as a site sends it (its pixels as stored, with its colour profile: a PNG of
+them, so every image goes the same path) and runs with the default `keep_metadata=icc`; Pillow encodes
+the image as a browser shows it (colour profile applied, untagged sRGB). Every score is colour-managed:
+the reference is the image as a browser shows it, and an output that carries a profile is taken through
+it to sRGB first (as_shown), as a browser does. Scores come from the reference `ssimulacra2` package or
+from pixpress's fast implementation; the fast one is used only when it agrees with the reference within
+1 point (the agreement section of the run, plus a spot check on the very outputs this module produces),
+unless --metric forces a choice.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from PIL import features
 from bench.common import BenchConfig, median
 from pixpress import imaging
 from pixpress.imaging.ssimulacra2 import Reference
-from pixpress.imaging.types import ImageFormat, KeepMetadata, Limits, Mode, OptimizeOptions, OutputFormat
+from pixpress.imaging.types import ImageFormat, Limits, Mode, OptimizeOptions, OutputFormat
 
 FORMATS = ("jpeg", "png", "webp", "avif")
 LOSSY = ("jpeg", "webp", "avif")
@@ -142,6 +146,38 @@ def source_pixels(path: Path, max_mp: float | None = None) -> pyvips.Image:
     return image.cast("uchar").copy_memory()
 
 
+def upload_png(path: Path, max_mp: float | None = None) -> bytes:
+    """The upload as pixpress receives it, normalised to a PNG: its pixels as stored (oriented, 8-bit,
+    alpha on white, downscaled past `max_mp` like source_pixels) with its colour profile, not converted."""
+    image = pyvips.Image.new_from_buffer(path.read_bytes(), "").autorot()
+    if max_mp and image.width * image.height > max_mp * 1e6:
+        image = image.resize((max_mp * 1e6 / (image.width * image.height)) ** 0.5)
+    if image.format != "uchar":
+        image = image.colourspace("srgb")  # 16-bit to 8 (the profile stays attached)
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255]).cast("uchar")
+    return bytes(image.pngsave_buffer(compression=1, keep="icc"))
+
+
+def as_shown(data: bytes) -> pyvips.Image:
+    """An output as a browser shows it: through its embedded profile to 8-bit sRGB, untagged."""
+    image = pyvips.Image.new_from_buffer(data, "")
+    if image.get_typeof("icc-profile-data"):
+        image = image.icc_transform("srgb", embedded=True, intent="relative", depth=8).copy()
+        image.remove("icc-profile-data")
+    return image
+
+
+class Managed:
+    """pixpress's fast SSIMULACRA2 on outputs as a browser shows them."""
+
+    def __init__(self, original: pyvips.Image) -> None:
+        self.reference = Reference(original)
+
+    def score_bytes(self, distorted: bytes) -> float:
+        return self.reference.score(as_shown(distorted))
+
+
 def megapixels(image: pyvips.Image) -> float:
     return float(image.width * image.height) / 1e6
 
@@ -158,7 +194,7 @@ class ReferencePackage:
     def score_bytes(self, distorted: bytes) -> float:
         from ssimulacra2 import compute_ssimulacra2
 
-        image = pyvips.Image.new_from_buffer(distorted, "")
+        image = as_shown(distorted)
         if image.interpretation != "srgb" or image.format != "uchar":
             image = image.colourspace("srgb").cast("uchar")
         if image.hasalpha():
@@ -168,12 +204,11 @@ class ReferencePackage:
         return float(compute_ssimulacra2(str(self.original), str(path)))
 
 
-def pixpress_encode(png: bytes, fmt: str, quality: int | None) -> bytes:
-    """pixpress's output: default lossy mode (its own search) when quality is None, else that setting."""
-    options = OptimizeOptions(
-        mode=Mode.LOSSY, quality=quality, format=OutputFormat(fmt), keep_metadata=KeepMetadata.NONE
-    )
-    return imaging.optimize(png, options=options, limits=Limits()).image.data
+def pixpress_encode(upload: bytes, fmt: str, quality: int | None) -> bytes:
+    """pixpress's output of the upload (upload_png): default lossy mode (its own search) when quality is
+    None, else that setting; the default keep_metadata (icc)."""
+    options = OptimizeOptions(mode=Mode.LOSSY, quality=quality, format=OutputFormat(fmt))
+    return imaging.optimize(upload, options=options, limits=Limits()).image.data
 
 
 def pillow_encode(png: bytes, fmt: str, quality: int | None) -> bytes:
@@ -266,14 +301,15 @@ def run(
         for kind, path in images:
             pixels = source_pixels(path)
             png = bytes(pixels.pngsave_buffer(compression=1))
-            fast = Reference(pixels)
+            upload = upload_png(path)
+            fast = Managed(pixels)
             reference = (
                 ReferencePackage(pixels, workdir)
                 if config.metric != "fast" and (config.smoke or megapixels(pixels) <= SPOT_CHECK_MAX_MP)
                 else None
             )
             for fmt in formats:
-                ours = pixpress_encode(png, fmt, None)
+                ours = pixpress_encode(upload, fmt, None)
                 theirs = pillow_encode(png, fmt, None) if fmt != "avif" or avif else None
                 outputs[(path.name, fmt)] = (ours, theirs)
                 figures.common.append(
@@ -313,14 +349,15 @@ def run(
                     f"{path.name} ({megapixels(full):.1f} -> {megapixels(pixels):.1f} MP)"
                 )
             png = bytes(pixels.pngsave_buffer(compression=1))
+            upload = upload_png(path, config.matched_max_mp)
             scorer: Scorer = (
-                Reference(pixels) if figures.metric == "fast" else ReferencePackage(pixels, workdir)
+                Managed(pixels) if figures.metric == "fast" else ReferencePackage(pixels, workdir)
             )
             lossy = [f for f in (("jpeg",) if config.smoke else LOSSY) if f != "avif" or avif]
             for fmt in lossy:
                 caches: dict[str, dict[int, tuple[bytes, float]]] = {"pixpress": {}, "pillow": {}}
                 encoders: dict[str, Callable[[int], bytes]] = {
-                    "pixpress": partial(_at_quality, pixpress_encode, png, fmt),
+                    "pixpress": partial(_at_quality, pixpress_encode, upload, fmt),
                     "pillow": partial(_at_quality, pillow_encode, png, fmt),
                 }
                 for target in TARGETS:
@@ -342,7 +379,9 @@ def run(
                     )
                 if fmt == "jpeg" and kind == "photo":
                     outputs_wanted = ("jpeg",) if config.smoke else ("jpeg", "auto")
-                    figures.smart.extend(smart_rows(path.name, png, scorer, caches["pillow"], outputs_wanted))
+                    figures.smart.extend(
+                        smart_rows(path.name, upload, png, scorer, caches["pillow"], outputs_wanted)
+                    )
             log(f"compression: {path.name} matched quality done")
     return figures
 
@@ -379,21 +418,22 @@ def rescore_common(
 
 def smart_rows(
     name: str,
+    upload: bytes,
     png: bytes,
     scorer: Scorer,
     cache: dict[int, tuple[bytes, float]],
     outputs: tuple[str, ...],
 ) -> list[SmartRow]:
+    """pixpress as a site uses it (the upload with its profile, the default keep_metadata=icc) against
+    Pillow's JPEG of the pixels a browser shows (`png`)."""
     accept = {ImageFormat.WEBP, ImageFormat.AVIF}
     choices = {
-        "jpeg": OptimizeOptions(format=OutputFormat.JPEG, keep_metadata=KeepMetadata.NONE),
-        "auto": OptimizeOptions(
-            format=OutputFormat.AUTO, accept=frozenset(accept), keep_metadata=KeepMetadata.NONE
-        ),
+        "jpeg": OptimizeOptions(format=OutputFormat.JPEG),
+        "auto": OptimizeOptions(format=OutputFormat.AUTO, accept=frozenset(accept)),
     }
     rows = []
     for output in outputs:
-        image = imaging.optimize(png, options=choices[output], limits=Limits()).image
+        image = imaging.optimize(upload, options=choices[output], limits=Limits()).image
         score = scorer.score_bytes(image.data)
         pillow = smallest_reaching(
             partial(_at_quality, pillow_encode, png, "jpeg"), scorer.score_bytes, score, cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -111,3 +112,110 @@ def heic(pixels: np.ndarray, *, quality: int = 60, **save: object) -> bytes:
 
 def cut_before_rows(data: bytes) -> bytes:
     return hostile.cut_before_rows(data)
+
+
+def profile_of(data: bytes) -> bytes | None:
+    image = load(data)
+    return bytes(image.get("icc-profile-data")) if image.get_typeof("icc-profile-data") else None
+
+
+ADOBE_RGB_FROM = PHOTO / "rocket.jpg"  # the corpus photo whose Adobe RGB (1998) profile the tests reuse
+
+
+def wide_gamut(name: str, space: str, *, width: int = 400, fmt: str = "jpeg") -> bytes:
+    """A corpus photo (thumbnailed to `width`) with its colours transformed into `space` ("p3": libvips'
+    Display P3, "adobe": the Adobe RGB profile of rocket.jpg) and that profile embedded: what an iPhone
+    or a photographer's export looks like. JPEG at quality 95, or PNG."""
+    image = load(read(PHOTO / name)).thumbnail_image(width)
+    if image.get_typeof("icc-profile-data"):
+        image = image.icc_transform("srgb", embedded=True, intent="relative")
+    if space == "p3":
+        out = image.icc_transform("p3", input_profile="srgb", intent="relative")
+    else:
+        adobe = profile_of(read(ADOBE_RGB_FROM))
+        assert adobe is not None
+        with tempfile.NamedTemporaryFile(suffix=".icc") as file:
+            file.write(adobe)
+            file.flush()
+            out = image.icc_transform(file.name, input_profile="srgb", intent="relative").copy_memory()
+    if fmt == "png":
+        return bytes(out.pngsave_buffer(keep="icc"))
+    return bytes(out.jpegsave_buffer(Q=95, keep="icc"))
+
+
+def as_shown(data: bytes) -> pyvips.Image:
+    """What a colour-managed browser shows: the image through its embedded profile to 8-bit sRGB,
+    alpha on white (written here without pixpress's code, to check it)."""
+    image = load(data) if data[4:8] != b"ftyp" else pyvips.Image.heifload_buffer(data)
+    if image.get_typeof("icc-profile-data"):
+        image = image.icc_transform("srgb", embedded=True, intent="relative", depth=8)
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    image = image.colourspace("srgb").cast("uchar").copy()
+    if image.get_typeof("icc-profile-data"):
+        image.remove("icc-profile-data")
+    return image
+
+
+# Colorants (D50, Bradford) of the standard spaces, for profiles made in the tests.
+SRGB_COLORANTS = ((0.43607, 0.22249, 0.01392), (0.38515, 0.71687, 0.09708), (0.14307, 0.06061, 0.71410))
+P3_COLORANTS = ((0.51512, 0.24120, -0.00105), (0.29198, 0.69225, 0.04189), (0.15710, 0.06657, 0.78407))
+
+
+def srgb_table(entries: int = 1024) -> bytes:
+    """A curveType tag holding sRGB's tone curve as a table (how the 3,144-byte sRGB profile says it)."""
+
+    def linear(x: float) -> float:
+        return x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4
+
+    values = [round(linear(i / (entries - 1)) * 65535) for i in range(entries)]
+    return b"curv\x00\x00\x00\x00" + struct.pack(f">I{entries}H", entries, *values)
+
+
+def gamma_curve(gamma: float) -> bytes:
+    return b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, round(gamma * 256)) + b"\x00\x00"
+
+
+def matrix_trc_profile(
+    colorants: tuple[tuple[float, float, float], ...], curve: bytes, *, description: str = "test"
+) -> bytes:
+    """A minimal ICC v2 RGB display profile: desc, wtpt (D50), the colorants and one tone curve shared by
+    the three channels. libvips (littlecms) can transform with it."""
+
+    def xyz(values: tuple[float, float, float]) -> bytes:
+        return b"XYZ \x00\x00\x00\x00" + b"".join(struct.pack(">i", round(v * 65536)) for v in values)
+
+    text = description.encode("ascii") + b"\x00"
+    desc = b"desc\x00\x00\x00\x00" + struct.pack(">I", len(text)) + text + b"\x00" * (4 + 4 + 2 + 1 + 67)
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
+        (b"rXYZ", xyz(colorants[0])),
+        (b"gXYZ", xyz(colorants[1])),
+        (b"bXYZ", xyz(colorants[2])),
+        (b"rTRC", curve),
+    ]
+    table_size = 4 + 12 * (len(tags) + 2)  # + gTRC and bTRC pointing at rTRC's data
+    offset = 128 + table_size
+    entries, body = [], b""
+    for signature, data in tags:
+        data += b"\x00" * (-len(data) % 4)
+        entries.append((signature, offset + len(body), len(data)))
+        body += data
+    entries += [(b"gTRC", entries[-1][1], entries[-1][2]), (b"bTRC", entries[-1][1], entries[-1][2])]
+    table = struct.pack(">I", len(entries)) + b"".join(struct.pack(">4sII", *e) for e in entries)
+    size = 128 + len(table) + len(body)
+    header = (
+        struct.pack(">I", size)
+        + b"lcms"
+        + b"\x02\x10\x00\x00"
+        + b"mntrRGB XYZ "
+        + b"\x00" * 12
+        + b"acsp"
+        + b"\x00" * 24
+        + b"\x00" * 4  # rendering intent
+        + b"".join(struct.pack(">i", round(v * 65536)) for v in (0.9642, 1.0, 0.8249))
+        + b"\x00" * 48
+    )
+    assert len(header) == 128
+    return header + table + body

@@ -59,4 +59,14 @@ def test_jpeg_strip_is_exact_and_smaller() -> None:
     out = lossless_jpeg(data, keep=KeepMetadata.NONE, srgb_or_no_profile=True, orientation=1)
     assert len(out) < len(data) * 0.8
     assert np.array_equal(images.pixels(out), images.pixels(data, autorotate=False))
-    assert lossless_jpeg(data, keep=KeepMetadata.ALL, srgb_or_no_profile=True, orientation=1) == data
+    assert lossless_jpeg(data, keep=KeepMetadata.ALL, srgb_or_no_profile=False, orientation=1) == data
+
+
+def test_jpeg_strip_with_keep_all_drops_only_an_srgb_profile() -> None:
+    data = images.read(images.PHOTO / "paris_exif_xmp_icc.jpg")  # EXIF, XMP and the 596-byte sRGB profile
+    out = lossless_jpeg(data, keep=KeepMetadata.ALL, srgb_or_no_profile=True, orientation=1)
+    assert len(data) - len(out) == 596 + 2 + 2 + 14  # the APP2 segment: marker, length, ICC_PROFILE header
+    loaded = images.load(out)
+    assert not loaded.get_typeof("icc-profile-data")
+    assert loaded.get_typeof("exif-data") and loaded.get_typeof("xmp-data")
+    assert np.array_equal(images.pixels(out), images.pixels(data))

@@ -18,6 +18,7 @@ from pixpress.imaging import (
 from pixpress.imaging.context import Context
 from pixpress.imaging.perceptual import Judge
 from pixpress.imaging.size_specs import parse_sizes
+from pixpress.imaging.types import ColourPath
 from tests.imaging import images
 
 LIMITS = Limits()
@@ -150,3 +151,14 @@ def test_an_animation_keeps_its_frames_in_every_size() -> None:
         assert sized.image.format is ImageFormat.GIF
         assert (out.width, out.get("page-height")) == expected
         assert out.height // out.get("page-height") == 5
+
+
+def test_a_size_of_an_srgb_tagged_png_carries_no_profile() -> None:
+    """astronaut.png's 150x150 thumbnail as a PNG was 19,397 bytes with the 3,144-byte sRGB profile and
+    16,781 without: every size drops it (an sRGB chunk says the same in 13 bytes)."""
+    result = run("astronaut.png", format=OutputFormat.PNG)
+    for sized in result.sizes:
+        image = sized.image
+        assert images.profile_of(image.data) is None, sized.spec.name
+        assert image.colour is ColourPath.SRGB_PROFILE_DROPPED
+        assert b"sRGB" in image.data[:64]

@@ -196,3 +196,37 @@ def test_a_stale_attempt_leaves_no_size_variant_behind(runner, corpus: Path, mon
     monkeypatch.setattr(run.records, "complete", lambda claim, **values: False)  # another attempt won
     run.run(task.id)
     assert sorted(run.storage._blobs) == [task.input_key]
+
+
+def test_the_status_says_which_colour_path_each_output_took(runner, corpus: Path) -> None:
+    """Per output: the Adobe RGB photo's profile kept, chelsea's sRGB profile dropped, the Adobe RGB
+    photo converted with keep_metadata=none; old rows (no colour recorded) leave it out."""
+    run, _ = runner
+    cases = [
+        (
+            "rocket.jpg",
+            {"format": "auto", "accept": ["webp"], "sizes": "thumbnail:150x150:crop"},
+            "profile_kept",
+        ),
+        (
+            "chelsea.png",
+            {"format": "auto", "accept": ["webp"], "sizes": "thumbnail:150x150:crop"},
+            "srgb_profile_dropped",
+        ),
+        ("rocket.jpg", {"keep_metadata": "none", "sizes": "thumbnail:150x150:crop"}, "converted_to_srgb"),
+        ("kodim03.png", {"sizes": "thumbnail:150x150:crop"}, "untagged"),
+    ]
+    for name, options, expected in cases:
+        task = queue(run, (corpus / "photo" / name).read_bytes(), options=options)
+        run.run(task.id)
+        done = run.records.get(task.id)
+        assert done is not None and done.status == TaskState.DONE
+        status = task_status(done, base_url="http://x").public()
+        colours = [status["colour"], *(s["colour"] for s in status["sizes"])]
+        colours += [v["colour"] for v in status.get("variants", [])]
+        colours += [v["colour"] for s in status["sizes"] for v in s.get("variants", [])]
+        assert set(colours) == {expected}, (name, options, colours)
+    old = new_task()
+    old.status, old.optimized_size = TaskState.DONE.value, 10
+    old.result_json = '{"quality": 80, "score": 71.0, "variants": []}'
+    assert "colour" not in task_status(old, base_url="http://x").public()

@@ -19,7 +19,8 @@ import pyvips
 from PIL import Image
 
 from pixpress.errors import ImageTooLarge, InternalError, TaskTimeout
-from pixpress.imaging import metadata, presets, vips
+from pixpress.imaging import metadata, png_chunks, presets, vips
+from pixpress.imaging.colour import declares_srgb
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.encode import adapt
 from pixpress.imaging.types import ImageFormat, KeepMetadata
@@ -59,6 +60,8 @@ def encode(
         if deadline is not None and deadline.expired:
             raise TaskTimeout(details={"step": "encode"}) from exc
         raise InternalError(details={"step": "encode", "format": fmt.value}) from exc
+    if fmt is ImageFormat.PNG and declares_srgb(image):
+        return png_chunks.with_srgb_chunk(out.getvalue())
     return out.getvalue()
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pyvips
 
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.types import ImageFormat, ImageInfo, Limits, OptimizeOptions
+from pixpress.imaging.types import ColourPath, ImageFormat, ImageInfo, Limits, OptimizeOptions
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Context:
     shrunk_on_load: bool = False  # the decoder skipped pixels (shrink.py): sizes come from `info`
     resized: bool = False
     converted_colour: bool = False  # pixels were transformed to sRGB (the source profile is gone)
+    colour_path: ColourPath = ColourPath.UNTAGGED  # set by the colour step
     targets: tuple[ImageFormat, ...] = ()  # output formats to encode, set by plan
     notes: dict[str, object] = field(default_factory=dict)
 

@@ -13,7 +13,8 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InternalError, TaskTimeout
-from pixpress.imaging import presets, vips
+from pixpress.imaging import png_chunks, presets, vips
+from pixpress.imaging.colour import declares_srgb
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.types import INPUT_ONLY_FORMATS, ImageFormat, KeepMetadata
 from pixpress.metrics import record
@@ -49,6 +50,8 @@ def encode(
         if vips.out_of_memory(exc):
             raise vips.too_large(exc) from exc
         raise InternalError(details={"step": "encode", "format": fmt.value}) from exc
+    if fmt is ImageFormat.PNG and declares_srgb(image):
+        data = png_chunks.with_srgb_chunk(data)  # the dropped sRGB profile, said in 13 bytes
     return data
 
 

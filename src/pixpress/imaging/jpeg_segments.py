@@ -198,13 +198,14 @@ def is_exif(segment: Segment, data: bytes) -> bool:
     return segment.marker == APP1 and segment.payload(data).startswith(b"Exif\x00")
 
 
-def strip_metadata(data: bytes, *, keep_icc: bool, orientation: int = 1) -> bytes:
+def strip_metadata(data: bytes, *, keep_icc: bool, orientation: int = 1, keep_other: bool = False) -> bytes:
     """The same JPEG without metadata segments (EXIF, XMP, IPTC, comments, MPF, data after EOI),
     wherever they sit: before the frame or between the scans of a progressive JPEG.
 
     Kept always: JFIF (APP0) and Adobe (APP14), which change how pixels decode, and the ICC profile when
-    `keep_icc`. When `orientation` is not 1 a minimal EXIF segment holding only that tag is written,
-    since the pixels are not rotated in this path (and GPS or camera data must not survive).
+    `keep_icc`; every other metadata segment and what follows EOI too when `keep_other`. When
+    `orientation` is not 1 a minimal EXIF segment holding only that tag is written, since the pixels are
+    not rotated in this path (and GPS or camera data must not survive).
     Every other segment (DQT, SOF, DHT, DRI, SOS...) keeps its order, and the entropy-coded data is
     copied unchanged.
     """
@@ -215,22 +216,24 @@ def strip_metadata(data: bytes, *, keep_icc: bool, orientation: int = 1) -> byte
         if exif and segment.marker != APP0:
             kept.append(exif)  # right after SOI, or after JFIF when there is one
             exif = b""
-        if _kept(segment, data, keep_icc=keep_icc):
+        if _kept(segment, data, keep_icc=keep_icc, keep_other=keep_other):
             kept.append(data[segment.start : segment.end])
     kept.append(exif)
     pos = layout.scan_start
     for segment in layout.scan_segments:
-        if not _kept(segment, data, keep_icc=keep_icc):
+        if not _kept(segment, data, keep_icc=keep_icc, keep_other=keep_other):
             kept.append(data[pos : segment.start])
             pos = segment.end
-    kept.append(data[pos : layout.eoi_end])
+    kept.append(data[pos : layout.eoi_end] if not keep_other else data[pos:])  # keep_other: MPF images too
     return b"".join(kept)
 
 
-def _kept(segment: Segment, data: bytes, *, keep_icc: bool) -> bool:
+def _kept(segment: Segment, data: bytes, *, keep_icc: bool, keep_other: bool) -> bool:
     if not segment.is_metadata or segment.marker in (APP0, APP14):
         return True
-    return keep_icc and is_icc(segment, data)
+    if is_icc(segment, data):
+        return keep_icc
+    return keep_other
 
 
 def orientation_exif(orientation: int) -> bytes:

@@ -52,15 +52,19 @@ def lossless_png(image: pyvips.Image, *, keep: KeepMetadata, deadline: Deadline 
 
 
 def lossless_jpeg(data: bytes, *, keep: KeepMetadata, srgb_or_no_profile: bool, orientation: int) -> bytes:
-    """The source JPEG without metadata segments (keep=all: unchanged).
+    """The source JPEG without metadata segments (keep=all: every one but an sRGB profile).
 
-    The ICC profile is kept unless keep=none and it is sRGB (dropping any other profile would shift
-    colours, converting would change pixels); a rotation is kept as a minimal EXIF orientation tag.
+    An sRGB-equivalent profile is dropped whatever `keep` says (an untagged JPEG is sRGB to every
+    browser); any other profile is kept, even with keep=none (dropping it would shift colours,
+    converting would change pixels); a rotation is kept as a minimal EXIF orientation tag.
     """
     if keep is KeepMetadata.ALL:
-        return data
-    keep_icc = not (keep is KeepMetadata.NONE and srgb_or_no_profile)
-    return jpeg_segments.strip_metadata(data, keep_icc=keep_icc, orientation=orientation)
+        return (
+            data
+            if not srgb_or_no_profile
+            else jpeg_segments.strip_metadata(data, keep_icc=False, keep_other=True)
+        )
+    return jpeg_segments.strip_metadata(data, keep_icc=not srgb_or_no_profile, orientation=orientation)
 
 
 def exact_pixels(source: pyvips.Image, encoded: bytes) -> bool:

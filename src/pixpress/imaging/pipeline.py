@@ -17,7 +17,7 @@ from pixpress.imaging.orient import orient
 from pixpress.imaging.plan import conversion_requested, keep_first_frame, plan
 from pixpress.imaging.probe import probe
 from pixpress.imaging.resize import resize
-from pixpress.imaging.types import EncodedImage, Limits, OptimizeOptions, OptimizeResult
+from pixpress.imaging.types import ColourPath, EncodedImage, Limits, OptimizeOptions, OptimizeResult
 from pixpress.imaging.variants import encode_variant
 
 Step = Callable[[Context], None]
@@ -80,4 +80,5 @@ def original(ctx: Context) -> EncodedImage:
         width=int(ctx.pixels.width),
         height=ctx.frame_height,
         settings={"method": "original"},
+        colour=ColourPath.UNTAGGED if ctx.source_profile is None else ColourPath.PROFILE_KEPT,
     )

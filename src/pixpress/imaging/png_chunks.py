@@ -140,3 +140,27 @@ def has_end(data: bytes, header: PngHeader) -> bool:
 def chunk(kind: bytes, payload: bytes | memoryview) -> bytes:
     crc = zlib.crc32(payload, zlib.crc32(kind))
     return struct.pack(">I", len(payload)) + kind + bytes(payload) + struct.pack(">I", crc)
+
+
+SRGB_PERCEPTUAL = chunk(b"sRGB", b"\x00")  # "these pixels are sRGB" (rendering intent 0): 13 bytes
+
+
+def with_srgb_chunk(data: bytes) -> bytes:
+    """The PNG `data` (as a pixpress encoder wrote it: IHDR first) with an sRGB chunk right after IHDR,
+    where the colour chunks belong (before PLTE and IDAT); unchanged when it already says its colours
+    (sRGB or iCCP before the image data)."""
+    if data[12:16] != b"IHDR":
+        return data
+    pos, header_end = 8, 0
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        if kind in (b"sRGB", b"iCCP"):
+            return data
+        if kind in (b"IDAT", b"PLTE"):
+            break
+        pos += 12 + length
+        header_end = header_end or pos
+    if not header_end:
+        return data
+    return data[:header_end] + SRGB_PERCEPTUAL + data[header_end:]

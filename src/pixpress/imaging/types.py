@@ -61,6 +61,16 @@ class KeepMetadata(StrEnum):
     ALL = "all"
 
 
+class ColourPath(StrEnum):
+    """What the colour step did with the upload's colour profile (imaging/colour.py); each output says."""
+
+    UNTAGGED = "untagged"  # no profile in the upload: sRGB, as every browser reads an untagged image
+    PROFILE_KEPT = "profile_kept"  # the pixels stay in the profile's colours and the profile goes along
+    COMPACT_PROFILE = "compact_profile"  # kept, as a smaller profile of the same colours (Display P3)
+    SRGB_PROFILE_DROPPED = "srgb_profile_dropped"  # the profile said sRGB: output untagged (PNG: sRGB chunk)
+    CONVERTED_TO_SRGB = "converted_to_srgb"  # pixels converted through the profile (keep_metadata=none, CMYK)
+
+
 @dataclass(frozen=True)
 class Targets:
     """SSIMULACRA2 each mode aims for (PIXPRESS_TARGET_GLOSSY / _LOSSY); lossless is pixel-exact."""
@@ -139,6 +149,7 @@ class EncodedImage:
     quality: int | None = None  # encoder setting chosen, None for lossless output
     score: float | None = None  # SSIMULACRA2 against the oriented, resized source, when measured
     settings: dict[str, object] = field(default_factory=dict)  # encoder parameters, for the status
+    colour: ColourPath | None = None  # what became of the colour profile (None: not recorded)
 
     @property
     def mime_type(self) -> str:

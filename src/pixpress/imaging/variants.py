@@ -27,7 +27,7 @@ from pixpress.imaging.quality_search import (
     SearchResult,
     search_quality,
 )
-from pixpress.imaging.types import EncodedImage, ImageFormat, Mode
+from pixpress.imaging.types import ColourPath, EncodedImage, ImageFormat, Mode
 
 SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)
 Q_MAX = 95
@@ -39,6 +39,7 @@ class Encoded:
     quality: int | None
     settings: dict[str, Any]
     score: float | None = None
+    colour: ColourPath | None = None  # when not the colour step's path (the lossless JPEG path)
 
 
 def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
@@ -59,6 +60,7 @@ def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
         quality=encoded.quality,
         score=encoded.score,
         settings=encoded.settings,
+        colour=encoded.colour or ctx.colour_path,
     )
 
 
@@ -173,7 +175,14 @@ def _search_jpeg(ctx: Context, target: float) -> Encoded:
         if proxy.wanted(ctx.pixels.width, ctx.frame_height):
             tiles, tiles_judge = _mosaic(ctx)
             trial = search(
-                encode=partial(encode, tiles, ImageFormat.JPEG, overrides=overrides, deadline=ctx.deadline),
+                encode=partial(
+                    encode,
+                    tiles,
+                    ImageFormat.JPEG,
+                    keep=ctx.options.keep_metadata,  # the profile the output carries: scored through it
+                    overrides=overrides,
+                    deadline=ctx.deadline,
+                ),
                 measure=tiles_judge.score,
                 max_encodes=proxy.MAX_ENCODES,
                 tolerance=proxy.TOLERANCE,
@@ -307,10 +316,12 @@ def _lossless(ctx: Context, fmt: ImageFormat) -> Encoded:
             data = lossless_jpeg(
                 ctx.data,
                 keep=keep,
-                srgb_or_no_profile=profile is None or icc.is_srgb(profile),
+                srgb_or_no_profile=profile is None or icc.srgb_equivalent(profile),
                 orientation=ctx.orientation,
             )
-            return Encoded(data, None, {"method": "metadata-strip", "exact": True}, 100.0)
+            # The upload's own segments: an sRGB profile dropped, any other kept as it was (not compacted).
+            path = ColourPath.PROFILE_KEPT if ctx.colour_path is ColourPath.COMPACT_PROFILE else None
+            return Encoded(data, None, {"method": "metadata-strip", "exact": True}, 100.0, path)
     if fmt is ImageFormat.PNG:
         data = lossless_png(image, keep=keep, deadline=ctx.deadline)
         return Encoded(data, None, {**encoder_settings(fmt, None), "exact": True}, 100.0)

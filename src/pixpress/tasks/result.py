@@ -28,6 +28,7 @@ class VariantRecord(_Record):
     height: int
     quality: int | None = None
     score: float | None = None
+    colour: str | None = None  # imaging.ColourPath: what became of the colour profile (older rows: None)
 
 
 class SizeRecord(VariantRecord):
@@ -45,6 +46,7 @@ class TaskResult(_Record):
 
     quality: int | None = None
     score: float | None = None
+    colour: str | None = None  # imaging.ColourPath of the main result (older rows: None)
     settings: dict[str, Any] = Field(default_factory=dict)  # the encoder's parameters
     kept_original: bool = False
     variants: list[VariantRecord] = Field(default_factory=list)  # listed only when there was a choice

@@ -99,6 +99,7 @@ class TaskRunner:
         details = TaskResult(
             quality=image.quality,
             score=image.score,
+            colour=image.colour.value if image.colour else None,
             settings=image.settings,
             kept_original=result.kept_original,
             variants=variants,
@@ -160,6 +161,7 @@ class TaskRunner:
             height=image.height,
             quality=image.quality,
             score=image.score,
+            colour=image.colour.value if image.colour else None,
         )
 
     def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> SizeRecord:

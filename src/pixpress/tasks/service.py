@@ -24,7 +24,7 @@ from pixpress.tasks.records import TaskRecords, task_result
 from pixpress.tasks.result import SizeRecord, VariantRecord
 from pixpress.tasks.runner import limits_from
 from pixpress.tasks.states import TaskState, input_key
-from pixpress.tasks.views import SizeView, TaskFailure, TaskStatus, VariantView
+from pixpress.tasks.views import SizeView, TaskFailure, TaskStatus, VariantView, colour_path_name
 
 log = logging.getLogger("pixpress.tasks")
 
@@ -229,6 +229,8 @@ def task_status(task: Task, *, base_url: str) -> TaskStatus:
         view.download_url = download
         view.quality = details.quality
         view.score = details.score
+        if details.colour is not None:
+            view.colour = colour_path_name(details.colour)
         view.encoder_settings = details.settings
         view.finished_at = iso(task.finished_at)
         if details.variants:
@@ -256,6 +258,7 @@ def size_status(size: SizeRecord, *, download: str) -> SizeView:
         quality=size.quality,
         score=size.score,
         download_url=f"{download}?size={size.name}",
+        colour=colour_path_name(size.colour),
     )
     if size.variants:
         view.variants = [variant_status(v, download=f"{download}?size={size.name}&") for v in size.variants]
@@ -273,6 +276,7 @@ def variant_status(variant: VariantRecord, *, download: str) -> VariantView:
         quality=variant.quality,
         score=variant.score,
         download_url=f"{download}variant={variant.format}",
+        colour=colour_path_name(variant.colour),
     )
 
 

@@ -7,11 +7,25 @@ fields that apply and serialize them with exclude_unset (the routes do, via resp
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
 TaskStateName = Literal["queued", "processing", "done", "failed"]
+# What became of the upload's colour profile in an output (imaging.ColourPath; README "Colour"):
+# untagged upload; profile kept (or as a compact profile of the same colours); an sRGB profile dropped
+# (untagged means sRGB; PNG gets an sRGB chunk); pixels converted to sRGB (keep_metadata=none, CMYK).
+ColourPathName = Literal[
+    "untagged", "profile_kept", "compact_profile", "srgb_profile_dropped", "converted_to_srgb"
+]
+
+
+def colour_path_name(stored: str | None) -> ColourPathName | None:
+    """A stored colour path as the view names it (None for older rows, or a value this version lacks)."""
+    for name in get_args(ColourPathName):
+        if name == stored:
+            return name
+    return None
 
 
 class VariantView(BaseModel):
@@ -23,6 +37,7 @@ class VariantView(BaseModel):
     quality: int | None
     score: float | None
     download_url: str
+    colour: ColourPathName | None = None  # None: a task finished before colour paths were recorded
 
 
 class SizeView(BaseModel):
@@ -37,6 +52,7 @@ class SizeView(BaseModel):
     quality: int | None
     score: float | None
     download_url: str
+    colour: ColourPathName | None = None
     variants: list[VariantView] | None = None  # only with format=auto
 
 
@@ -67,6 +83,7 @@ class TaskStatus(BaseModel):
     download_url: str | None = None
     quality: int | None = None
     score: float | None = None
+    colour: ColourPathName | None = None  # what became of the colour profile (see ColourPathName)
     encoder_settings: dict[str, Any] | None = None
     finished_at: str | None = None
     variants: list[VariantView] | None = None  # only with format=auto
