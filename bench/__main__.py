@@ -2,7 +2,7 @@
 
 python -m bench                          # everything, report in docs/
 python -m bench --only service,quota     # a subset of: agreement, compression, service, quota, memory,
-                                         # cost, encoders
+                                         # cost, jobs, encoders, efforts
 python -m bench --smoke                  # one image, a few requests; report in bench/out/ (what CI runs)
 python -m bench --metric reference       # score with the reference ssimulacra2 package whatever agrees
 """
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import compression, cost, memory, quota, service
+from bench import compression, cost, job_cost, memory, quota, service
 from bench.common import DEFAULT_CORPUS, REPO_ROOT, BenchConfig, machine
 from bench.report import SECTION_ORDER, Figures, load, merge, write
 
@@ -72,6 +72,17 @@ def agreement_table(corpus: Path) -> tuple[str, float]:
     return out, float(found.group(1))
 
 
+def efforts_tables(targets: tuple[str, ...] = ("70", "80")) -> str:
+    """bench.encoder_efforts' markdown tables (AVIF and WebP efforts at matched score, and the gains)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.encoder_efforts", *targets], capture_output=True, text=True, check=True
+    ).stdout
+    tables = out[out.find("| setting") :].strip()
+    if not tables.startswith("|"):
+        raise RuntimeError(f"bench.encoder_efforts printed no table:\n{out[-2000:]}")
+    return tables
+
+
 def encoders_table(targets: tuple[str, ...] = ("70", "80")) -> str:
     """bench.jpeg_tables' markdown table (the mozjpeg tables and jpegli against Pillow at each target)."""
     out = subprocess.run(
@@ -88,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         only.discard("agreement")  # the reference metric over the corpus takes minutes
         only.discard("encoders")  # a bisection per encoder and photo: about 5 minutes
+        only.discard("efforts")  # a bisection per effort and photo: about 30 minutes
     out = args.out or (REPO_ROOT / "bench" / "out" if args.smoke else REPO_ROOT / "docs")
     config = BenchConfig(
         corpus=args.corpus,
@@ -131,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         figures.memory = memory.run(config, log)
     if "cost" in only:
         figures.cost = cost.run(config, log)
+    if "jobs" in only:
+        figures.jobs = job_cost.run(config.corpus, runs=1 if config.smoke else 3, smoke=config.smoke, log=log)
+    if "efforts" in only:
+        log("efforts: bench.encoder_efforts 70 80 (AVIF and WebP efforts at matched score)")
+        figures.efforts = efforts_tables()
     if "encoders" in only:
         log("encoders: bench.jpeg_tables 70 80 (mozjpeg tables and jpegli against Pillow)")
         figures.encoders = encoders_table()

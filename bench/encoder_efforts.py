@@ -5,7 +5,9 @@ sizes a page shows) gets its smallest file reaching the target (bisection over q
 as a markdown table (the report's "efforts" section): per setting, the median bytes against the shipped
 effort's at the same score, and the median CPU of one encode against it. A second table checks the
 search's bet: the score of one encode at the shipped effort, at the quality the cheap probe effort
-found, against the target (`python -m bench.encoder_efforts [target ...]`; about 10 minutes on 2 cores).
+found, against the target; a third gives the shipped effort's gain over the probe effort at the same
+quality, which imaging/cheap_probes.py aims below by (`python -m bench.encoder_efforts [target ...]`;
+about 30 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -82,10 +84,7 @@ SETTINGS = [
     *(Setting(f"WebP effort {e}", "webp", vips_webp(e)) for e in (0, 2, 4, 6)),
 ]
 SHIPPED = {"avif": f"AVIF libvips effort {presets.AVIF_EFFORT}", "webp": f"WebP effort {presets.WEBP_EFFORT}"}
-PROBE = {
-    "avif": f"AVIF libvips effort {presets.AVIF_PROBE_EFFORT}",
-    "webp": f"WebP effort {presets.WEBP_PROBE_EFFORT}",
-}
+PROBE = {"avif": f"AVIF libvips effort {presets.AVIF_PROBE_EFFORT}"}  # WebP is searched at its shipped effort
 
 
 def _cpu_s() -> float:
@@ -127,7 +126,7 @@ def bet(targets: list[float]) -> dict[tuple[str, float], list[float]]:
     for path in sorted((CORPUS / "photo").iterdir()):
         image = source_pixels(path, MAX_MP)
         judge = Judge(image, frame_height=image.height).prepare()
-        for fmt in ("avif", "webp"):
+        for fmt in PROBE:
             probe = by_label[PROBE[fmt]].make(image)
             shipped = by_label[SHIPPED[fmt]].make(image)
             cache: dict[int, tuple[bytes, float]] = {}
@@ -138,6 +137,35 @@ def bet(targets: list[float]) -> dict[tuple[str, float], list[float]]:
                 quality = next(q for q, (data, _) in cache.items() if data is best)
                 scores.setdefault((fmt, target), []).append(judge.score(shipped(quality)) - target)
     return scores
+
+
+GAIN_QUALITIES = (55, 65, 75, 85)
+
+
+def gains() -> dict[int, list[float]]:
+    """AVIF: the shipped effort's score minus the probe effort's at the same quality, per photo
+    (imaging/cheap_probes.py's TYPICAL_GAIN)."""
+    by_label = {s.label: s for s in SETTINGS}
+    found: dict[int, list[float]] = {}
+    for path in sorted((CORPUS / "photo").iterdir()):
+        image = source_pixels(path, MAX_MP)
+        judge = Judge(image, frame_height=image.height).prepare()
+        probe, shipped = by_label[PROBE["avif"]].make(image), by_label[SHIPPED["avif"]].make(image)
+        for quality in GAIN_QUALITIES:
+            found.setdefault(quality, []).append(judge.score(shipped(quality)) - judge.score(probe(quality)))
+    return found
+
+
+def gain_table(found: dict[int, list[float]]) -> str:
+    lines = [
+        "| AVIF quality | effort 4 score - effort 0 score: median | min | max |",
+        "|---|---|---|---|",
+    ]
+    for quality, values in sorted(found.items()):
+        lines.append(
+            f"| {quality} | {statistics.median(values):+.2f} | {min(values):+.2f} | {max(values):+.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def table(found: dict[tuple[str, float, str], Found], targets: list[float]) -> str:
@@ -166,13 +194,7 @@ def table(found: dict[tuple[str, float, str], Found], targets: list[float]) -> s
             cells.append(f"{statistics.median(ratios):.3f}" if ratios else "-")
         cpu = f"{statistics.median(cpu_ratios):.2f}x" if cpu_ratios else "-"
         ms = f"{statistics.median(cpu_ms):.0f}" if cpu_ms else "-"
-        mark = (
-            " (shipped)"
-            if setting.label == shipped
-            else " (probes)"
-            if setting.label == PROBE[setting.format]
-            else ""
-        )
+        mark = {shipped: " (shipped)", PROBE.get(setting.format): " (probes)"}.get(setting.label, "")
         lines.append(f"| {setting.label}{mark} | {' | '.join(cells)} | {cpu} | {ms} |")
     return "\n".join(lines)
 
@@ -197,6 +219,8 @@ def main(argv: list[str]) -> int:
     print(table(measure(targets), targets))
     print()
     print(bet_table(bet(targets)))
+    print()
+    print(gain_table(gains()))
     return 0
 
 

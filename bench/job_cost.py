@@ -243,9 +243,12 @@ def bench_server(env: dict[str, str] | None = None) -> Iterator[Server]:
         yield server
 
 
-def wordpress_job(corpus: Path, *, runs: int, log: Callable[[str], None] = print) -> list[JobFigures]:
+def wordpress_job(
+    corpus: Path, *, runs: int, log: Callable[[str], None] = print, first_only: bool = False
+) -> list[JobFigures]:
     rows = []
-    for upload in wordpress_uploads(corpus):
+    uploads = wordpress_uploads(corpus)
+    for upload in uploads[:1] if first_only else uploads:
         sizes = upload.sizes()
         data = upload.path.read_bytes()
         plain = statistics.median(_in_fresh_process(_plain_wordpress_job, (str(upload.path), sizes, runs)))
@@ -379,3 +382,46 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the report's section ---------------------------------------------------------------------------
+
+WORDPRESS_GOAL = 2.0  # pixpress CPU per WordPress job against one plain encode per output
+FIT_GOAL = 1.5  # service CPU per image on imgproxy's workload against the thumbnail floor
+OUTSIDE_GOAL_S = 0.015  # CPU per image outside optimize()
+
+
+def markdown(rows: list[JobFigures], fit: FitFigures | None) -> str:
+    lines = [
+        "| job | outputs | pixpress CPU | one plain encode each | ratio (goal <= 2x) | upload -> done |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.job} | {row.outputs} | {row.pixpress_cpu_s:.2f} s | {row.plain_cpu_s:.2f} s |"
+            f" **{row.ratio:.2f}x** | {row.upload_to_done_s:.1f} s |"
+        )
+    for row in rows:
+        roles = ", ".join(f"{role}: {seconds:.2f} s" for role, seconds in row.by_process.items())
+        lines.append(f"\n{row.job}, CPU per process: {roles}.")
+    if fit is not None:
+        lines += [
+            "",
+            "| imgproxy's workload, per image | CPU |",
+            "|---|---|",
+            f"| the floor: thumbnail_buffer + jpegsave_buffer(Q=80) | {fit.floor_cpu_s * 1000:.0f} ms |",
+            f"| `optimize()` in one process | {fit.optimize_cpu_s * 1000:.0f} ms |",
+            f"| the service, upload to download (goal <= {FIT_GOAL}x the floor) |"
+            f" {fit.service_cpu_s * 1000:.0f} ms (**{fit.ratio:.2f}x**) |",
+            f"| outside `optimize()` (goal <= {OUTSIDE_GOAL_S * 1000:.0f} ms) |"
+            f" {fit.outside_optimize_s * 1000:.0f} ms |",
+        ]
+        roles = ", ".join(f"{role}: {seconds * 1000:.0f} ms" for role, seconds in fit.by_process.items())
+        lines.append(f"\nCPU per image per process: {roles}.")
+    return "\n".join(lines)
+
+
+def run(corpus: Path, *, runs: int, smoke: bool, log: Callable[[str], None]) -> str:
+    rows = wordpress_job(corpus, runs=runs, log=log, first_only=smoke)
+    fit = imgproxy_fit(corpus, runs=runs, log=log)
+    return markdown(rows, fit)

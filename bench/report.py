@@ -45,6 +45,8 @@ class Figures:
     cost: CostFigures | None = None
     agreement: str = ""
     encoders: str = ""  # bench.jpeg_tables' markdown table
+    efforts: str = ""  # bench.encoder_efforts' markdown tables
+    jobs: str = ""  # bench.job_cost's markdown tables
     seconds: float = 0.0
 
 
@@ -92,6 +94,8 @@ def load(path: Path) -> Figures | None:
             cost=_cost(raw.get("cost")),
             agreement=raw.get("agreement", ""),
             encoders=raw.get("encoders", ""),
+            efforts=raw.get("efforts", ""),
+            jobs=raw.get("jobs", ""),
             seconds=raw.get("seconds", 0.0),
         )
     except (KeyError, TypeError, ValueError):
@@ -120,7 +124,17 @@ def merge(previous: Figures, current: Figures, ran: set[str]) -> Figures:
     return merged
 
 
-SECTION_ORDER = ("agreement", "compression", "service", "quota", "memory", "cost", "encoders")
+SECTION_ORDER = (
+    "agreement",
+    "compression",
+    "service",
+    "quota",
+    "memory",
+    "cost",
+    "jobs",
+    "encoders",
+    "efforts",
+)
 SECTION_FIELDS = {
     "agreement": ("agreement",),
     "compression": ("compression",),
@@ -129,6 +143,8 @@ SECTION_FIELDS = {
     "memory": ("memory",),
     "cost": ("cost",),
     "encoders": ("encoders",),
+    "efforts": ("efforts",),
+    "jobs": ("jobs",),
 }
 
 
@@ -266,6 +282,32 @@ def render(f: Figures, chart_name: str) -> str:
             "table is what to look at again when either encoder changes.",
             "",
             f.encoders,
+            "",
+        ]
+    if f.jobs:
+        lines += [
+            "## CPU per job: the WordPress job and imgproxy's workload",
+            "",
+            "Output of `python -m bench.job_cost` (see its docstring): CPU time (utime + stime, reaped children",
+            "included) of the whole `pixpress serve` tree per job, median of 3 after a warm-up, against one plain",
+            "encode of each output in one process (sharp's defaults: libvips thumbnail per box, JPEG Q82, WebP Q80",
+            "effort 4, AVIF Q50 effort 4), measured in the same run. The WordPress job: mode=glossy, format=auto,",
+            "accept=avif,webp, keep_metadata=icc and WordPress's sizes smaller than the upload.",
+            "",
+            f.jobs,
+            "",
+        ]
+    if f.efforts:
+        lines += [
+            "## AVIF and WebP efforts: bytes and CPU at matched score",
+            "",
+            "Output of `python -m bench.encoder_efforts 70 80`: each corpus photo fitted into 1 MP, its smallest",
+            "file reaching the target per setting (bisection over quality), as the median ratio to the shipped",
+            "effort's; CPU of one encode against it. The search probes AVIF at effort 0 and ships effort 4 (one",
+            "encode, aimed below the probes' quality by most of effort 4's typical gain: imaging/cheap_probes.py);",
+            "WebP is searched and shipped at effort 4.",
+            "",
+            f.efforts,
             "",
         ]
     return "\n".join(lines)

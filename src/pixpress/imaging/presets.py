@@ -105,9 +105,11 @@ MOZJPEG = {
 WEBP_EFFORT = 4  # 0-6; 6 costs about 2x the time for ~1-2% size
 WEBP_LOSSLESS_EFFORT = 6
 AVIF_EFFORT = 4  # 0-9 (aom speed 9-0); 4 is libvips' default and a fair time/size balance
-# The quality search probes at these cheaper efforts, then encodes once at the shipped one (variants.py).
+# The quality search probes AVIF at this cheaper effort, then encodes once at the shipped one (variants.py,
+# cheap_probes.py): 1/45 of effort 4's CPU per probe. WebP is probed at its shipped effort: effort 2 costs
+# 0.7x as much and predicts effort 4's score poorly (-1.7 to +1.4 points at the same quality).
+# `python -m bench.encoder_efforts`.
 AVIF_PROBE_EFFORT = 0
-WEBP_PROBE_EFFORT = 2
 PROBE_EFFORT = {ImageFormat.AVIF: AVIF_PROBE_EFFORT}
 FINAL_ENCODES = 3  # at most this many encodes at the shipped effort after cheap probes (cheap_probes.py)
 PNG_EFFORT = 10  # libimagequant speed 1 (best palette): explicit qualities and the last palette trial
