@@ -1,7 +1,10 @@
 """Route dependencies: who is calling, with which licence, and the collaborators each use case needs.
 
 Routes never see the container (the composition root, kept in the app's state): each takes the narrow
-`Annotated` aliases below, so a route's signature says what its use case works with."""
+`Annotated` aliases below, so a route's signature says what its use case works with. Those that only
+read the container or the request are `async def`: FastAPI runs a plain `def` dependency in the thread
+pool, a thread hop each (a submit went through about ten). Those that may wait on the database or the
+licence server (the token checks) stay plain functions, off the event loop."""
 
 from __future__ import annotations
 
@@ -36,31 +39,31 @@ def _container(request: Request) -> Container:
     return container
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return _container(request).settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return _container(request).database
 
 
-def get_quota(request: Request) -> QuotaService:
+async def get_quota(request: Request) -> QuotaService:
     return _container(request).quota
 
 
-def get_tasks(request: Request) -> TaskService:
+async def get_tasks(request: Request) -> TaskService:
     return _container(request).tasks
 
 
-def get_records(request: Request) -> TaskRecords:
+async def get_records(request: Request) -> TaskRecords:
     return _container(request).records
 
 
-def get_queue(request: Request) -> TaskQueue:
+async def get_queue(request: Request) -> TaskQueue:
     return _container(request).queue
 
 
-def readiness_probes(request: Request) -> dict[str, Probe]:
+async def readiness_probes(request: Request) -> dict[str, Probe]:
     """What /ready checks, in the order it reports them."""
     container = _container(request)
     return {
@@ -84,7 +87,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def base_url(request: Request, settings: SettingsDep) -> str:
+async def base_url(request: Request, settings: SettingsDep) -> str:
     """The origin download URLs start with: PIXPRESS_PUBLIC_BASE_URL, else the one the client called."""
     configured = settings.public_base_url
     return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
@@ -93,7 +96,7 @@ def base_url(request: Request, settings: SettingsDep) -> str:
 BaseUrlDep = Annotated[str, Depends(base_url)]
 
 
-def optional_token(
+async def optional_token(
     x_token: Annotated[str | None, Header(alias="X-Token")] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> str | None:
@@ -103,7 +106,7 @@ def optional_token(
     return token or None
 
 
-def bearer_token(token: Annotated[str | None, Depends(optional_token)]) -> str:
+async def bearer_token(token: Annotated[str | None, Depends(optional_token)]) -> str:
     if token is None:
         raise TokenMissing()
     return token
