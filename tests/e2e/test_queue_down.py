@@ -103,7 +103,7 @@ def test_uploads_are_refused_uncharged_while_the_queue_is_down(
     before = used_mb(api)
 
     redis.stop()
-    refused = [submit(api, upload) for _ in range(3)]
+    refused = [submit(api, exact_size_png(MB, variant=i)) for i in range(1, 4)]
     for answer in refused:
         assert answer.status_code == 503, answer.text
         assert answer.json()["error"]["code"] == "service_unavailable"
@@ -112,5 +112,5 @@ def test_uploads_are_refused_uncharged_while_the_queue_is_down(
 
     redis.start()  # same port, empty: what was queued before is the sweeper's business, not this test's
     assert used_mb(api) == before  # three refused retries, none charged
-    assert submit(api, upload).status_code == 200
+    assert submit(api, exact_size_png(MB, variant=4)).status_code == 200
     assert used_mb(api) == before + 1

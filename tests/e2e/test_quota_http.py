@@ -45,8 +45,9 @@ quota_mb = 0
 """
 
 
-def exact_size_png(size_bytes: int) -> bytes:
-    """A real 16x16 PNG padded with a private ancillary chunk to exactly size_bytes."""
+def exact_size_png(size_bytes: int, *, variant: int = 0) -> bytes:
+    """A real 16x16 PNG padded with a private ancillary chunk to exactly size_bytes; each `variant` has
+    other bytes (the same bytes and options from one token are a free re-upload of the first task)."""
     import struct
     import zlib
 
@@ -56,7 +57,8 @@ def exact_size_png(size_bytes: int) -> bytes:
     idat = hostile.png_chunk(b"IDAT", zlib.compress(raw))
     iend = hostile.png_chunk(b"IEND", b"")
     padding = size_bytes - len(head) - len(idat) - len(iend) - 12
-    return head + hostile.png_chunk(b"prVt", b"\x00" * padding) + idat + iend
+    marker = variant.to_bytes(8, "big")
+    return head + hostile.png_chunk(b"prVt", marker + b"\x00" * (padding - len(marker))) + idat + iend
 
 
 class LicenceServer(ServerProcess):
@@ -142,13 +144,11 @@ def test_the_three_sample_responses(stack: tuple[ServerProcess, LicenceServer]) 
 
 def test_concurrent_submits_at_the_quota_boundary(stack: tuple[ServerProcess, LicenceServer]) -> None:
     api, _ = stack
-    one_mb = exact_size_png(MB)
-
     def send(i: int) -> int:
         return httpx.post(
             f"{api.url}/api/optimize/submit",
             headers=headers("small-token"),
-            files={"file": (f"{i}.png", one_mb)},
+            files={"file": (f"{i}.png", exact_size_png(MB, variant=i))},
             timeout=120,
         ).status_code
 

@@ -19,8 +19,8 @@ SITE = {"X-Token": "site-token-reset-e2e"}
 SIZE_BYTES = 300_000
 
 
-def upload(server: ServerProcess) -> None:
-    files = {"file": ("a.png", exact_size_png(SIZE_BYTES), "image/png")}
+def upload(server: ServerProcess, *, variant: int = 0) -> None:
+    files = {"file": ("a.png", exact_size_png(SIZE_BYTES, variant=variant), "image/png")}
     answer = httpx.post(f"{server.url}/api/optimize/submit", headers=SITE, files=files, timeout=30)
     assert answer.status_code == 200, answer.text
 
@@ -58,7 +58,7 @@ def test_a_real_worker_closes_the_period_once_on_its_anniversary(tmp_path: Path)
         )
         assert data["used_mb"] == 0 and data["reset_schedule"] == "anniversary"
 
-        upload(server)  # charged in the new period, which is not due until next month
+        upload(server, variant=1)  # charged in the new period, which is not due until next month
         time.sleep(3)  # several checks of the job
         data = usage(server)
         assert len(data["statements"]) == 1

@@ -135,7 +135,7 @@ def test_two_apis_two_workers_one_killed(cluster: Cluster) -> None:
             f"{api.url}/api/optimize/submit",
             headers={**token, "Idempotency-Key": f"upload-{index}"},
             files={"file": (f"{index}.png", data)},
-            data={"max_width": "800"},
+            data={"max_width": str(600 + index)},  # each its own task: not a free re-upload of another
             timeout=120,
         )
         assert answer.status_code == 200, answer.text
@@ -169,14 +169,13 @@ def test_two_apis_two_workers_one_killed(cluster: Cluster) -> None:
 
 
 def test_concurrent_submits_across_two_apis_respect_the_quota(cluster: Cluster) -> None:
-    one_mb = exact_size_png(MB)
     token = {"X-Token": "small-site"}
 
     def send(i: int) -> int:
         return httpx.post(
             f"{cluster.apis[i % 2].url}/api/optimize/submit",
             headers=token,
-            files={"file": (f"{i}.png", one_mb)},
+            files={"file": (f"{i}.png", exact_size_png(MB, variant=i))},
             timeout=120,
         ).status_code
 
