@@ -144,6 +144,7 @@ def test_the_three_sample_responses(stack: tuple[ServerProcess, LicenceServer]) 
 
 def test_concurrent_submits_at_the_quota_boundary(stack: tuple[ServerProcess, LicenceServer]) -> None:
     api, _ = stack
+
     def send(i: int) -> int:
         return httpx.post(
             f"{api.url}/api/optimize/submit",
