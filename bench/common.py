@@ -6,6 +6,7 @@ import os
 import platform
 import statistics
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,13 @@ class BenchConfig:
         folder = self.corpus / kind
         found = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
         return found[:1] if self.smoke else found
+
+
+def site_token() -> str:
+    """A token no upload came from yet. Each measured upload comes from its own site, as the vendor's
+    shops send them: the same bytes and options again from one token would be a free re-upload of the
+    first task (its result, no work), not the cost being measured."""
+    return f"bench-site-{uuid.uuid4().hex[:12]}"
 
 
 def machine() -> dict[str, str]:

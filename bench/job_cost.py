@@ -39,7 +39,7 @@ from pathlib import Path
 import httpx
 
 from bench import workload
-from bench.common import DEFAULT_CORPUS, REPO_ROOT
+from bench.common import DEFAULT_CORPUS, REPO_ROOT, site_token
 from bench.procmem import descendants
 from bench.service import Server, one_blas_thread, serving
 
@@ -195,8 +195,10 @@ class JobFigures:
         return self.pixpress_cpu_s / self.plain_cpu_s
 
 
-def submit_and_wait(server: Server, data: bytes, fields: dict[str, str], *, timeout_s: float = 300) -> dict:
-    with httpx.Client(timeout=timeout_s, headers={"X-Token": "bench"}) as http:
+def submit_and_wait(
+    server: Server, data: bytes, fields: dict[str, str], *, token: str, timeout_s: float = 300
+) -> dict:
+    with httpx.Client(timeout=timeout_s, headers={"X-Token": token}) as http:
         status = http.post(
             f"{server.url}/api/optimize/submit",
             params={"wait": 30},
@@ -218,13 +220,13 @@ def measure_jobs(
     server: Server, data: bytes, fields: dict[str, str], *, runs: int
 ) -> tuple[list[float], list[float], list[dict[str, float]]]:
     """(CPU seconds, upload -> done seconds, CPU per role) of `runs` jobs after a warm-up."""
-    submit_and_wait(server, data, fields)
+    submit_and_wait(server, data, fields, token=site_token())
     cpu, wall, roles = [], [], []
     for _ in range(runs):
         time.sleep(1.0)  # let the previous job's bookkeeping settle
         before = tree_cpu(server.pid)
         started = time.perf_counter()
-        submit_and_wait(server, data, fields)
+        submit_and_wait(server, data, fields, token=site_token())
         wall.append(time.perf_counter() - started)
         spent = cpu_between(before, tree_cpu(server.pid))
         roles.append(spent)
@@ -333,13 +335,14 @@ def imgproxy_fit(corpus: Path, *, runs: int, log: Callable[[str], None] = print)
     fields = {"max_width": str(BOX), "max_height": str(BOX)}
     with bench_server() as server:
         cpu, wall, roles = [], [], []
-        submit_and_wait(server, data, fields)
+        submit_and_wait(server, data, fields, token=site_token())
         for _ in range(runs):
             time.sleep(1.0)
+            token = site_token()
             before = tree_cpu(server.pid)
             started = time.perf_counter()
-            status = submit_and_wait(server, data, fields)
-            with httpx.Client(timeout=60, headers={"X-Token": "bench"}) as http:
+            status = submit_and_wait(server, data, fields, token=token)
+            with httpx.Client(timeout=60, headers={"X-Token": token}) as http:
                 http.get(status["download_url"]).raise_for_status()
             wall.append(time.perf_counter() - started)
             spent = cpu_between(before, tree_cpu(server.pid))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import BenchConfig, median, percentile
+from bench.common import BenchConfig, median, percentile, site_token
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def serving(workers: int | None, env: dict[str, str] | None = None) -> Iterator[
                 process.wait()
 
 
-def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: str = "bench") -> ServiceRow:
+def drive(url: str, images: list[bytes], *, clients: int, requests: int) -> ServiceRow:
     """`clients` threads submit with ?wait=30 until `requests` uploads have finished."""
     latencies: list[float] = []
     failed: list[str] = []
@@ -109,8 +109,9 @@ def drive(url: str, images: list[bytes], *, clients: int, requests: int, token: 
     counter = iter(range(requests))
 
     def client() -> None:
-        with httpx.Client(timeout=120, headers={"X-Token": token}) as http:
+        with httpx.Client(timeout=120) as http:
             for index in counter:
+                http.headers["X-Token"] = site_token()
                 data = images[index % len(images)]
                 started = time.perf_counter()
                 response = http.post(
