@@ -26,3 +26,30 @@ def test_the_readme_links_the_map_first() -> None:
     readme = (REPO / "README.md").read_text()
     first_doc_link = readme.index("(docs/")
     assert readme[first_doc_link:].startswith("(docs/architecture.md)")
+
+
+def test_no_module_of_the_package_imports_itself_back() -> None:
+    """No import circle, function-level imports included (dashboard/routes.py and setup.py were one)."""
+    import grimp
+
+    graph = grimp.build_graph("pixpress")
+    imports = {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for imported in sorted(imports[module]):
+            if state.get(imported) == 1:
+                circles.append([*path[path.index(imported) :], imported])
+            elif imported not in state:
+                visit(imported)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(imports):
+        if module not in state:
+            visit(module)
+    assert circles == [], [" -> ".join(circle) for circle in circles]

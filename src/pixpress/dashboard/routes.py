@@ -16,7 +16,7 @@ from pixpress.dashboard.charts import Point, bar_chart, line_chart
 from pixpress.dashboard.csrf import FIELD, csrf_ok
 from pixpress.dashboard.pages import redirect, render
 from pixpress.dashboard.session import Session
-from pixpress.dashboard.setup import Dashboard, SignInRequired
+from pixpress.dashboard.state import Dashboard, SignInRequired
 from pixpress.errors import AdminRequired, RateLimited
 from pixpress.quota.info import MB
 from pixpress.usecases.quota import reset_usage_by_hash

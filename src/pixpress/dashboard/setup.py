@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -13,56 +12,18 @@ from fastapi.staticfiles import StaticFiles
 
 from pixpress.config import Settings
 from pixpress.dashboard.pages import redirect
-from pixpress.dashboard.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
+from pixpress.dashboard.session import SessionSigner
+from pixpress.dashboard.state import Dashboard, SignInRequired
 
 log = logging.getLogger("pixpress.dashboard")
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-class SignInRequired(Exception):
-    """A dashboard page was asked for without a valid session: off to the sign-in form."""
-
-
-@dataclass
-class Dashboard:
-    settings: Settings
-    signer: SessionSigner
-
-    def session(self, request: Request) -> Session | None:
-        return self.signer.loads(request.cookies.get(COOKIE_NAME))
-
-    def admin_session(self, request: Request) -> Session | None:
-        session = self.session(request)
-        if session is None or not self.signer.admin_still_valid(session, self.settings.admin_tokens_list):
-            return None
-        return session
-
-    def set_cookie(self, response: Response, request: Request, session: Session) -> None:
-        response.set_cookie(
-            COOKIE_NAME,
-            self.signer.dumps(session),
-            max_age=self.signer.ttl_s,
-            path=COOKIE_PATH,
-            secure=self._secure(request),
-            httponly=True,
-            samesite="strict",
-        )
-
-    def clear_cookie(self, response: Response, request: Request) -> None:
-        response.delete_cookie(
-            COOKIE_NAME, path=COOKIE_PATH, secure=self._secure(request), httponly=True, samesite="strict"
-        )
-
-    def _secure(self, request: Request) -> bool:
-        # The scheme is the client's behind trusted proxies (api/proxies.py rewrites it).
-        return self.settings.dashboard_secure_cookie or request.url.scheme == "https"
 
 
 def install_dashboard(app: FastAPI, settings: Settings) -> None:
     """Serve /admin when the dashboard is enabled and admin tokens exist; otherwise /admin stays a 404."""
     if not settings.dashboard_active:
         return
-    from pixpress.dashboard.routes import router
+    from pixpress.dashboard.routes import router  # only when on: its pages and templates cost memory
 
     secret = settings.dashboard_secret.encode()
     if not secret:

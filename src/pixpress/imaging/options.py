@@ -13,7 +13,7 @@ from pixpress.imaging.types import ImageFormat, KeepMetadata, Mode, OptimizeOpti
 E = TypeVar("E", bound=StrEnum)
 
 MAX_RESIZE_PX = 100_000  # guards the arithmetic; the image limits apply to the result anyway
-_FORMAT_ALIASES = {"jpg": "jpeg", "jpe": "jpeg"}
+FORMAT_ALIASES = {"jpg": "jpeg", "jpe": "jpeg"}
 ACCEPTABLE_FORMATS = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF})
 
 
@@ -28,7 +28,7 @@ def parse_options(fields: Mapping[str, str | None]) -> OptimizeOptions:
     return OptimizeOptions(
         mode=_enum(Mode, "mode", values.get("mode"), defaults.mode),
         quality=_int(values, "quality", low=1, high=100),
-        format=_enum(OutputFormat, "format", _FORMAT_ALIASES.get(fmt_text or "", fmt_text), defaults.format),
+        format=_enum(OutputFormat, "format", FORMAT_ALIASES.get(fmt_text or "", fmt_text), defaults.format),
         max_width=_int(values, "max_width", low=1, high=MAX_RESIZE_PX),
         max_height=_int(values, "max_height", low=1, high=MAX_RESIZE_PX),
         keep_metadata=_enum(
@@ -102,7 +102,7 @@ def _accept(text: str | None) -> frozenset[ImageFormat]:
             continue
         is_mime = "/" in item
         name = item.removeprefix("image/") if is_mime else item
-        name = _FORMAT_ALIASES.get(name, name)
+        name = FORMAT_ALIASES.get(name, name)
         try:
             fmt = ImageFormat(name)
         except ValueError:
