@@ -13,11 +13,13 @@ images are neither decoded nor kept. HDR (10/12-bit) images are read as 8 bits. 
 
 from __future__ import annotations
 
+import functools
+import importlib
 import warnings
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pi_heif
 import pyvips
 
 from pixpress.errors import ImageTooLarge, InvalidImage
@@ -26,10 +28,8 @@ from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.types import Limits
 
-# What pixpress never reads of a HEIC: libheif then skips these images' headers too.
-pi_heif.options.THUMBNAILS = False
-pi_heif.options.DEPTH_IMAGES = False
-pi_heif.options.AUX_IMAGES = False
+if TYPE_CHECKING:
+    import pi_heif
 _BANDS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}
 
 
@@ -38,6 +38,18 @@ class Header:
     width: int  # as displayed: libheif's transformations applied
     height: int
     has_alpha: bool
+
+
+@functools.cache
+def _pi_heif() -> ModuleType:
+    """pi-heif, imported on the first HEIC: the API process, which only reads headers, stays without it
+    (and NumPy) until one comes (about 20 MB)."""
+    library = importlib.import_module("pi_heif")
+    # What pixpress never reads of a HEIC: libheif then skips these images' headers too.
+    library.options.THUMBNAILS = False
+    library.options.DEPTH_IMAGES = False
+    library.options.AUX_IMAGES = False
+    return library
 
 
 def read_header(data: bytes) -> Header:
@@ -50,12 +62,14 @@ def read_header(data: bytes) -> Header:
 def decode(data: bytes, *, limits: Limits, deadline: Deadline) -> pyvips.Image:
     """The primary image's pixels (8-bit, turned upright) with its ICC profile and, as `exif-data`,
     its EXIF with the orientation set to 1 and its XMP. Raises InvalidImage, ImageTooLarge."""
+    import numpy  # only where pixels are decoded: the worker, which has it loaded anyway
+
     image = _primary(data)
     width, height = image.size
     check_limits(width=width, height=height, frames=1, limits=limits)
     deadline.check("decode")
     try:
-        pixels = np.asarray(image)
+        pixels = numpy.asarray(image)
     except MemoryError as exc:
         raise ImageTooLarge(
             "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB).",
@@ -63,7 +77,7 @@ def decode(data: bytes, *, limits: Limits, deadline: Deadline) -> pyvips.Image:
         ) from exc
     except (OSError, ValueError, RuntimeError) as exc:
         raise InvalidImage(details={"reason": f"{type(exc).__name__}: {exc}"[:300]}) from exc
-    if image.mode not in _BANDS or pixels.dtype != np.uint8:
+    if image.mode not in _BANDS or pixels.dtype != numpy.uint8:
         raise InvalidImage(details={"reason": f"unexpected HEIC pixels: {image.mode} {pixels.dtype}"})
     interpretation = "b-w" if _BANDS[image.mode] <= 2 else "srgb"
     out = pyvips.Image.new_from_array(pixels, interpretation=interpretation)
@@ -81,7 +95,7 @@ def _primary(data: bytes) -> pi_heif.HeifImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            heif = pi_heif.open_heif(data, convert_hdr_to_8bit=True)
+            heif = _pi_heif().open_heif(data, convert_hdr_to_8bit=True)
             return heif[heif.primary_index]
     except MemoryError as exc:
         raise ImageTooLarge(details={"reason": "libheif could not allocate the header"}) from exc
