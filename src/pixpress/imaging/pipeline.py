@@ -1,14 +1,15 @@
 """optimize(): the fixed list of steps, with a deadline check between them (imgproxy's shape).
 
-probe -> plan -> decode -> first frame (still outputs of animations) -> orient -> resize -> colour
--> encode each target format -> choose (never bigger than the upload unless a resize or a format
-was asked for).
+probe -> plan -> decode -> gain map (JPEG) -> first frame (still outputs of animations) -> orient
+-> resize -> colour -> encode each target format (a JPEG's gain map added back) -> choose (never
+bigger than the upload unless a resize or a format was asked for).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from pixpress.imaging import gain_map
 from pixpress.imaging.colour import colour
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
@@ -31,6 +32,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("probe", _probe),
     ("plan", plan),
     ("decode", decode),
+    ("gain_map", gain_map.find_step),
     ("first_frame", keep_first_frame),
     ("orient", orient),
     ("resize", resize),
