@@ -28,6 +28,7 @@ class VariantRecord(_Record):
     height: int
     quality: int | None = None
     score: float | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)  # the encoder's parameters (and any fallback)
 
 
 class SizeRecord(VariantRecord):
@@ -36,7 +37,6 @@ class SizeRecord(VariantRecord):
     name: str
     box: str | None = None  # "WxH" as asked
     crop: bool = False
-    settings: dict[str, Any] = Field(default_factory=dict)
     variants: list[VariantRecord] = Field(default_factory=list)
 
 

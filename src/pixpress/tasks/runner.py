@@ -160,6 +160,7 @@ class TaskRunner:
             height=image.height,
             quality=image.quality,
             score=image.score,
+            settings=image.settings,
         )
 
     def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> SizeRecord:
@@ -184,7 +185,6 @@ class TaskRunner:
             name=spec.name,
             box=f"{spec.width}x{spec.height}",
             crop=spec.crop,
-            settings=image.settings,
             variants=variants,
         )
 

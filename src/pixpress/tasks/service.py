@@ -256,6 +256,7 @@ def size_status(size: SizeRecord, *, download: str) -> SizeView:
         quality=size.quality,
         score=size.score,
         download_url=f"{download}?size={size.name}",
+        encoder_settings=size.settings,
     )
     if size.variants:
         view.variants = [variant_status(v, download=f"{download}?size={size.name}&") for v in size.variants]
@@ -273,6 +274,7 @@ def variant_status(variant: VariantRecord, *, download: str) -> VariantView:
         quality=variant.quality,
         score=variant.score,
         download_url=f"{download}variant={variant.format}",
+        encoder_settings=variant.settings,
     )
 
 

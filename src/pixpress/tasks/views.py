@@ -23,6 +23,9 @@ class VariantView(BaseModel):
     quality: int | None
     score: float | None
     download_url: str
+    # The encoder's parameters; "fallback": "original" or "plain" when the optimized file would have
+    # been larger (imaging/never_bigger.py), "hdr_gain_map" for gain-map JPEGs (imaging/gain_map.py).
+    encoder_settings: dict[str, Any] | None = None
 
 
 class SizeView(BaseModel):
@@ -37,6 +40,7 @@ class SizeView(BaseModel):
     quality: int | None
     score: float | None
     download_url: str
+    encoder_settings: dict[str, Any] | None = None  # as VariantView's
     variants: list[VariantView] | None = None  # only with format=auto
 
 
