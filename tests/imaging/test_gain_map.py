@@ -119,6 +119,19 @@ def test_lossless_and_every_keep_metadata_keep_the_gain_map(keep: KeepMetadata) 
         assert (gm.width, gm.height) == (uploaded.width, uploaded.height)
 
 
+def test_lossless_keeps_the_scan_and_its_gain_map_as_stored_when_the_photo_is_turned() -> None:
+    turned = gain_maps.apple_hdr(orientation=6)
+    comment = b"\xff\xfe" + (5002).to_bytes(2, "big") + b"x" * 5000  # metadata the lossless path drops
+    data = turned[:2] + comment + turned[2:]
+    source = gain_map.find(turned)
+    image = run(data, mode=Mode.LOSSLESS).main.image
+    assert image.settings["method"] == "metadata-strip"
+    found = gain_map.find(image.data)
+    assert source is not None and found is not None and found.data == source.data
+    stored = pyvips.Image.jpegload_buffer(image.data, autorotate=False)
+    assert (stored.width, stored.height, stored.get("orientation")) == (640, 427, 6)
+
+
 def test_an_mpf_index_pointing_outside_the_file_is_no_gain_map() -> None:
     data = gain_maps.apple_hdr()
     cut = data[: len(data) - 500] + data[-2:]  # the second picture now ends past its stated size

@@ -126,7 +126,11 @@ def carry(ctx: Context, fmt: ImageFormat, data: bytes, settings: dict[str, Any])
         settings["hdr_gain_map"] = {"kept": True, "kind": found.kind, "quality": "as uploaded"}
         return data
     width, height = int(ctx.pixels.width), ctx.frame_height
-    same = (width, height) == ctx.full_size and ctx.orientation in (1, 0) and ctx.region is None
+    # Lossless JPEG is the upload's own scan, not turned (its EXIF orientation kept): so is its gain map.
+    as_stored = settings.get("method") == "metadata-strip"
+    same = as_stored or (
+        (width, height) == ctx.full_size and ctx.orientation in (1, 0) and ctx.region is None
+    )
     stored = found.data if same else _scaled(ctx, found, width, height)
     gm_width, gm_height = _size(stored)
     settings["hdr_gain_map"] = {
