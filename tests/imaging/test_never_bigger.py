@@ -36,21 +36,26 @@ def flat_animation() -> bytes:
     return data
 
 
-def test_an_animated_gif_converted_to_webp_comes_back_as_the_gif() -> None:
+def test_an_animated_gif_converted_to_webp_comes_back_as_a_gif() -> None:
     data = flat_animation()
     image = run(data, format=OutputFormat.WEBP).main.image
-    assert image.data == data and image.format is ImageFormat.GIF
-    assert image.settings["fallback"] == "original"
+    assert image.format is ImageFormat.GIF and image.size_bytes <= len(data)
+    assert image.settings["fallback"] in ("plain", "original")  # the plain GIF save, unless larger
+    assert frames_and_size(image.data) == (8, 200, 150)
     instead = image.settings["instead_of"]
     assert isinstance(instead, dict) and instead["format"] == "webp" and instead["size"] > len(data)
+
+
+def frames_and_size(data: bytes) -> tuple[int, int, int]:
+    decoded = pyvips.Image.gifload_buffer(data, n=-1)
+    return decoded.get("n-pages"), decoded.width, decoded.get("page-height")
 
 
 def test_an_animated_gif_resized_to_webp_comes_back_as_the_plain_gif_resize() -> None:
     data = flat_animation()
     image = run(data, format=OutputFormat.WEBP, max_width=100).main.image
     assert image.format is ImageFormat.GIF and image.settings["fallback"] == "plain"
-    decoded = pyvips.Image.gifload_buffer(image.data, n=-1)
-    assert (decoded.width, decoded.get("page-height"), decoded.get("n-pages")) == (100, 75, 8)
+    assert frames_and_size(image.data) == (8, 100, 75)
     instead = image.settings["instead_of"]
     assert isinstance(instead, dict) and instead["size"] > image.size_bytes
 

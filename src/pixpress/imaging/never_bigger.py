@@ -1,9 +1,10 @@
 """Never bigger, for every output: the main image, each `sizes` entry and each format variant.
 
-- An output with the upload's dimensions (and frame count) is never larger than the upload: when it
-  would be, the upload itself is returned (`"fallback": "original"`), whatever format was asked for.
-- A resized output is never larger than the same pixels saved plainly in the upload's format
-  (plain.py): when it would be, that plain file is returned (`"fallback": "plain"`).
+- An output with the upload's dimensions (and frame count) and format is never larger than the upload:
+  when it would be, the upload itself is returned (`"fallback": "original"`).
+- A resized or converted output is never larger than the same pixels saved plainly in the upload's
+  format (plain.py): when it would be, that plain file is returned (`"fallback": "plain"`), or the
+  upload when the plain file has the upload's size and is larger than it.
 
 With format=auto a variant in another format than the upload's that breaks the rule is dropped from
 the variants instead (the upload's own format is among them and keeps the rule itself); the chosen
@@ -60,10 +61,9 @@ def enforce(ctx: Context, variants: list[EncodedImage]) -> list[EncodedImage]:
 def _fallback(ctx: Context, variant: EncodedImage) -> EncodedImage | None:
     """The original or plain file `variant` must not exceed, when it does; None when it keeps the rule."""
     assert ctx.info is not None
-    if _same_picture(ctx, variant):
-        if variant.size_bytes <= len(ctx.data):
-            return None
-        return original(ctx)
+    same_picture = _same_picture(ctx, variant)
+    if same_picture and variant.format is ctx.source_format:
+        return None if variant.size_bytes <= len(ctx.data) else original(ctx)
     if variant.size_bytes <= cheap_bound(ctx, variant):
         return None
     found = ctx.notes.get("plain")
@@ -81,6 +81,8 @@ def _fallback(ctx: Context, variant: EncodedImage) -> EncodedImage | None:
             settings=settings,
         )
         ctx.notes["plain"] = found
+    if same_picture and found.size_bytes > len(ctx.data):
+        found = original(ctx)  # the plain file has the upload's size and format: the upload is smaller
     return found if variant.size_bytes > found.size_bytes else None
 
 
