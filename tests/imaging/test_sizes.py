@@ -50,6 +50,12 @@ def test_each_size_has_its_dimensions_decodes_and_reaches_the_target(
         assert (decoded.width, decoded.height) == (image.width, image.height) == expected[sized.spec.name]
         assert image.format is source_format  # format=original: each size keeps the upload's format
         assert not sized.result.kept_original and image.data != images.read(images.PHOTO / name)
+        if image.settings.get("fallback") == "plain":
+            # rocket.jpg is a Q95 JPEG: the 150x100 size cannot reach the target below q100 4:4:4,
+            # which is larger than the same resize saved at the upload's Q95 (never_bigger.py).
+            instead = image.settings["instead_of"]
+            assert isinstance(instead, dict) and instead["size"] > image.size_bytes
+            continue
         assert image.score is not None and image.score >= target, (sized.spec.name, image.score)
     source = images.load(images.read(images.PHOTO / name))
     assert (result.main.image.width, result.main.image.height) == (source.width, source.height)
@@ -102,6 +108,9 @@ def test_format_auto_lets_each_size_pick_its_smallest_format() -> None:
 def test_a_named_format_applies_to_every_size() -> None:
     result = run("rocket.jpg", format=OutputFormat.WEBP, mode=Mode.GLOSSY)
     for sized in result.sizes:
+        if sized.image.settings.get("fallback") == "plain":  # a lossless WebP above the plain JPEG
+            assert sized.image.format is ImageFormat.JPEG
+            continue
         assert sized.image.format is ImageFormat.WEBP
         assert images.load(sized.image.data).get("vips-loader").startswith("webpload")
         assert sized.image.score is not None and sized.image.score >= LIMITS.targets.glossy

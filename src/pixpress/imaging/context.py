@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyvips
 
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.types import ColourPath, ImageFormat, ImageInfo, Limits, OptimizeOptions
+
+if TYPE_CHECKING:
+    from pixpress.imaging.gain_map import GainMap
 
 
 @dataclass
@@ -26,6 +30,10 @@ class Context:
     converted_colour: bool = False  # pixels were transformed to sRGB (the source profile is gone)
     colour_path: ColourPath = ColourPath.UNTAGGED  # set by the colour step
     targets: tuple[ImageFormat, ...] = ()  # output formats to encode, set by plan
+    gain_map: GainMap | None = None  # the upload's HDR gain map (gain_map.py), set after decode
+    # The part of the upright full image the pixels show, as fractions (left, top, right, bottom):
+    # set by a cropped size; None is the whole image.
+    region: tuple[float, float, float, float] | None = None
     notes: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -41,6 +49,12 @@ class Context:
     @property
     def animated(self) -> bool:
         return self.frames > 1
+
+    @property
+    def full_size(self) -> tuple[int, int]:
+        """The upload's size as shown (after its EXIF orientation), whatever was decoded."""
+        assert self.info is not None, "probe runs first"
+        return self.info.display_size
 
     @property
     def frame_height(self) -> int:

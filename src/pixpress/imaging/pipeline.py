@@ -1,23 +1,24 @@
 """optimize(): the fixed list of steps, with a deadline check between them (imgproxy's shape).
 
-probe -> plan -> decode -> first frame (still outputs of animations) -> orient -> resize -> colour
--> encode each target format -> choose (never bigger than the upload unless a resize or a format
-was asked for).
+probe -> plan -> decode -> gain map (JPEG) -> first frame (still outputs of animations) -> orient
+-> resize -> colour -> encode each target format (a JPEG's gain map added back) -> choose (never
+bigger: than the upload at its size, than a plain save in the upload's format when resized).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from pixpress.imaging import gain_map, never_bigger
 from pixpress.imaging.colour import colour
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.decode import decode
 from pixpress.imaging.orient import orient
-from pixpress.imaging.plan import conversion_requested, keep_first_frame, plan
+from pixpress.imaging.plan import keep_first_frame, plan
 from pixpress.imaging.probe import probe
 from pixpress.imaging.resize import resize
-from pixpress.imaging.types import ColourPath, EncodedImage, Limits, OptimizeOptions, OptimizeResult
+from pixpress.imaging.types import EncodedImage, Limits, OptimizeOptions, OptimizeResult
 from pixpress.imaging.variants import encode_variant
 
 Step = Callable[[Context], None]
@@ -31,6 +32,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("probe", _probe),
     ("plan", plan),
     ("decode", decode),
+    ("gain_map", gain_map.find_step),
     ("first_frame", keep_first_frame),
     ("orient", orient),
     ("resize", resize),
@@ -62,23 +64,9 @@ def encode_and_choose(ctx: Context) -> OptimizeResult:
 
 
 def choose(ctx: Context, variants: list[EncodedImage]) -> OptimizeResult:
-    """The smallest variant; the upload itself when nothing smaller came out and the caller asked for
-    neither a resize nor another format."""
-    best = min(variants, key=lambda v: v.size_bytes)
-    may_keep_original = not ctx.resized and not conversion_requested(ctx)
-    if may_keep_original and best.size_bytes >= len(ctx.data):
-        return OptimizeResult(image=original(ctx), variants=tuple(variants), kept_original=True)
-    return OptimizeResult(image=best, variants=tuple(variants))
-
-
-def original(ctx: Context) -> EncodedImage:
-    """The upload as the result; its size as displayed (after EXIF orientation), like the variants."""
-    assert ctx.info is not None
-    return EncodedImage(
-        data=ctx.data,
-        format=ctx.info.format,
-        width=int(ctx.pixels.width),
-        height=ctx.frame_height,
-        settings={"method": "original"},
-        colour=ColourPath.UNTAGGED if ctx.source_profile is None else ColourPath.PROFILE_KEPT,
-    )
+    """The smallest variant once every output keeps the never-bigger rule (never_bigger.py): no larger
+    than the upload at the upload's size, no larger than a plain save in its format when resized."""
+    checked = never_bigger.enforce(ctx, variants)
+    best = min(checked, key=lambda v: v.size_bytes)
+    kept_original = best.settings.get("fallback") == "original"
+    return OptimizeResult(image=best, variants=tuple(checked), kept_original=kept_original)

@@ -8,7 +8,6 @@ from pixpress.imaging.context import Context
 from pixpress.imaging.encoder_limits import MAX_SIDE_PX, fits
 from pixpress.imaging.resize import target_size
 from pixpress.imaging.types import (
-    INPUT_ONLY_FORMATS,
     OUTPUT_FORMATS,
     ImageFormat,
     ImageInfo,
@@ -83,17 +82,6 @@ def animated_formats(info: ImageInfo, options: OptimizeOptions) -> frozenset[Ima
     """The output formats that keep this source's animation."""
     own = options.format in (OutputFormat.ORIGINAL, OutputFormat.AUTO) and info.format in SEQUENCE_FORMATS
     return ANIMATION_FORMATS | {info.format} if own else ANIMATION_FORMATS
-
-
-def conversion_requested(ctx: Context) -> bool:
-    """A named output format other than the source's, or a source pixpress does not write (HEIC): the
-    result may then be bigger than the input, and the input is never the result."""
-    requested = ctx.options.format
-    if ctx.source_format in INPUT_ONLY_FORMATS:
-        return True
-    if requested in (OutputFormat.ORIGINAL, OutputFormat.AUTO):
-        return False
-    return ImageFormat(requested.value) is not ctx.source_format
 
 
 def keeps_animation(ctx: Context) -> bool:

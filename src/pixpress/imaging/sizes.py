@@ -75,6 +75,7 @@ def _crop(ctx: Context, spec: SizeSpec) -> None:
     region_width = min(width, round(out_width / scale))
     region_height = min(height, round(out_height / scale))
     left, top = (width - region_width) // 2, (height - region_height) // 2
+    ctx.region = (left / width, top / height, (left + region_width) / width, (top + region_height) / height)
 
     def frame(i: int) -> pyvips.Image:
         region = image.crop(left, i * height + top, region_width, region_height)

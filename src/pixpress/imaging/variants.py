@@ -16,7 +16,7 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import animation_save, cheap_probes, icc, presets, proxy
+from pixpress.imaging import animation_save, cheap_probes, gain_map, icc, presets, proxy
 from pixpress.imaging.context import Context
 from pixpress.imaging.encode import encode, encoder_settings
 from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
@@ -53,7 +53,7 @@ def encode_variant(ctx: Context, fmt: ImageFormat) -> EncodedImage:
     if ctx.info.frames > 1 and not ctx.animated:
         encoded.settings["frames"] = "first only"  # an animation written to a still format
     return EncodedImage(
-        data=encoded.data,
+        data=gain_map.carry(ctx, fmt, encoded.data, encoded.settings),
         format=fmt,
         width=int(ctx.pixels.width),
         height=ctx.frame_height,

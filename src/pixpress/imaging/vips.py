@@ -40,6 +40,10 @@ def _from_source(data: bytes, fmt: ImageFormat, **options: Any) -> pyvips.Image:
         # libvips' sniffing does not know the avis brand of image sequences; libheif reads their
         # primary image, the still a browser without animation support shows.
         return pyvips.Image.heifload_source(source, **options)
+    if fmt is ImageFormat.JPEG:
+        # The primary image only, always: libvips' sniffing hands a JPEG with an MPF index (an HDR
+        # gain map, imaging/gain_map.py) to uhdrload, which takes none of jpegload's options.
+        return pyvips.Image.jpegload_source(source, **options)
     return pyvips.Image.new_from_source(source, "", **options)
 
 
@@ -69,6 +73,8 @@ def load_encoded(data: bytes) -> pyvips.Image:
     """An image pixpress encoded, read back (its first frame when animated) for scoring."""
     if data[4:8] == b"ftyp":
         return _from_source(data, ImageFormat.AVIF)
+    if data[:2] == b"\xff\xd8":
+        return _from_source(data, ImageFormat.JPEG)  # the base image of a gain-map JPEG
     return pyvips.Image.new_from_buffer(data, "")
 
 

@@ -29,6 +29,7 @@ class VariantRecord(_Record):
     quality: int | None = None
     score: float | None = None
     colour: str | None = None  # imaging.ColourPath: what became of the colour profile (older rows: None)
+    settings: dict[str, Any] = Field(default_factory=dict)  # the encoder's parameters (and any fallback)
 
 
 class SizeRecord(VariantRecord):
@@ -37,7 +38,6 @@ class SizeRecord(VariantRecord):
     name: str
     box: str | None = None  # "WxH" as asked
     crop: bool = False
-    settings: dict[str, Any] = Field(default_factory=dict)
     variants: list[VariantRecord] = Field(default_factory=list)
 
 

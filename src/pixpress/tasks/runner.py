@@ -162,6 +162,7 @@ class TaskRunner:
             quality=image.quality,
             score=image.score,
             colour=image.colour.value if image.colour else None,
+            settings=image.settings,
         )
 
     def _store_size(self, task_id: str, attempt: int, sized: SizedImage) -> SizeRecord:
@@ -186,7 +187,6 @@ class TaskRunner:
             name=spec.name,
             box=f"{spec.width}x{spec.height}",
             crop=spec.crop,
-            settings=image.settings,
             variants=variants,
         )
 

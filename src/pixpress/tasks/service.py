@@ -259,6 +259,7 @@ def size_status(size: SizeRecord, *, download: str) -> SizeView:
         score=size.score,
         download_url=f"{download}?size={size.name}",
         colour=colour_path_name(size.colour),
+        encoder_settings=size.settings,
     )
     if size.variants:
         view.variants = [variant_status(v, download=f"{download}?size={size.name}&") for v in size.variants]
@@ -277,6 +278,7 @@ def variant_status(variant: VariantRecord, *, download: str) -> VariantView:
         score=variant.score,
         download_url=f"{download}variant={variant.format}",
         colour=colour_path_name(variant.colour),
+        encoder_settings=variant.settings,
     )
 
 

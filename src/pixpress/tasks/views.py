@@ -38,6 +38,9 @@ class VariantView(BaseModel):
     score: float | None
     download_url: str
     colour: ColourPathName | None = None  # None: a task finished before colour paths were recorded
+    # The encoder's parameters; "fallback": "original" or "plain" when the optimized file would have
+    # been larger (imaging/never_bigger.py), "hdr_gain_map" for gain-map JPEGs (imaging/gain_map.py).
+    encoder_settings: dict[str, Any] | None = None
 
 
 class SizeView(BaseModel):
@@ -53,6 +56,7 @@ class SizeView(BaseModel):
     score: float | None
     download_url: str
     colour: ColourPathName | None = None
+    encoder_settings: dict[str, Any] | None = None  # as VariantView's
     variants: list[VariantView] | None = None  # only with format=auto
 
 
