@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyvips
-from PIL import Image
 from pyvips import ffi, glib_lib, gobject_lib, vips_lib
 
 ICC = "icc-profile-data"
@@ -121,6 +120,8 @@ def exif_upright(exif: bytes | None) -> bytes | None:
     None when absent or when Pillow cannot parse it (such EXIF is dropped, not guessed at)."""
     if exif is None:
         return None
+    from PIL import Image  # here, not at the top: the API process reads metadata without Pillow
+
     parsed = Image.Exif()
     try:
         parsed.load(exif)
