@@ -18,11 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from huey import Huey, PriorityRedisHuey, SqliteHuey
-from huey.consumer import Consumer
-
 from pixpress.config import Settings
 from pixpress.coordination.reachable import redis_reachable
+from pixpress.tasks.huey_import import Consumer, Huey, PriorityRedisHuey, SqliteHuey
 from pixpress.tasks.worker_restarts import note_ended_workers
 
 log = logging.getLogger("pixpress.queue")
