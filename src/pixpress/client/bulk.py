@@ -205,7 +205,10 @@ class BulkRun:
         status = self._finished(path, key, options)
         if self.plan.siblings:
             written, outputs = 0, []
-            for fmt in self.plan.siblings:
+            # A format the server dropped (never bigger: larger than the original's) gets no sibling;
+            # a browser offered none takes the original, which is smaller.
+            made = {v.get("format") for v in status.variants} or {status.format}
+            for fmt in (f for f in self.plan.siblings if f in made):
                 data = self.client.download(status.task_id, variant=fmt)
                 target = OutputPlan.sibling(path, fmt)
                 self._write(path, target, data)
