@@ -46,8 +46,9 @@ def test_every_output_reaches_its_target_colour_managed(name: str, fmt: OutputFo
     assert images.profile_of(image.data) is not None  # kept: the pixels are in the wide gamut
     assert image.colour in (ColourPath.PROFILE_KEPT, ColourPath.COMPACT_PROFILE)
     managed = shown_score(upload, image.data)
-    assert managed >= TARGET, (name, fmt, image.score, managed)
     assert image.score is not None and abs(image.score - managed) <= AGREEMENT
+    if image.settings.get("fallback") is None:  # never bigger comes first: a plain save, scored as is
+        assert managed >= TARGET, (name, fmt, image.score, managed)
 
 
 def test_rocket_jpeg_was_under_target_on_raw_values() -> None:
@@ -75,7 +76,9 @@ def test_every_size_and_variant_reaches_its_target_colour_managed(name: str) -> 
         outputs += size.result.variants
         judge = Judge(_resized_reference(upload, size.image), frame_height=size.image.height)
         for variant in size.result.variants:
-            assert variant.score is not None and variant.score >= TARGET, (size.spec.name, variant.format)
+            assert variant.score is not None, (size.spec.name, variant.format)
+            if variant.settings.get("fallback") is None:  # a plain save instead is scored as it is
+                assert variant.score >= TARGET, (size.spec.name, variant.format)
             assert images.profile_of(variant.data) is not None
             # The size's reported score is its colour-managed score against its own resized pixels.
             assert abs(judge.score(variant.data) - variant.score) <= AGREEMENT

@@ -4,7 +4,9 @@
   when it would be, the upload itself is returned (`"fallback": "original"`).
 - A resized or converted output is never larger than the same pixels saved plainly in the upload's
   format (plain.py): when it would be, that plain file is returned (`"fallback": "plain"`), or the
-  upload when the plain file has the upload's size and is larger than it.
+  upload when the plain file has the upload's size and is larger than it. The plain file is scored
+  like any output and reported as it is: reaching the target would have cost more bytes than what the
+  site had without pixpress, so this rule comes first (docs/formats.md).
 
 With format=auto a variant in another format than the upload's that breaks the rule is dropped from
 the variants instead (the upload's own format is among them and keeps the rule itself); the chosen
@@ -25,7 +27,8 @@ from pixpress.errors import InvalidImage
 from pixpress.imaging import gain_map, jpeg_segments
 from pixpress.imaging.context import Context
 from pixpress.imaging.plain import plain
-from pixpress.imaging.types import INPUT_ONLY_FORMATS, ColourPath, EncodedImage, ImageFormat
+from pixpress.imaging.types import INPUT_ONLY_FORMATS, ColourPath, EncodedImage, ImageFormat, Mode
+from pixpress.imaging.variants import judge
 
 # The share of the upload's bytes per pixel below which an output is not checked against a plain save:
 # a resize's plain save packs more detail per pixel than the upload, so it is rarely under this.
@@ -80,11 +83,20 @@ def _fallback(ctx: Context, variant: EncodedImage) -> EncodedImage | None:
             height=variant.height,
             settings=settings,
             colour=variant.colour,  # the same pixels, colour step included
+            score=_score(ctx, data),
         )
         ctx.notes["plain"] = found
     if same_picture and found.size_bytes > len(ctx.data):
         found = original(ctx)  # the plain file has the upload's size and format: the upload is smaller
     return found if variant.size_bytes > found.size_bytes else None
+
+
+def _score(ctx: Context, data: bytes) -> float | None:
+    """The plain file's score against the same pixels, reported like any output's: reaching the target
+    cost more bytes than this file, so it may be under it (what the site had without pixpress)."""
+    if ctx.options.mode is Mode.LOSSLESS:
+        return 100.0
+    return judge(ctx).score(data)
 
 
 def _same_picture(ctx: Context, variant: EncodedImage) -> bool:
@@ -132,5 +144,6 @@ def original(ctx: Context) -> EncodedImage:
         width=width,
         height=height,
         settings={"method": "original", "fallback": "original"},
+        score=100.0,  # the upload itself: what it shows is the reference
         colour=ColourPath.UNTAGGED if ctx.source_profile is None else ColourPath.PROFILE_KEPT,
     )
