@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import Limits, jpeg_segments, optimize, parse_options, probe
-from pixpress.imaging.jpeg_partial import visible_rows
+from pixpress.imaging import Limits, optimize, parse_options, probe
+from pixpress.imaging.formats import jpeg_segments
+from pixpress.imaging.formats.jpeg_partial import visible_rows
 from tests.imaging.oracle import damaged_corpus
 
 LIMITS = Limits()

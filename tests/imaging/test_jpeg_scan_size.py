@@ -1,4 +1,4 @@
-"""A JPEG whose scans cannot hold its pixels is refused at submit (imaging/jpeg_scan_size.py)."""
+"""A JPEG whose scans cannot hold its pixels is refused at submit (imaging/formats/jpeg_scan_size.py)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import jpeg_segments
+from pixpress.imaging.formats import jpeg_segments
 from tests.imaging import images
 
 JPEGS = sorted(images.PHOTO.glob("*.jpg"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from pixpress.imaging import png_chunks, png_stream
+from pixpress.imaging.formats import png_chunks, png_stream
 from tests.imaging.oracle import damaged_corpus
 
 

@@ -5,7 +5,8 @@ import time
 import pytest
 
 from pixpress.errors import ImageTooLarge, InvalidImage, UnsupportedFormat
-from pixpress.imaging import ImageFormat, Limits, jpeg_segments, probe
+from pixpress.imaging import ImageFormat, Limits, probe
+from pixpress.imaging.formats import jpeg_segments
 from tests.imaging import images
 
 LIMITS = Limits()

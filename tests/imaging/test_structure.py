@@ -7,7 +7,7 @@ import pytest
 
 from pixpress.errors import InvalidImage
 from pixpress.imaging import ImageFormat
-from pixpress.imaging.structure import check_structure
+from pixpress.imaging.formats.structure import check_structure
 from tests.imaging import edge_files, images
 from tests.imaging.oracle import damaged_corpus
 

@@ -24,11 +24,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from pixpress.imaging.encode import encode
+from pixpress.imaging.formats.sniff import sniff
 from pixpress.imaging.options import options_from_dict, options_to_dict, parse_options
 from pixpress.imaging.plan import output_formats
 from pixpress.imaging.probe import probe
 from pixpress.imaging.size_specs import check_sizes_fit
-from pixpress.imaging.sniff import sniff
 from pixpress.imaging.types import (
     EncodedImage,
     ImageFormat,

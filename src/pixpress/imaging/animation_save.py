@@ -19,10 +19,11 @@ import pyvips
 from PIL import Image
 
 from pixpress.errors import ImageTooLarge, InternalError, TaskTimeout
-from pixpress.imaging import metadata, png_chunks, presets, vips
+from pixpress.imaging import metadata, presets, vips
 from pixpress.imaging.colour import declares_srgb
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.encode import adapt
+from pixpress.imaging.formats import png_chunks
 from pixpress.imaging.types import ImageFormat, KeepMetadata
 
 FORMATS = frozenset({ImageFormat.PNG, ImageFormat.AVIF})

@@ -27,9 +27,9 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import jpeg_segments, mpf
 from pixpress.imaging.context import Context
-from pixpress.imaging.jpeg_segments import APP1, APP2
+from pixpress.imaging.formats import jpeg_segments, mpf
+from pixpress.imaging.formats.jpeg_segments import APP1, APP2
 from pixpress.imaging.types import ImageFormat
 
 GAIN_MAP_QUALITY = 90  # libultrahdr's own default is 95; the gain map is 1/4-1/16 of the base's pixels

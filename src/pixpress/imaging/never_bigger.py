@@ -22,8 +22,9 @@ from dataclasses import replace
 from typing import Any
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import gain_map, jpeg_segments
+from pixpress.imaging import gain_map
 from pixpress.imaging.context import Context
+from pixpress.imaging.formats import jpeg_segments
 from pixpress.imaging.plain import plain
 from pixpress.imaging.types import INPUT_ONLY_FORMATS, ColourPath, EncodedImage, ImageFormat
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging.jpeg_segments import EOI, SOF_MARKERS, JpegHeader, parse_header
+from pixpress.imaging.formats.jpeg_segments import EOI, SOF_MARKERS, JpegHeader, parse_header
 
 ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 

@@ -9,7 +9,7 @@ ones, so only progressive Huffman scans are checked for them. Arithmetic-coded J
 from __future__ import annotations
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging.jpeg_segments import SOF_MARKERS, JpegHeader
+from pixpress.imaging.formats.jpeg_segments import SOF_MARKERS, JpegHeader
 
 DQT = 0xDB
 DHT = 0xC4

@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from pixpress.imaging.jpeg_segments import SOS, JpegHeader
+from pixpress.imaging.formats.jpeg_segments import SOS, JpegHeader
 
 PROGRESSIVE_SOF = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 _ERRORS = (OSError, SyntaxError, ValueError, EOFError)

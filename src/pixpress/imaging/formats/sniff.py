@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pixpress.errors import InvalidImage, UnsupportedFormat
-from pixpress.imaging import isobmff
+from pixpress.imaging.formats import isobmff
 from pixpress.imaging.types import ImageFormat
 
 # ISO-BMFF brands that mean AV1 still images (avif) or AV1 image sequences (avis), and HEVC images,

@@ -18,14 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pixpress.errors import ImageTooLarge, InvalidImage
-from pixpress.imaging import (
-    gif_blocks,
-    isobmff,
-    jpeg_segments,
-    jpeg_tables,
-    png_chunks,
-    png_stream,
-)
+from pixpress.imaging.formats import gif_blocks, isobmff, jpeg_segments, jpeg_tables, png_chunks, png_stream
 from pixpress.imaging.types import ImageFormat
 
 # A still WebP has at most VP8X, ICCP, ANIM, EXIF, XMP, ALPH and one image chunk; libwebp's demuxer

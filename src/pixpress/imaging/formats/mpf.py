@@ -13,8 +13,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from pixpress.imaging import jpeg_segments
-from pixpress.imaging.jpeg_segments import APP2, SOI, Segment
+from pixpress.imaging.formats import jpeg_segments
+from pixpress.imaging.formats.jpeg_segments import APP2, SOI, Segment
 
 MAGIC = b"MPF\x00"
 MAX_IMAGES = 16  # cameras write 2-4 (primary, gain map or depth map, preview)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from pixpress.imaging.png_chunks import IEND, SIGNATURE, chunk
+from pixpress.imaging.formats.png_chunks import IEND, SIGNATURE, chunk
 
 # APNG's chunks are ancillary by their names, but without them there is no animation.
 _ANIMATION = frozenset({b"acTL", b"fcTL", b"fdAT"})

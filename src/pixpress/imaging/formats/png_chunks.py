@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import apng_chunks
+from pixpress.imaging.formats import apng_chunks
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A real PNG has a handful of chunks before IDAT (IHDR, PLTE, tRNS, gAMA, iCCP, pHYs, a few texts).

@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from pixpress.imaging.png_chunks import PngHeader
+from pixpress.imaging.formats.png_chunks import PngHeader
 
 MAX_SUBMIT_CHUNKS = 10_000  # libpng writes 8 KB chunks: 80 MB of image data
 MAX_SUBMIT_INFLATE_BYTES = 8 * 1024 * 1024  # 2 MP of RGBA
