@@ -7,7 +7,7 @@ import pytest
 
 from pixpress.errors import ImageTooLarge, InvalidImage
 from pixpress.imaging import Limits
-from pixpress.imaging.decode import decode
+from pixpress.imaging.steps.decode import decode
 from tests.imaging import images
 from tests.imaging.steps import run_until
 

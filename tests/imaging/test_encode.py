@@ -8,7 +8,7 @@ import pytest
 from pixpress.errors import TaskTimeout
 from pixpress.imaging import ImageFormat, KeepMetadata
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.encode import encode, encoder_settings
+from pixpress.imaging.steps.encode import encode, encoder_settings
 from pixpress.imaging.types import OUTPUT_FORMATS
 from tests.imaging import images
 

@@ -14,11 +14,11 @@ from pixpress.imaging import (
     OptimizeOptions,
     OutputFormat,
     SizedResult,
-    gain_map,
     optimize_with_sizes,
     probe,
 )
 from pixpress.imaging.size_specs import parse_sizes
+from pixpress.imaging.steps import gain_map
 from pixpress.imaging.types import EncodedImage
 from tests.imaging import gain_maps, images
 

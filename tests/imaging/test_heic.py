@@ -18,12 +18,12 @@ from pixpress.imaging import (
     Mode,
     OptimizeOptions,
     OutputFormat,
-    icc,
     optimize,
     parse_options,
     probe,
     sniff,
 )
+from pixpress.imaging.steps import icc
 from tests.imaging import images
 
 PHOTO = np.asarray(Image.open(images.PHOTO / "chelsea.png").convert("RGB"))  # 451 x 300

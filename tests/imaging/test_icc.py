@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pixpress.imaging import compact_profiles, icc
+from pixpress.imaging.steps import compact_profiles, icc
 from tests.imaging import images
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pixpress.imaging import KeepMetadata
-from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
+from pixpress.imaging.steps.lossless import exact_pixels, lossless_jpeg, lossless_png
 from tests.imaging import images
 
 

@@ -1,5 +1,5 @@
 """Metadata whose names or values are not UTF-8, or that comes in thousands of pieces, never fails a
-task: read through imaging/metadata.py, the task ends optimized like any other."""
+task: read through imaging/steps/metadata.py, the task ends optimized like any other."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pixpress.imaging import (
     Mode,
     OptimizeOptions,
     OutputFormat,
-    metadata,
     optimize,
     probe,
     sniff,
 )
+from pixpress.imaging.steps import metadata
 from tests.imaging import crafted, images
 
 LATIN1_KEYWORD = b"Beschreibung \xe4\xf6\xfc"  # a German writer's tEXt keyword, in Latin-1 as PNG says

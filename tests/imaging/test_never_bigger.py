@@ -1,4 +1,4 @@
-"""Never bigger, for every output: main, sizes, variants, animations (imaging/never_bigger.py)."""
+"""Never bigger, for every output: main, sizes, variants, animations (imaging/steps/never_bigger.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pixpress.imaging import (
     SizedResult,
     optimize_with_sizes,
 )
-from pixpress.imaging.plain import estimate_jpeg_quality
 from pixpress.imaging.size_specs import parse_sizes
+from pixpress.imaging.steps.plain import estimate_jpeg_quality
 from pixpress.imaging.types import EncodedImage
 from tests.conftest import CORPUS
 from tests.imaging import images

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from pixpress.imaging import OptimizeOptions
-from pixpress.imaging.resize import target_size
+from pixpress.imaging.steps.resize import target_size
 from tests.imaging import images
 from tests.imaging.steps import run_until
 

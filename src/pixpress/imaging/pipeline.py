@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pixpress.imaging import gain_map, never_bigger
-from pixpress.imaging.colour import colour
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.decode import decode
-from pixpress.imaging.orient import orient
 from pixpress.imaging.plan import keep_first_frame, plan
-from pixpress.imaging.probe import probe
-from pixpress.imaging.resize import resize
+from pixpress.imaging.steps import gain_map, never_bigger
+from pixpress.imaging.steps.colour import colour
+from pixpress.imaging.steps.decode import decode
+from pixpress.imaging.steps.orient import orient
+from pixpress.imaging.steps.probe import probe
+from pixpress.imaging.steps.resize import resize
 from pixpress.imaging.types import EncodedImage, Limits, OptimizeOptions, OptimizeResult
 from pixpress.imaging.variants import encode_variant
 

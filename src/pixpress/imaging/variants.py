@@ -16,10 +16,8 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import animation_save, cheap_probes, gain_map, icc, presets, proxy
+from pixpress.imaging import cheap_probes, presets, proxy
 from pixpress.imaging.context import Context
-from pixpress.imaging.encode import encode, encoder_settings
-from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
 from pixpress.imaging.perceptual import Judge
 from pixpress.imaging.quality_search import (
     DEFAULT_TOLERANCE,
@@ -27,6 +25,9 @@ from pixpress.imaging.quality_search import (
     SearchResult,
     search_quality,
 )
+from pixpress.imaging.steps import animation_save, gain_map, icc
+from pixpress.imaging.steps.encode import encode, encoder_settings
+from pixpress.imaging.steps.lossless import exact_pixels, lossless_jpeg, lossless_png
 from pixpress.imaging.types import ColourPath, EncodedImage, ImageFormat, Mode
 
 SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pixpress.imaging.resize import target_size
+from pixpress.imaging.steps.resize import target_size
 from pixpress.imaging.types import ImageFormat, ImageInfo, OptimizeOptions
 
 JPEG_SHRINKS = (8, 4, 2)  # what libjpeg's scaled decode offers

@@ -21,8 +21,8 @@ from __future__ import annotations
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import compact_profiles, icc, metadata
 from pixpress.imaging.context import Context
+from pixpress.imaging.steps import compact_profiles, icc, metadata
 from pixpress.imaging.types import ColourPath, KeepMetadata, Mode
 
 ICC_FIELD = metadata.ICC

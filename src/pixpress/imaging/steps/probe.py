@@ -3,11 +3,12 @@ and enforce the limits, all before any pixel is decoded."""
 
 from __future__ import annotations
 
-from pixpress.imaging import heic, metadata, vips
+from pixpress.imaging import vips
 from pixpress.imaging.formats import jpeg_scan_size
 from pixpress.imaging.formats.sniff import sniff
 from pixpress.imaging.formats.structure import check_structure
 from pixpress.imaging.limits import check_limits
+from pixpress.imaging.steps import heic, metadata
 from pixpress.imaging.types import ImageFormat, ImageInfo, Limits
 
 

@@ -19,11 +19,12 @@ import pyvips
 from PIL import Image
 
 from pixpress.errors import ImageTooLarge, InternalError, TaskTimeout
-from pixpress.imaging import metadata, presets, vips
-from pixpress.imaging.colour import declares_srgb
+from pixpress.imaging import presets, vips
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.encode import adapt
 from pixpress.imaging.formats import png_chunks
+from pixpress.imaging.steps import metadata
+from pixpress.imaging.steps.colour import declares_srgb
+from pixpress.imaging.steps.encode import adapt
 from pixpress.imaging.types import ImageFormat, KeepMetadata
 
 FORMATS = frozenset({ImageFormat.PNG, ImageFormat.AVIF})

@@ -20,9 +20,9 @@ import pyvips
 from PIL import Image, UnidentifiedImageError
 
 from pixpress.errors import ImageTooLarge, InvalidImage
-from pixpress.imaging import metadata
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.limits import check_limits
+from pixpress.imaging.steps import metadata
 from pixpress.imaging.types import ImageFormat, Limits
 
 FORMATS = frozenset({ImageFormat.PNG, ImageFormat.AVIF})

@@ -14,9 +14,9 @@ import pyvips
 
 from pixpress.errors import InternalError, TaskTimeout
 from pixpress.imaging import presets, vips
-from pixpress.imaging.colour import declares_srgb
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.formats import png_chunks
+from pixpress.imaging.steps.colour import declares_srgb
 from pixpress.imaging.types import INPUT_ONLY_FORMATS, ImageFormat, KeepMetadata
 from pixpress.metrics import record
 

@@ -19,10 +19,10 @@ import time
 import oxipng
 import pyvips
 
-from pixpress.imaging import metadata
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.encode import encode
 from pixpress.imaging.formats import jpeg_segments
+from pixpress.imaging.steps import metadata
+from pixpress.imaging.steps.encode import encode
 from pixpress.imaging.types import ImageFormat, KeepMetadata
 
 OXIPNG_LEVEL = 2  # 1: ~2x faster but up to 3% larger than the old trial (kodim03); 3: slower, no smaller

@@ -16,7 +16,7 @@ import functools
 
 import pyvips
 
-from pixpress.imaging import icc, metadata
+from pixpress.imaging.steps import icc, metadata
 
 BUILT_IN = ("p3",)  # libvips' names of the compact profiles it carries (besides its sRGB)
 

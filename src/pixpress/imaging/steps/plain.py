@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pixpress.imaging import animation_save, presets
+from pixpress.imaging import presets
 from pixpress.imaging.context import Context
-from pixpress.imaging.encode import KEEP, adapt, encode, encoder_settings
 from pixpress.imaging.formats import jpeg_segments
+from pixpress.imaging.steps import animation_save
+from pixpress.imaging.steps.encode import KEEP, adapt, encode, encoder_settings
 from pixpress.imaging.types import ImageFormat, Mode
 
 DEFAULT_JPEG_Q = 85

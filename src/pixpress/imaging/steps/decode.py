@@ -18,11 +18,12 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage, TaskTimeout
-from pixpress.imaging import animation_frames, heic, metadata, rows_shown, shrink, vips
+from pixpress.imaging import vips
 from pixpress.imaging.context import Context
 from pixpress.imaging.formats import jpeg_partial, jpeg_segments, png_chunks, png_repair, png_stream
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.plan import keeps_animation
+from pixpress.imaging.steps import animation_frames, heic, metadata, rows_shown, shrink
 from pixpress.imaging.types import ImageFormat
 
 

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import pyvips
 
 from pixpress.errors import ImageTooLarge, InvalidImage
-from pixpress.imaging import metadata
 from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.limits import check_limits
+from pixpress.imaging.steps import metadata
 from pixpress.imaging.types import Limits
 
 if TYPE_CHECKING:

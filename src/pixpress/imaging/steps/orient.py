@@ -3,8 +3,8 @@ every viewer shows the image the right way up whatever metadata is kept."""
 
 from __future__ import annotations
 
-from pixpress.imaging import metadata
 from pixpress.imaging.context import Context
+from pixpress.imaging.steps import metadata
 
 
 def orient(ctx: Context) -> None:

@@ -22,10 +22,10 @@ from dataclasses import replace
 from typing import Any
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import gain_map
 from pixpress.imaging.context import Context
 from pixpress.imaging.formats import jpeg_segments
-from pixpress.imaging.plain import plain
+from pixpress.imaging.steps import gain_map
+from pixpress.imaging.steps.plain import plain
 from pixpress.imaging.types import INPUT_ONLY_FORMATS, ColourPath, EncodedImage, ImageFormat
 
 # The share of the upload's bytes per pixel below which an output is not checked against a plain save:
