@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from pixpress.imaging import OptimizeOptions, OutputFormat, optimize
+from pixpress.imaging.metric.ssimulacra2 import score
 from pixpress.imaging.perceptual import Judge
 from pixpress.imaging.sizes import optimize_with_sizes
-from pixpress.imaging.ssimulacra2 import score
 from pixpress.imaging.types import ColourPath, EncodedImage, ImageFormat, Limits, SizeSpec
 from tests.imaging import images
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import pyvips
 
-from pixpress.imaging import ssimulacra2
-from pixpress.imaging.quality_search import SearchResult, search_quality
+from pixpress.imaging.metric import ssimulacra2
+from pixpress.imaging.metric.quality_search import SearchResult, search_quality
 from pixpress.imaging.types import ImageFormat
 from tests.conftest import corpus_files
 

@@ -12,8 +12,8 @@ from ssimulacra2 import compute_ssimulacra2
 from ssimulacra2.ssimulacra2 import blur_image
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import ssimulacra2
-from pixpress.imaging.ssimulacra2_blur import blur
+from pixpress.imaging.metric import ssimulacra2
+from pixpress.imaging.metric.ssimulacra2_blur import blur
 from tests.conftest import corpus_files
 
 CORPUS_IMAGES = [*corpus_files("photo"), *corpus_files("graphic")]

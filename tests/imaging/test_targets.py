@@ -10,7 +10,7 @@ import pytest
 import pyvips
 
 from pixpress.imaging import optimize, presets
-from pixpress.imaging.ssimulacra2 import Reference
+from pixpress.imaging.metric.ssimulacra2 import Reference
 from pixpress.imaging.steps.plain import estimate_jpeg_quality
 from pixpress.imaging.types import ImageFormat, KeepMetadata, Limits, Mode, OptimizeOptions, OutputFormat
 from tests.conftest import CORPUS

@@ -16,15 +16,16 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import cheap_probes, presets, proxy
+from pixpress.imaging import presets, proxy
 from pixpress.imaging.context import Context
-from pixpress.imaging.perceptual import Judge
-from pixpress.imaging.quality_search import (
+from pixpress.imaging.metric import cheap_probes
+from pixpress.imaging.metric.quality_search import (
     DEFAULT_TOLERANCE,
     JPEG_SEARCH_CURVES,
     SearchResult,
     search_quality,
 )
+from pixpress.imaging.perceptual import Judge
 from pixpress.imaging.steps import animation_save, gain_map, icc
 from pixpress.imaging.steps.encode import encode, encoder_settings
 from pixpress.imaging.steps.lossless import exact_pixels, lossless_jpeg, lossless_png

@@ -20,7 +20,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
-from pixpress.imaging.quality_search import Probe
+from pixpress.imaging.metric.quality_search import Probe
 from pixpress.imaging.types import ImageFormat
 
 # (quality, median gain in SSIMULACRA2 points of the shipped effort over the probe effort)

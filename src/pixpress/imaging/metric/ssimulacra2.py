@@ -46,7 +46,7 @@ import numpy.typing as npt
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging.ssimulacra2_blur import blur, border_weights, scratch_size
+from pixpress.imaging.metric.ssimulacra2_blur import blur, border_weights, scratch_size
 
 Plane = npt.NDArray[np.float32]
 Pixels = npt.NDArray[np.uint8]  # (height, width, 3) sRGB
