@@ -1,6 +1,6 @@
 """Every output of the lossy modes reaches its SSIMULACRA2 target on the corpus, measured afresh
 on the full-size result against the oriented source (the package's scorer, which agrees with the
-reference within a hundredth of a point: tests/imaging/test_ssimulacra2.py)."""
+reference within a hundredth of a point: tests/imaging/metric/test_ssimulacra2.py)."""
 
 from __future__ import annotations
 

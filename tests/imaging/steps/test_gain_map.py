@@ -20,7 +20,8 @@ from pixpress.imaging import (
 from pixpress.imaging.size_specs import parse_sizes
 from pixpress.imaging.steps import gain_map
 from pixpress.imaging.types import EncodedImage
-from tests.imaging import gain_maps, images
+from tests.imaging import images
+from tests.imaging.steps import gain_maps
 
 SIZES = parse_sizes("thumb:100x100:crop,tall:90x300:crop,medium:300x300")
 

@@ -9,7 +9,7 @@ from pixpress.errors import ImageTooLarge, InvalidImage
 from pixpress.imaging import Limits
 from pixpress.imaging.steps.decode import decode
 from tests.imaging import images
-from tests.imaging.steps import run_until
+from tests.imaging.run_steps import run_until
 
 
 def corrupt_idat(data: bytes) -> bytes:

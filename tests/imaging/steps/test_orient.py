@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.imaging import images
-from tests.imaging.steps import run_until
+from tests.imaging.run_steps import run_until
 
 
 def test_rotation_applied_and_tag_removed() -> None:

@@ -5,7 +5,7 @@ import pytest
 from pixpress.imaging import OptimizeOptions
 from pixpress.imaging.steps.resize import target_size
 from tests.imaging import images
-from tests.imaging.steps import run_until
+from tests.imaging.run_steps import run_until
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pyvips
 from pixpress.imaging import KeepMetadata, Mode, OptimizeOptions, OutputFormat, optimize
 from pixpress.imaging.types import ColourPath, Limits
 from tests.imaging import images
-from tests.imaging.steps import run_until
+from tests.imaging.run_steps import run_until
 
 # Mean of each channel, 0-255: against what a colour-managed viewer shows for the CMYK file, and
 # against the sRGB photo it was made from (the CMYK gamut round trip itself costs a few levels of blue).
