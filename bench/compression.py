@@ -27,7 +27,7 @@ from PIL import features
 
 from bench.common import BenchConfig, median
 from pixpress import imaging
-from pixpress.imaging.ssimulacra2 import Reference
+from pixpress.imaging.metric.ssimulacra2 import Reference
 from pixpress.imaging.types import ImageFormat, Limits, Mode, OptimizeOptions, OutputFormat
 
 FORMATS = ("jpeg", "png", "webp", "avif")

@@ -6,7 +6,7 @@ as a markdown table (the report's "efforts" section): per setting, the median by
 effort's at the same score, and the median CPU of one encode against it. A second table checks the
 search's bet: the score of one encode at the shipped effort, at the quality the cheap probe effort
 found, against the target; a third gives the shipped effort's gain over the probe effort at the same
-quality, which imaging/cheap_probes.py aims below by (`python -m bench.encoder_efforts [target ...]`;
+quality, which imaging/metric/cheap_probes.py aims below by (`python -m bench.encoder_efforts [target ...]`;
 about 30 minutes on 2 cores).
 """
 
@@ -144,7 +144,7 @@ GAIN_QUALITIES = (55, 65, 75, 85)
 
 def gains() -> dict[int, list[float]]:
     """AVIF: the shipped effort's score minus the probe effort's at the same quality, per photo
-    (imaging/cheap_probes.py's TYPICAL_GAIN)."""
+    (imaging/metric/cheap_probes.py's TYPICAL_GAIN)."""
     by_label = {s.label: s for s in SETTINGS}
     found: dict[int, list[float]] = {}
     for path in sorted((CORPUS / "photo").iterdir()):

@@ -30,8 +30,8 @@ import pyvips
 
 from bench.common import DEFAULT_CORPUS
 from pixpress.imaging import optimize
-from pixpress.imaging.lossless import exact_pixels
-from pixpress.imaging.ssimulacra2 import Reference
+from pixpress.imaging.metric.ssimulacra2 import Reference
+from pixpress.imaging.steps.lossless import exact_pixels
 from pixpress.imaging.types import KeepMetadata, Limits, Mode, OptimizeOptions, OptimizeResult
 
 RUNS = 3

@@ -304,7 +304,7 @@ def render(f: Figures, chart_name: str) -> str:
             "Output of `python -m bench.encoder_efforts 70 80`: each corpus photo fitted into 1 MP, its smallest",
             "file reaching the target per setting (bisection over quality), as the median ratio to the shipped",
             "effort's; CPU of one encode against it. The search probes AVIF at effort 0 and ships effort 4 (one",
-            "encode, aimed below the probes' quality by most of effort 4's typical gain: imaging/cheap_probes.py);",
+            "encode, aimed below the probes' quality by most of effort 4's typical gain: imaging/metric/cheap_probes.py);",
             "WebP is searched and shipped at effort 4.",
             "",
             f.efforts,

@@ -26,7 +26,7 @@ import pyvips
 from ssimulacra2 import compute_ssimulacra2
 
 from bench.common import DEFAULT_CORPUS
-from pixpress.imaging import ssimulacra2
+from pixpress.imaging.metric import ssimulacra2
 
 
 @dataclass(frozen=True)

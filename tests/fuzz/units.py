@@ -1,7 +1,7 @@
 """The containers' units (PNG chunks, JPEG segments, GIF blocks, RIFF chunks, ISO-BMFF boxes) found by
 forgiving walkers, so mutations can duplicate a unit or corrupt its length field.
 
-These walkers are deliberately not pixpress's own parsers (imaging/structure.py, jpeg_segments.py):
+These walkers are deliberately not pixpress's own parsers (imaging/formats/structure.py, jpeg_segments.py):
 they never raise, they stop at the first thing that does not make sense, and they must keep working
 on bytes that earlier mutations have already damaged.
 """

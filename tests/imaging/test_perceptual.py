@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from pixpress.imaging import OptimizeOptions, OutputFormat, optimize
+from pixpress.imaging.metric.ssimulacra2 import score
 from pixpress.imaging.perceptual import Judge
 from pixpress.imaging.sizes import optimize_with_sizes
-from pixpress.imaging.ssimulacra2 import score
 from pixpress.imaging.types import ColourPath, EncodedImage, ImageFormat, Limits, SizeSpec
 from tests.imaging import images
 
@@ -89,7 +89,7 @@ def test_every_size_and_variant_reaches_its_target_colour_managed(name: str) -> 
 def _resized_reference(upload: bytes, output: EncodedImage):  # type: ignore[no-untyped-def]
     """The size's own pixels as the sizes step made them (for the Judge of that size)."""
     from pixpress.imaging.sizes import shape
-    from tests.imaging.steps import run_until
+    from tests.imaging.run_steps import run_until
 
     ctx = run_until(upload, "orient")
     spec = next(

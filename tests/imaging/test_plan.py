@@ -15,7 +15,7 @@ from pixpress.imaging import (
 )
 from pixpress.imaging.plan import output_formats, targets
 from tests.imaging import images
-from tests.imaging.steps import run_until
+from tests.imaging.run_steps import run_until
 
 F = ImageFormat
 

@@ -12,8 +12,8 @@ from PIL import Image
 
 from pixpress.errors import ImageTooLarge, InvalidImage
 from pixpress.imaging import ImageFormat, Limits, optimize, parse_options, probe
-from pixpress.imaging.animation_frames import read
 from pixpress.imaging.deadline import Deadline
+from pixpress.imaging.steps.animation_frames import read
 from tests.imaging import edge_files
 
 LIMITS = Limits()

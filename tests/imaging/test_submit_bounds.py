@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import jpeg_segments
+from pixpress.imaging.formats import jpeg_segments
 from tests.conftest import REPO_ROOT
 from tests.imaging import crafted
 

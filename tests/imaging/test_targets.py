@@ -1,6 +1,6 @@
 """Every output of the lossy modes reaches its SSIMULACRA2 target on the corpus, measured afresh
 on the full-size result against the oriented source (the package's scorer, which agrees with the
-reference within a hundredth of a point: tests/imaging/test_ssimulacra2.py)."""
+reference within a hundredth of a point: tests/imaging/metric/test_ssimulacra2.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import pyvips
 
 from pixpress.imaging import optimize, presets
-from pixpress.imaging.plain import estimate_jpeg_quality
-from pixpress.imaging.ssimulacra2 import Reference
+from pixpress.imaging.metric.ssimulacra2 import Reference
+from pixpress.imaging.steps.plain import estimate_jpeg_quality
 from pixpress.imaging.types import ImageFormat, KeepMetadata, Limits, Mode, OptimizeOptions, OutputFormat
 from tests.conftest import CORPUS
 

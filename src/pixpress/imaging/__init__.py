@@ -14,8 +14,7 @@ Public API:
 
 The optimizing side (optimize, optimize_with_sizes: NumPy, the quality search) is imported on first use,
 so the API process, which only sniffs and probes uploads, never loads it (about 20 MB). `encode` is
-imported at once: it is light, and its name is also a submodule's (importing pixpress.imaging.encode
-anywhere would otherwise bind the module here).
+imported at once: it is light.
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from pixpress.imaging.encode import encode
+from pixpress.imaging.formats.sniff import sniff
 from pixpress.imaging.options import options_from_dict, options_to_dict, parse_options
 from pixpress.imaging.plan import output_formats
-from pixpress.imaging.probe import probe
 from pixpress.imaging.size_specs import check_sizes_fit
-from pixpress.imaging.sniff import sniff
+from pixpress.imaging.steps.encode import encode
+from pixpress.imaging.steps.probe import probe
 from pixpress.imaging.types import (
     EncodedImage,
     ImageFormat,

@@ -11,7 +11,7 @@ from pixpress.imaging.deadline import Deadline
 from pixpress.imaging.types import ColourPath, ImageFormat, ImageInfo, Limits, OptimizeOptions
 
 if TYPE_CHECKING:
-    from pixpress.imaging.gain_map import GainMap
+    from pixpress.imaging.steps.gain_map import GainMap
 
 
 @dataclass

@@ -19,8 +19,8 @@ import math
 import pyvips
 
 from pixpress.imaging import vips
-from pixpress.imaging.colour import displayed
-from pixpress.imaging.ssimulacra2 import Reference
+from pixpress.imaging.metric.ssimulacra2 import Reference
+from pixpress.imaging.steps.colour import displayed
 
 MAX_SCORED_MEGAPIXELS = 16.0
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pixpress.imaging import gain_map, never_bigger
-from pixpress.imaging.colour import colour
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.decode import decode
-from pixpress.imaging.orient import orient
 from pixpress.imaging.plan import keep_first_frame, plan
-from pixpress.imaging.probe import probe
-from pixpress.imaging.resize import resize
+from pixpress.imaging.steps import gain_map, never_bigger
+from pixpress.imaging.steps.colour import colour
+from pixpress.imaging.steps.decode import decode
+from pixpress.imaging.steps.orient import orient
+from pixpress.imaging.steps.probe import probe
+from pixpress.imaging.steps.resize import resize
 from pixpress.imaging.types import EncodedImage, Limits, OptimizeOptions, OptimizeResult
-from pixpress.imaging.variants import encode_variant
+from pixpress.imaging.variants import encode_variant, judge
 
 Step = Callable[[Context], None]
 
@@ -66,7 +66,8 @@ def encode_and_choose(ctx: Context) -> OptimizeResult:
 def choose(ctx: Context, variants: list[EncodedImage]) -> OptimizeResult:
     """The smallest variant once every output keeps the never-bigger rule (never_bigger.py): no larger
     than the upload at the upload's size, no larger than a plain save in its format when resized."""
-    checked = never_bigger.enforce(ctx, variants)
+    # A plain save that replaces an output is scored like one (its reference: the variants' judge).
+    checked = never_bigger.enforce(ctx, variants, score=lambda data: judge(ctx).score(data))
     best = min(checked, key=lambda v: v.size_bytes)
     kept_original = best.settings.get("fallback") == "original"
     return OptimizeResult(image=best, variants=tuple(checked), kept_original=kept_original)

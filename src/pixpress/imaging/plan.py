@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pixpress.errors import InvalidOption
-from pixpress.imaging import metadata
 from pixpress.imaging.context import Context
 from pixpress.imaging.encoder_limits import MAX_SIDE_PX, fits
-from pixpress.imaging.resize import target_size
+from pixpress.imaging.steps import metadata
+from pixpress.imaging.steps.resize import target_size
 from pixpress.imaging.types import (
     OUTPUT_FORMATS,
     ImageFormat,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from pixpress.errors import InvalidOption
-from pixpress.imaging.resize import target_size
+from pixpress.imaging.steps.resize import target_size
 from pixpress.imaging.types import ImageInfo, SizeSpec
 
 MAX_SIZES = 16

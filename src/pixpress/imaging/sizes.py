@@ -17,8 +17,8 @@ import pyvips
 from pixpress.imaging import pipeline
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.resize import resize_frame
 from pixpress.imaging.size_specs import output_size
+from pixpress.imaging.steps.resize import resize_frame
 from pixpress.imaging.types import Limits, OptimizeOptions, SizedImage, SizedResult, SizeSpec
 
 SPLIT_BEFORE = "resize"  # the steps before it are shared; the ones from it on run once per image

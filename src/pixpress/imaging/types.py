@@ -62,7 +62,7 @@ class KeepMetadata(StrEnum):
 
 
 class ColourPath(StrEnum):
-    """What the colour step did with the upload's colour profile (imaging/colour.py); each output says."""
+    """What the colour step did with the upload's colour profile (steps/colour.py); each output says."""
 
     UNTAGGED = "untagged"  # no profile in the upload: sRGB, as every browser reads an untagged image
     PROFILE_KEPT = "profile_kept"  # the pixels stay in the profile's colours and the profile goes along

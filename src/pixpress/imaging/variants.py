@@ -16,17 +16,19 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import InvalidImage
-from pixpress.imaging import animation_save, cheap_probes, gain_map, icc, presets, proxy
+from pixpress.imaging import presets, proxy
 from pixpress.imaging.context import Context
-from pixpress.imaging.encode import encode, encoder_settings
-from pixpress.imaging.lossless import exact_pixels, lossless_jpeg, lossless_png
-from pixpress.imaging.perceptual import Judge
-from pixpress.imaging.quality_search import (
+from pixpress.imaging.metric import cheap_probes
+from pixpress.imaging.metric.quality_search import (
     DEFAULT_TOLERANCE,
     JPEG_SEARCH_CURVES,
     SearchResult,
     search_quality,
 )
+from pixpress.imaging.perceptual import Judge
+from pixpress.imaging.steps import animation_save, gain_map, icc
+from pixpress.imaging.steps.encode import encode, encoder_settings
+from pixpress.imaging.steps.lossless import exact_pixels, lossless_jpeg, lossless_png
 from pixpress.imaging.types import ColourPath, EncodedImage, ImageFormat, Mode
 
 SEARCHED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF)

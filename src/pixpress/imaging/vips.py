@@ -11,7 +11,7 @@ from typing import Any
 import pyvips
 
 from pixpress.errors import ImageTooLarge, InvalidImage
-from pixpress.imaging import metadata
+from pixpress.imaging.steps import metadata
 from pixpress.imaging.types import ImageFormat
 
 pyvips.cache_set_max(0)
@@ -42,7 +42,7 @@ def _from_source(data: bytes, fmt: ImageFormat, **options: Any) -> pyvips.Image:
         return pyvips.Image.heifload_source(source, **options)
     if fmt is ImageFormat.JPEG:
         # The primary image only, always: libvips' sniffing hands a JPEG with an MPF index (an HDR
-        # gain map, imaging/gain_map.py) to uhdrload, which takes none of jpegload's options.
+        # gain map, imaging/steps/gain_map.py) to uhdrload, which takes none of jpegload's options.
         return pyvips.Image.jpegload_source(source, **options)
     return pyvips.Image.new_from_source(source, "", **options)
 
@@ -51,7 +51,7 @@ def load_pixels(
     data: bytes, fmt: ImageFormat, *, all_frames: bool = True, fail_on: str = "error", **scaling: Any
 ) -> pyvips.Image:
     """Every frame (or the first only), set up to fail on truncated or corrupt data; pixels are decoded
-    when first read. `scaling`: the loader's shrink-on-load options (imaging/shrink.py)."""
+    when first read. `scaling`: the loader's shrink-on-load options (imaging/steps/shrink.py)."""
     options: dict[str, Any] = {"fail_on": fail_on, "access": "random", **scaling}
     if fmt in ANIMATED_FORMATS and all_frames:
         options["n"] = -1

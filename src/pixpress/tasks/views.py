@@ -39,7 +39,8 @@ class VariantView(BaseModel):
     download_url: str
     colour: ColourPathName | None = None  # None: a task finished before colour paths were recorded
     # The encoder's parameters; "fallback": "original" or "plain" when the optimized file would have
-    # been larger (imaging/never_bigger.py), "hdr_gain_map" for gain-map JPEGs (imaging/gain_map.py).
+    # been larger (imaging/steps/never_bigger.py), "hdr_gain_map" for gain-map JPEGs
+    # (imaging/steps/gain_map.py).
     encoder_settings: dict[str, Any] | None = None
 
 

@@ -2,7 +2,7 @@
 
 Both are composited on white and on black (a transparent area Chromium leaves where the data stopped
 shows the page behind it) and the lower PSNR of the two counts. A JPEG output has no alpha: pixpress
-flattens it on white (imaging/encode.py), so it is compared on white only.
+flattens it on white (imaging/steps/encode.py), so it is compared on white only.
 """
 
 from __future__ import annotations

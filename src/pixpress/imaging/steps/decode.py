@@ -1,0 +1,116 @@
+"""Step 3, decode: the pixels the output needs into memory (every frame of an animation kept animated,
+the first frame otherwise; fewer pixels when the decoder can shrink on load, see shrink.py), failing on
+truncated or corrupt data and re-checking the limits against what the decoder actually produced
+(headers can lie about frames).
+
+APNG and AVIF sequences kept animated are read by Pillow (animation_frames.py): libvips reads only
+their default image. A PNG that fails the strict decode is rewritten (png_repair.py) and decoded
+again: a missing IEND or a bad checksum does not lose an image whose data is whole. A JPEG or PNG
+whose data stops early is read leniently and shows the rows a browser shows (rows_shown.py): the
+rest is transparent. HEIC is read by pi-heif (heic.py): libvips here has no HEVC decoder.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pyvips
+
+from pixpress.errors import InvalidImage, TaskTimeout
+from pixpress.imaging import vips
+from pixpress.imaging.context import Context
+from pixpress.imaging.formats import jpeg_partial, jpeg_segments, png_chunks, png_repair, png_stream
+from pixpress.imaging.limits import check_limits
+from pixpress.imaging.plan import keeps_animation
+from pixpress.imaging.steps import animation_frames, heic, metadata, rows_shown, shrink
+from pixpress.imaging.types import ImageFormat
+
+
+def decode(ctx: Context) -> None:
+    assert ctx.info is not None, "probe runs first"
+    animated = keeps_animation(ctx)
+    scaling = shrink.load_options(ctx.info, ctx.options, animated_output=animated)
+    if ctx.source_format is ImageFormat.HEIC:
+        image = heic.decode(ctx.data, limits=ctx.limits, deadline=ctx.deadline)
+    elif animated and ctx.source_format in animation_frames.FORMATS:
+        image = _with_pillow(ctx)
+    else:
+        image = _with_libvips(ctx, animated=animated, scaling=scaling)
+    frames = int(image.height) // vips.page_height(image)
+    ctx.image = image
+    ctx.frames = frames
+    ctx.shrunk_on_load = bool(scaling)
+    ctx.orientation = metadata.get_int(image, metadata.ORIENTATION, ctx.orientation)
+    profile = metadata.get_blob(image, metadata.ICC)
+    if profile is not None:
+        ctx.source_profile = profile
+
+
+def _with_pillow(ctx: Context) -> pyvips.Image:
+    read = partial(animation_frames.read, fmt=ctx.source_format, limits=ctx.limits, deadline=ctx.deadline)
+    try:
+        return read(ctx.data)
+    except InvalidImage:
+        if ctx.source_format is not ImageFormat.PNG:
+            raise
+    # Pillow refuses a damaged text chunk or checksum, and a missing IEND after the last frame.
+    return read(png_repair.rebuild(ctx.data))
+
+
+def _with_libvips(ctx: Context, *, animated: bool, scaling: dict[str, Any]) -> pyvips.Image:
+    try:
+        return _load(ctx, ctx.data, all_frames=animated, scaling=scaling)
+    except InvalidImage as exc:
+        if ctx.source_format is ImageFormat.JPEG:
+            return _jpeg_rows_shown(ctx, scaling=scaling, error=exc)
+        if ctx.source_format is not ImageFormat.PNG:
+            raise
+    repaired = png_repair.rebuild(ctx.data)
+    try:
+        return _load(ctx, repaired, all_frames=animated, scaling=scaling)
+    except InvalidImage as exc:
+        # libpng also stops on a stream whose rows are all there but whose end is missing: that one is
+        # read leniently; a stream that stops early is refused, saying where.
+        header = png_chunks.parse_header(repaired)
+        found = png_stream.read(repaired, header, max_chunks=None, max_inflate=None)
+        if not found.rows or (animated and not found.complete):
+            raise InvalidImage(found.describe(), details={**exc.details, "rows": found.rows}) from exc
+        image = _load(ctx, repaired, all_frames=animated, scaling=scaling, fail_on="none")
+        if found.complete:
+            return image
+        ctx.notes["rows_shown"] = found.rows
+        return rows_shown.keep_rows(image, rows=found.rows, height=header.height).copy_memory()
+
+
+def _jpeg_rows_shown(ctx: Context, *, scaling: dict[str, Any], error: InvalidImage) -> pyvips.Image:
+    """A JPEG libjpeg stops on (cut short): the rows a browser shows, the rest transparent."""
+    header = jpeg_segments.parse_header(ctx.data)
+    rows = jpeg_partial.visible_rows(ctx.data, header)
+    if rows <= 0:
+        raise InvalidImage(
+            "The JPEG file is truncated before its first row of pixels.", details=error.details
+        ) from error
+    image = _load(ctx, ctx.data, all_frames=False, scaling=scaling, fail_on="none")
+    if rows < header.height:
+        ctx.notes["rows_shown"] = rows
+        image = rows_shown.keep_rows(image, rows=rows, height=header.height).copy_memory()
+    return image
+
+
+def _load(
+    ctx: Context, data: bytes, *, all_frames: bool, scaling: dict[str, Any], fail_on: str = "error"
+) -> pyvips.Image:
+    image = vips.load_pixels(data, ctx.source_format, all_frames=all_frames, fail_on=fail_on, **scaling)
+    page_height = vips.page_height(image)
+    frames = int(image.height) // page_height
+    check_limits(width=int(image.width), height=page_height, frames=frames, limits=ctx.limits)
+    ctx.deadline.watch(image)
+    try:
+        return image.copy_memory()
+    except pyvips.Error as exc:
+        if ctx.deadline.expired:
+            raise TaskTimeout(details={"step": "decode"}) from exc
+        if vips.out_of_memory(exc):
+            raise vips.too_large(exc) from exc
+        raise InvalidImage(details={"reason": vips.error_reason(exc)}) from exc
