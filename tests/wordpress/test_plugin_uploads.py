@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from pixpress.api.health import FEATURES
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
 from tests.wordpress.plugin import (
@@ -249,7 +250,10 @@ def test_sizes_option_is_built_from_the_metadata_with_crop_as_registered(
         "pixpress_banner": "pixpress_banner:700x200:crop",
         "pixpress_strip": "pixpress_strip:768x256:crop",
     }
-    assert plugin.php_json("return Pixpress_Service::features(true);") == ["sizes"]
+    # The plugin passes on what the server lists (GET /health), in the server's order.
+    features = plugin.php_json("return Pixpress_Service::features(true);")
+    assert features == list(FEATURES)
+    assert "sizes" in features
     # A size as large as the original on both sides would make the server refuse the whole upload:
     # left out (done on its own). So is a name the server does not take.
     odd = plugin.php_json(
