@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # --- workers and tasks -----------------------------------------------------------------
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     task_time_limit_s: float = 120.0
+    # Each size asked in the same upload (a WordPress upload brings 4-6) adds this to the task's limit:
+    # one upload with its sizes in three formats is many images' work, not one.
+    task_time_limit_per_size_s: float = 30.0
     task_kill_grace_s: float = 15.0  # past the limit plus this, a stuck task ends its worker process
     worker_memory_mb: int = 2048  # RLIMIT_DATA of each worker process (0: none); see docs/deploy.md
     task_lease_s: float = 180.0  # a task whose worker vanished is re-queued after this

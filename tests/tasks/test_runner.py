@@ -95,6 +95,27 @@ def test_a_task_past_its_time_limit_fails_refunded(runner, corpus: Path) -> None
     assert refunds == [(task.id, "task_timeout")]
 
 
+def test_each_size_asked_adds_its_allowance_to_the_time_limit(runner, corpus: Path) -> None:
+    """An upload with its sizes is several images' work: with no time for the upload alone, the sizes'
+    allowance is what lets it finish; without that allowance it times out."""
+    run, refunds = runner
+    data = (corpus / "photo" / "kodim04.png").read_bytes()
+    options = {"format": "jpeg", "sizes": "thumbnail:150x150:crop,medium:300x300"}
+    run.settings.task_time_limit_s = 0.0
+    run.settings.task_time_limit_per_size_s = 0.0
+    timed_out = queue(run, data, options=options)
+    run.run(timed_out.id)
+    assert (run.records.get(timed_out.id) or timed_out).error_code == "task_timeout"
+
+    run.settings.task_time_limit_per_size_s = 60.0
+    done = queue(run, data, options=options)
+    assert run._time_limit_s(run.records.get(done.id)) == 120.0
+    run.run(done.id)
+    finished = run.records.get(done.id)
+    assert finished is not None and finished.status == TaskState.DONE
+    assert refunds == [(timed_out.id, "task_timeout")]
+
+
 def test_format_auto_lists_every_variant(runner, corpus: Path) -> None:
     run, _ = runner
     task = queue(

@@ -60,10 +60,11 @@ class TaskRunner:
             log.info("task %s not claimable (finished, gone or held by another worker)", task_id)
             return False
         started = time.monotonic()
-        limit_s = self.settings.task_time_limit_s
+        task = self.records.get(claim.task_id)
+        limit_s = self._time_limit_s(task)
         try:
             with self._heartbeat(claim), self._last_resort(claim, limit_s), hard_time_limit(limit_s + 5):
-                self._optimize(claim, deadline=started + limit_s)
+                self._optimize(claim, task, deadline=started + limit_s)
         except PixpressError as exc:
             self._fail(claim, exc)
         except MemoryError:
@@ -76,8 +77,17 @@ class TaskRunner:
             return False
         return True
 
-    def _optimize(self, claim: Claim, *, deadline: float) -> None:
-        task = self.records.get(claim.task_id)
+    def _time_limit_s(self, task: Task | None) -> float:
+        """The upload's own limit plus an allowance per size asked with it."""
+        if task is None:
+            return self.settings.task_time_limit_s
+        try:
+            sizes = len(imaging.options_from_dict(json.loads(task.options_json)).sizes)
+        except (PixpressError, ValueError):
+            sizes = 0  # _optimize reports the options' error
+        return self.settings.task_time_limit_s + sizes * self.settings.task_time_limit_per_size_s
+
+    def _optimize(self, claim: Claim, task: Task | None, *, deadline: float) -> None:
         if task is None:
             return
         data = self.storage.get(task.input_key or input_key(task.id))
