@@ -122,7 +122,9 @@ def test_a_file_within_the_maximum_is_not_resized(plugin: WordPress, resized: di
     assert size == {"mode": "lossy"}  # only the full-size file is resized
 
 
-def test_restore_brings_back_the_original_and_its_dimensions(plugin: WordPress, resized: dict[str, Any]) -> None:
+def test_restore_brings_back_the_original_and_its_dimensions(
+    plugin: WordPress, resized: dict[str, Any]
+) -> None:
     attachment_id = resized["id"]
     restored = plugin.php_json(f"return Pixpress_Restore::restore({attachment_id});")
     assert restored == len(resized["files"])

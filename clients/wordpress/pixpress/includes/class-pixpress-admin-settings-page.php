@@ -182,6 +182,7 @@ class Pixpress_Admin_Settings_Page {
 				<?php wp_nonce_field( 'pixpress_test_connection' ); ?>
 				<?php submit_button( __( 'Test the connection', 'pixpress' ), 'secondary', 'pixpress-test-connection', false, array( 'id' => 'pixpress-test-connection' ) ); ?>
 			</form>
+			<?php Pixpress_Admin_Delivery::render(); ?>
 		</div>
 		<?php
 	}
