@@ -30,7 +30,7 @@ wp_clear_scheduled_hook( 'pixpress_process_queue' );
 $pixpress_htaccess = trailingslashit( wp_get_upload_dir()['basedir'] ) . '.htaccess';
 if ( is_file( $pixpress_htaccess ) ) {
 	$pixpress_text = (string) file_get_contents( $pixpress_htaccess );
-	$pixpress_kept = preg_replace( '/^# BEGIN pixpress\R.*?^# END pixpress\R?/ms', '', $pixpress_text );
+	$pixpress_kept = preg_replace( '/(?:^\R)?^# BEGIN pixpress\R.*?^# END pixpress\R?/ms', '', $pixpress_text );
 	if ( is_string( $pixpress_kept ) && $pixpress_kept !== $pixpress_text ) {
 		if ( '' === trim( $pixpress_kept ) ) {
 			wp_delete_file( $pixpress_htaccess );

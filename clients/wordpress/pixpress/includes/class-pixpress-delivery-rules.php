@@ -77,7 +77,7 @@ class Pixpress_Delivery_Rules {
 			. "map \$http_accept \$pixpress_avif { default \"\"; \"~*image/avif\" \".avif\"; }\n"
 			. "map \$http_accept \$pixpress_webp { default \"\"; \"~*image/webp\" \".webp\"; }\n\n"
 			. "# In the server block:\n"
-			. 'location ~* ^' . preg_quote( $path, '#' ) . "/.+\\.(jpe?g|png)\$ {\n"
+			. 'location ~* ^' . str_replace( '\\-', '-', preg_quote( $path, '#' ) ) . "/.+\\.(jpe?g|png)\$ {\n"
 			. "    add_header Vary Accept;\n"
 			. "    try_files \$uri\$pixpress_avif \$uri\$pixpress_webp \$uri =404;\n"
 			. "}\n";
@@ -124,7 +124,7 @@ class Pixpress_Delivery_Rules {
 			return false;
 		}
 		$text = (string) file_get_contents( $path );
-		$kept = preg_replace( '/^# BEGIN ' . self::MARKER . '\R.*?^# END ' . self::MARKER . '\R?/ms', '', $text );
+		$kept = preg_replace( '/(?:^\R)?^# BEGIN ' . self::MARKER . '\R.*?^# END ' . self::MARKER . '\R?/ms', '', $text );
 		if ( null === $kept || $kept === $text ) {
 			return ! self::installed();
 		}
