@@ -74,6 +74,11 @@ class Pixpress_Optimizer {
 			if ( ! self::needs_work( $entry, $file, $force ) ) {
 				continue;
 			}
+			if ( self::replaced_since( $entry, $file ) ) {
+				// A new file under the same name (thumbnails regenerated, e.g. another crop): the backup is
+				// of the file it replaced, so it goes; this file is sent and becomes the backup.
+				Pixpress_Paths::delete( Pixpress_Backup::path( $file['rel'] ), Pixpress_Paths::BACKUPS );
+			}
 			$todo[ $name ] = $file;
 		}
 		if ( $todo ) {
@@ -121,6 +126,22 @@ class Pixpress_Optimizer {
 		}
 		$asked = isset( $entry['formats'] ) ? (array) $entry['formats'] : array();
 		return (bool) array_diff( self::sibling_formats_for( $file ), $asked );
+	}
+
+	/**
+	 * Whether the file on disk is not the one pixpress left (optimized or found as small as it gets):
+	 * another file was written under its name since.
+	 *
+	 * @param array<string, mixed>|null $entry The file's record.
+	 * @param array<string, mixed>      $file The file.
+	 * @return bool
+	 */
+	private static function replaced_since( $entry, array $file ) {
+		if ( ! is_array( $entry ) || ! in_array( $entry['status'], array( 'optimized', 'no_gain' ), true ) ) {
+			return false;
+		}
+		clearstatcache( true, $file['path'] );
+		return (int) filesize( $file['path'] ) !== (int) $entry['after'];
 	}
 
 	/**
