@@ -68,7 +68,9 @@ def theme(plugin: WordPress, pixpress_server: Pixpress) -> Iterator[dict[str, An
         yield {"root": root, "outside": outside, "rel": f"themes/{THEME}"}
     finally:
         plugin.php(f"switch_theme('{previous}');")
-        plugin.php(f"Pixpress_Folders::remove('themes/{THEME}');")
+        # The theme leaves nothing behind: its folder, its row, WordPress's option for its mods.
+        plugin.php(f"Pixpress_Folders::remove('themes/{THEME}'); delete_option('theme_mods_{THEME}');")
+        shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(outside_dir, ignore_errors=True)
 
 
