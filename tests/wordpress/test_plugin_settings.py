@@ -151,18 +151,29 @@ def test_uninstall_removes_settings_queue_cron_and_transients_but_leaves_files(
         "'quota' => get_transient('pixpress_quota')];"
     )
     assert state["table"] and all(state["cron"]) and all(state["options"]) and state["quota"]
+    htaccess = site.uploads_dir / ".htaccess"
+    htaccess.write_text("# the owner's line\n")
+    assert site.php_json("Pixpress_Folders::add('themes'); return Pixpress_Delivery_Rules::write();") is True
+    rules = htaccess.read_text()
 
-    site.php("deactivate_plugins('pixpress/pixpress.php'); uninstall_plugin('pixpress/pixpress.php');")
+    site.php("deactivate_plugins('pixpress/pixpress.php');")
+    assert htaccess.read_text() == "# the owner's line\n"  # deactivation takes the delivery rules out
+    htaccess.write_text(rules)  # and uninstall does too, had they stayed
+    site.php("uninstall_plugin('pixpress/pixpress.php');")
     try:
         after = site.php_json(
             "global $wpdb; return ["
             "'table' => $wpdb->get_var(\"SHOW TABLES LIKE '{$wpdb->prefix}pixpress_queue'\"),"
+            "'files_table' => $wpdb->get_var(\"SHOW TABLES LIKE '{$wpdb->prefix}pixpress_files'\"),"
             "'cron' => [wp_next_scheduled('pixpress_cron'), wp_next_scheduled('pixpress_process_queue')],"
             "'options' => $wpdb->get_col(\"SELECT option_name FROM {$wpdb->options}"
             " WHERE option_name LIKE '%pixpress%' AND option_name NOT LIKE 'pixpress\\\\_dev\\\\_%'\"),"
             "'meta' => get_post_meta(" + str(attachment_id) + ", '_pixpress', true)];"
         )
         assert after["table"] is None
+        assert after["files_table"] is None
+        assert htaccess.read_text() == "# the owner's line\n"
+        htaccess.unlink()
         assert after["cron"] == [False, False]
         assert after["options"] == [], after["options"]
         # Files stay as they are: the optimized image and its backup; the record too, for a reinstall.

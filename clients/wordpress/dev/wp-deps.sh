@@ -5,8 +5,10 @@ set -euo pipefail
 
 # The theme is only a Recommends of wordpress, and --no-install-recommends leaves it out; the front-end
 # tests need one (twentytwentythree is a block theme, like the default of current WordPress).
+# apache2-bin (the binary and its modules, no service) and media-types: the delivery rules' test runs a real
+# Apache on a loopback port.
 PACKAGES=(wordpress wordpress-theme-twentytwentythree php-cli php-mysql php-gd php-curl php-xml php-mbstring php-intl php-imagick
-          mariadb-server mariadb-client curl)
+          mariadb-server mariadb-client curl apache2-bin media-types)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -38,6 +38,9 @@ spl_autoload_register(
 
 register_activation_hook( __FILE__, array( 'Pixpress_Plugin', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Pixpress_Plugin', 'deactivate' ) );
+// The custom folders' table; the delivery rules go with the plugin (a stale sibling would be served).
+register_activation_hook( __FILE__, array( 'Pixpress_Folders', 'install' ) );
+register_deactivation_hook( __FILE__, array( 'Pixpress_Delivery_Rules', 'remove' ) );
 
 Pixpress_Plugin::boot();
 

@@ -134,6 +134,10 @@ class Pixpress_Admin_Settings_Page {
 						<td><fieldset id="pixpress-sizes"><?php self::render_sizes( $name, $settings ); ?></fieldset></td>
 					</tr>
 					<tr>
+						<th scope="row"><?php esc_html_e( 'Large originals', 'pixpress' ); ?></th>
+						<td><?php self::render_resize( $name, $settings ); ?></td>
+					</tr>
+					<tr>
 						<th scope="row"><?php esc_html_e( 'WebP and AVIF', 'pixpress' ); ?></th>
 						<td>
 							<fieldset>
@@ -178,6 +182,7 @@ class Pixpress_Admin_Settings_Page {
 				<?php wp_nonce_field( 'pixpress_test_connection' ); ?>
 				<?php submit_button( __( 'Test the connection', 'pixpress' ), 'secondary', 'pixpress-test-connection', false, array( 'id' => 'pixpress-test-connection' ) ); ?>
 			</form>
+			<?php Pixpress_Admin_Delivery::render(); ?>
 		</div>
 		<?php
 	}
@@ -236,6 +241,28 @@ class Pixpress_Admin_Settings_Page {
 				wp_kses( $label, array() )
 			);
 		}
+	}
+
+	/**
+	 * Resizing large originals: the box and its maximum width and height.
+	 *
+	 * @param string               $name The option's field name.
+	 * @param array<string, mixed> $settings Settings.
+	 */
+	private static function render_resize( $name, array $settings ) {
+		self::checkbox( $name, 'resize', $settings, __( 'Resize the full-size image when it is larger than:', 'pixpress' ) );
+		foreach ( array( 'resize_width' => __( 'Width', 'pixpress' ), 'resize_height' => __( 'Height', 'pixpress' ) ) as $key => $label ) {
+			printf(
+				'<label>%1$s <input type="number" class="small-text" id="pixpress-%2$s" name="%3$s[%2$s]" value="%4$s" min="%5$d" max="%6$d"> px</label> ',
+				esc_html( $label ),
+				esc_attr( $key ),
+				esc_attr( $name ),
+				esc_attr( (string) $settings[ $key ] ),
+				(int) Pixpress_Resize::RANGE[0],
+				(int) Pixpress_Resize::RANGE[1]
+			);
+		}
+		echo '<p class="description">' . esc_html__( 'Done by the server in the same upload that optimizes the image (no extra charge); the aspect ratio is kept and nothing is enlarged. The uploaded file is kept in the backup, and restoring brings it back as it was.', 'pixpress' ) . '</p>';
 	}
 
 	/**

@@ -74,6 +74,11 @@ class Pixpress_Optimizer {
 			if ( ! self::needs_work( $entry, $file, $force ) ) {
 				continue;
 			}
+			if ( self::replaced_since( $entry, $file ) ) {
+				// A new file under the same name (thumbnails regenerated, e.g. another crop): the backup is
+				// of the file it replaced, so it goes; this file is sent and becomes the backup.
+				Pixpress_Paths::delete( Pixpress_Backup::path( $file['rel'] ), Pixpress_Paths::BACKUPS );
+			}
 			$todo[ $name ] = $file;
 		}
 		if ( $todo ) {
@@ -91,6 +96,7 @@ class Pixpress_Optimizer {
 		}
 		$record = Pixpress_Status::summarize( $record );
 		Pixpress_Status::save( $attachment_id, $record );
+		Pixpress_Resize::sync_metadata( $attachment_id, $record );
 		self::update_filesizes( $attachment_id, $files );
 		return $record;
 	}
@@ -120,6 +126,22 @@ class Pixpress_Optimizer {
 		}
 		$asked = isset( $entry['formats'] ) ? (array) $entry['formats'] : array();
 		return (bool) array_diff( self::sibling_formats_for( $file ), $asked );
+	}
+
+	/**
+	 * Whether the file on disk is not the one pixpress left (optimized or found as small as it gets):
+	 * another file was written under its name since.
+	 *
+	 * @param array<string, mixed>|null $entry The file's record.
+	 * @param array<string, mixed>      $file The file.
+	 * @return bool
+	 */
+	private static function replaced_since( $entry, array $file ) {
+		if ( ! is_array( $entry ) || ! in_array( $entry['status'], array( 'optimized', 'no_gain' ), true ) ) {
+			return false;
+		}
+		clearstatcache( true, $file['path'] );
+		return (int) filesize( $file['path'] ) !== (int) $entry['after'];
 	}
 
 	/**
@@ -175,8 +197,9 @@ class Pixpress_Optimizer {
 		$entry['before']     = strlen( $bytes );
 		$entry['formats']    = $siblings;
 		$entry['sent_bytes'] = 0;
+		$options             = Pixpress_Resize::submit_options( self::options( $siblings ), $file );
 		try {
-			$task = self::run_task( $client, $bytes, wp_basename( $file['path'] ), self::options( $siblings ) );
+			$task = self::run_task( $client, $bytes, wp_basename( $file['path'] ), $options );
 		} catch ( \Pixpress\Exception\InvalidRequest $e ) {
 			$entry['error'] = $e->getErrorCode();
 			return $entry;
@@ -193,7 +216,8 @@ class Pixpress_Optimizer {
 		$main     = in_array( $input, $variants, true )
 			? $client->download( $task->getId(), $input )
 			: $client->download( $task->getId() );
-		$entry    = self::apply( $file, $main, $entry );
+		$file     = Pixpress_Resize::expected_file( $file, $options, (int) $task->get( 'width', 0 ), (int) $task->get( 'height', 0 ) );
+		$entry    = Pixpress_Resize::note( self::apply( $file, $main, $entry ), $file );
 		if ( 'failed' !== $entry['status'] ) {
 			foreach ( $siblings as $format ) {
 				if ( in_array( $format, $variants, true ) ) {
@@ -229,7 +253,7 @@ class Pixpress_Optimizer {
 		$backup   = Pixpress_Backup::path( $full['rel'] );
 		$source   = is_file( $backup ) ? $backup : $full['path'];
 		$bytes    = (string) file_get_contents( $source );
-		$options  = self::options( $siblings );
+		$options  = Pixpress_Resize::submit_options( self::options( $siblings ), $full );
 
 		$options['sizes'] = implode( ',', $specs );
 		try {
@@ -243,6 +267,7 @@ class Pixpress_Optimizer {
 		$input = (string) $task->get( 'input_format', '' );
 		foreach ( array_merge( array( 'full' => $full ), $sized ) as $name => $file ) {
 			$size  = 'full' === $name ? null : $name;
+			$file  = 'full' === $name ? Pixpress_Resize::expected_file( $file, $options, (int) $task->get( 'width', 0 ), (int) $task->get( 'height', 0 ) ) : $file;
 			$entry = self::entry( $file, 'failed' );
 
 			$entry['via']        = 'sizes';
@@ -253,7 +278,7 @@ class Pixpress_Optimizer {
 
 			$main  = self::download_optional( $client, $task->getId(), $siblings ? $input : null, $size );
 			$main  = null === $main ? self::download_optional( $client, $task->getId(), null, $size ) : $main;
-			$entry = null === $main ? $entry : self::apply( $file, $main, $entry );
+			$entry = null === $main ? $entry : Pixpress_Resize::note( self::apply( $file, $main, $entry ), $file );
 			if ( 'failed' === $entry['status'] ) {
 				continue; // Not what was asked for (type, dimensions): this file goes file by file.
 			}

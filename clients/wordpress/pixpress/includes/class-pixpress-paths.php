@@ -1,6 +1,7 @@
 <?php
 /**
- * Where the plugin may read, write and delete: the uploads folder and its own backup folder.
+ * Where the plugin may read, write and delete: the uploads folder and its own backup folder, and for the
+ * custom folders ("Other folders") wp-content and the custom folders' backup folder.
  *
  * @package pixpress
  */
@@ -17,30 +18,53 @@ if ( ! defined( 'ABSPATH' ) ) {
  */
 class Pixpress_Paths {
 
-	/** Attachment files: inside uploads, outside the backup folder. */
+	/** Attachment files: inside uploads, outside the backup folders. */
 	const UPLOADS = 'uploads';
 
 	/** Backups: inside uploads/pixpress-backup. */
 	const BACKUPS = 'backups';
+
+	/** Files of custom folders: inside wp-content, outside the backup folders. */
+	const CONTENT = 'content';
+
+	/** Backups of custom folders' files: inside uploads/pixpress-backup-folders. */
+	const FOLDER_BACKUPS = 'folder_backups';
+
+	/** The custom folders' backups, under uploads. */
+	const FOLDER_BACKUP_DIR = 'pixpress-backup-folders';
 
 	/**
 	 * Whether $action on $path is allowed in $where; logs and returns false otherwise.
 	 *
 	 * @param string $path The file.
 	 * @param string $action What is about to happen ('read', 'write', 'delete'), for the log.
-	 * @param string $where self::UPLOADS or self::BACKUPS.
+	 * @param string $where self::UPLOADS, self::BACKUPS, self::CONTENT or self::FOLDER_BACKUPS.
 	 * @return bool
 	 */
 	public static function allowed( $path, $action, $where = self::UPLOADS ) {
-		$backups = Pixpress_Attachment::uploads_dir() . '/' . Pixpress_Backup::DIR;
-		if ( self::BACKUPS === $where ) {
-			$ok = self::is_inside( $path, $backups ) && self::is_inside( $path, Pixpress_Attachment::uploads_dir() );
-		} else {
-			$ok = self::is_inside( $path, Pixpress_Attachment::uploads_dir() ) && ! self::is_inside( $path, $backups );
+		$uploads        = Pixpress_Attachment::uploads_dir();
+		$backups        = $uploads . '/' . Pixpress_Backup::DIR;
+		$folder_backups = $uploads . '/' . self::FOLDER_BACKUP_DIR;
+		switch ( $where ) {
+			case self::BACKUPS:
+				$ok   = self::is_inside( $path, $backups ) && self::is_inside( $path, $uploads );
+				$name = 'backup';
+				break;
+			case self::FOLDER_BACKUPS:
+				$ok   = self::is_inside( $path, $folder_backups ) && self::is_inside( $path, $uploads );
+				$name = 'custom folders\' backup';
+				break;
+			case self::CONTENT:
+				$ok   = self::is_inside( $path, WP_CONTENT_DIR ) && ! self::is_inside( $path, $backups ) && ! self::is_inside( $path, $folder_backups );
+				$name = 'wp-content';
+				break;
+			default:
+				$ok   = self::is_inside( $path, $uploads ) && ! self::is_inside( $path, $backups ) && ! self::is_inside( $path, $folder_backups );
+				$name = 'uploads';
 		}
 		if ( ! $ok ) {
 			// phpcs:ignore WordPress.PHP.DevelopmentFunctions
-			error_log( sprintf( 'pixpress: refused to %s %s: it is not inside the %s folder', $action, $path, self::BACKUPS === $where ? 'backup' : 'uploads' ) );
+			error_log( sprintf( 'pixpress: refused to %s %s: it is not inside the %s folder', $action, $path, $name ) );
 		}
 		return $ok;
 	}

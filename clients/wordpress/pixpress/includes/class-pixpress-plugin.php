@@ -46,7 +46,10 @@ class Pixpress_Plugin {
 			Pixpress_Admin_Media::register();
 			Pixpress_Admin_Bulk_Page::register();
 			Pixpress_Dashboard_Widget::register();
+			Pixpress_Admin_Delivery::register();
+			Pixpress_Admin_Folders_Page::register();
 		}
+		Pixpress_Folders::register();
 		if ( ! wp_next_scheduled( self::RECURRING_HOOK ) ) {
 			wp_schedule_event( time() + 300, self::SCHEDULE, self::RECURRING_HOOK );
 		}

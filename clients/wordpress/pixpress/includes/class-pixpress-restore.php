@@ -23,6 +23,7 @@ class Pixpress_Restore {
 	 */
 	public static function restore( $attachment_id ) {
 		$files    = Pixpress_Attachment::files( $attachment_id );
+		$before   = Pixpress_Status::get( $attachment_id );
 		$restored = 0;
 		foreach ( $files as $file ) {
 			$backup = Pixpress_Backup::path( $file['rel'] );
@@ -46,6 +47,7 @@ class Pixpress_Restore {
 				'restored_at' => time(),
 			)
 		);
+		Pixpress_Resize::restore_metadata( $attachment_id, $before );
 		Pixpress_Optimizer::update_filesizes( $attachment_id, $files );
 		return $restored;
 	}

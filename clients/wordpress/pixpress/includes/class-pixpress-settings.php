@@ -44,6 +44,9 @@ class Pixpress_Settings {
 			'picture'         => true,
 			'auto_optimize'   => true,
 			'max_download_mb' => self::MAX_DOWNLOAD_MB,
+			'resize'          => false,
+			'resize_width'    => Pixpress_Resize::DEFAULT_MAX_PX,
+			'resize_height'   => Pixpress_Resize::DEFAULT_MAX_PX,
 		);
 	}
 
@@ -208,8 +211,13 @@ class Pixpress_Settings {
 			$clean['skip_sizes'] = (array) $old['skip_sizes'];
 		}
 
-		foreach ( array( 'allow_private', 'webp', 'avif', 'picture', 'auto_optimize' ) as $flag ) {
+		foreach ( array( 'allow_private', 'webp', 'avif', 'picture', 'auto_optimize', 'resize' ) as $flag ) {
 			$clean[ $flag ] = ! empty( $input[ $flag ] );
+		}
+
+		foreach ( array( 'resize_width', 'resize_height' ) as $side ) {
+			$px             = isset( $input[ $side ] ) ? absint( $input[ $side ] ) : 0;
+			$clean[ $side ] = $px > 0 ? min( max( $px, Pixpress_Resize::RANGE[0] ), Pixpress_Resize::RANGE[1] ) : Pixpress_Resize::DEFAULT_MAX_PX;
 		}
 
 		$max_mb                   = isset( $input['max_download_mb'] ) ? absint( $input['max_download_mb'] ) : 0;
