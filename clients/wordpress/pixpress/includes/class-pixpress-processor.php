@@ -298,6 +298,7 @@ class Pixpress_Processor {
 	public static function resume() {
 		delete_option( self::PAUSE_OPTION );
 		Pixpress_Queue::schedule();
+		Pixpress_Runner::request();
 	}
 
 	/**
