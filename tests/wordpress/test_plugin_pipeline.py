@@ -236,3 +236,15 @@ def test_the_real_original_beside_scaled_is_optimized_backed_up_and_restored(
     assert original.read_bytes() == uploaded
     assert scaled.read_bytes() == scaled_before
     assert not backup.exists()
+
+
+def test_the_runner_cannot_be_started_by_an_outsider(site: WordPress) -> None:
+    """The loopback endpoint is anonymous (no session in a loopback request): its secret key is the
+    credential, and a request without it, or with another, is refused before anything runs."""
+    site.php("Pixpress_Runner::request();")  # a runner asked for once: the key exists
+    for data in ({}, {"key": ""}, {"key": "x" * 40}):
+        answer = site.http.post("/wp-admin/admin-ajax.php", params={"action": "pixpress_run"}, data=data)
+        assert answer.status_code == 403, (data, answer.status_code)
+    key = site.php_json("return get_option('pixpress_runner_key');")
+    assert isinstance(key, str) and len(key) >= 32
+    assert key not in site.http.get("/").text

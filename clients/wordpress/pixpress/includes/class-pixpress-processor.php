@@ -29,12 +29,17 @@ class Pixpress_Processor {
 	 * Processes queued attachments: takes new ones for about $budget_s seconds (at least one when one
 	 * is waiting), then finishes those in flight.
 	 *
-	 * @param float $budget_s Seconds.
-	 * @param bool  $may_unpause Whether an hourly check may lift a pause (WP-Cron).
+	 * The bulk page's ticks keep one attachment in flight (the page shows one image a tick); the
+	 * loopback runner and WP-Cron keep IN_FLIGHT.
+	 *
+	 * @param float     $budget_s Seconds.
+	 * @param bool      $may_unpause Whether an hourly check may lift a pause (WP-Cron).
+	 * @param int       $in_flight Attachments in flight at once.
+	 * @param bool|null $include_bulk Whether rows of the bulk run may be taken (null: while it runs).
 	 * @return array<string, mixed> processed (attachments finished), stopped (null, 'paused', 'error',
 	 *                              'not_configured'), pause (the pause, when stopped by one).
 	 */
-	public static function run( $budget_s, $may_unpause = false ) {
+	public static function run( $budget_s, $may_unpause = false, $in_flight = 1, $include_bulk = null ) {
 		$started = microtime( true );
 		$result  = array(
 			'processed' => 0,
@@ -58,18 +63,20 @@ class Pixpress_Processor {
 		if ( function_exists( 'set_time_limit' ) ) {
 			@set_time_limit( (int) ( $budget_s + Pixpress_Optimizer::TASK_TIMEOUT_S + 60 ) ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
 		}
-		$include_bulk = Pixpress_Bulk::is_running();
+		$include_bulk = null === $include_bulk ? Pixpress_Bulk::is_running() : ( $include_bulk && Pixpress_Bulk::is_running() );
+		$in_flight    = max( 1, (int) $in_flight );
 		$jobs         = array();
 		$taking       = true;
 		while ( true ) {
-			while ( $taking && count( $jobs ) < self::IN_FLIGHT && ( microtime( true ) - $started < $budget_s || 0 === $result['processed'] + count( $jobs ) ) ) {
+			while ( $taking && count( $jobs ) < $in_flight && ( microtime( true ) - $started < $budget_s || 0 === $result['processed'] + count( $jobs ) ) ) {
 				$id = Pixpress_Queue::claim( $include_bulk );
 				if ( ! $id ) {
 					$taking = false;
 					break;
 				}
 				// Alone in flight: the server may hold the answer a while, which often spares every poll.
-				$outcome = self::start( $id, $jobs, $jobs || self::more_waiting( $include_bulk ) ? 0.0 : Pixpress_Optimizer::SUBMIT_WAIT_S );
+				$alone   = ! $jobs && ( 1 === $in_flight || ! self::more_waiting( $include_bulk ) );
+				$outcome = self::start( $id, $jobs, $alone ? Pixpress_Optimizer::SUBMIT_WAIT_S : 0.0 );
 				if ( 'done' === $outcome ) {
 					++$result['processed'];
 				} elseif ( null !== $outcome ) {
@@ -185,7 +192,7 @@ class Pixpress_Processor {
 	 * The WP-Cron event: a run with the cron budget; lifts a pause when the quota came back.
 	 */
 	public static function cron() {
-		self::run( (float) apply_filters( 'pixpress_cron_budget_s', self::CRON_BUDGET_S ), true );
+		self::run( (float) apply_filters( 'pixpress_cron_budget_s', self::CRON_BUDGET_S ), true, self::IN_FLIGHT );
 	}
 
 	/**

@@ -80,11 +80,12 @@ class Pixpress_Runner {
 			wp_die( '', '', array( 'response' => 200 ) );
 		}
 		try {
-			$result = Pixpress_Processor::run( (float) apply_filters( 'pixpress_runner_budget_s', self::BUDGET_S ) );
+			// New uploads only: the bulk run moves with its page's ticks (and WP-Cron when the page is closed).
+			$result = Pixpress_Processor::run( (float) apply_filters( 'pixpress_runner_budget_s', self::BUDGET_S ), false, Pixpress_Processor::IN_FLIGHT, false );
 		} finally {
 			self::release_slot( $slot );
 		}
-		if ( null === $result['stopped'] && $result['processed'] > 0 && Pixpress_Queue::count_free( Pixpress_Bulk::is_running() ) > 0 ) {
+		if ( null === $result['stopped'] && $result['processed'] > 0 && Pixpress_Queue::count_free( false ) > 0 ) {
 			self::spawn();
 		}
 		wp_die( '', '', array( 'response' => 200 ) );
