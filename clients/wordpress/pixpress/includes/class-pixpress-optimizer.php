@@ -204,6 +204,8 @@ class Pixpress_Optimizer {
 		if ( $wait_s > 0 ) {
 			$options['wait'] = (int) ceil( $wait_s );
 		}
+		// The polls' pace counts from here: a submit the server held for its wait has been waited on too.
+		$upload['sent_at'] = microtime( true );
 		try {
 			$task = $client->submit( $bytes, $options + array( 'filename' => wp_basename( $file['path'] ) ) );
 		} catch ( \Pixpress\Exception\InvalidRequest $e ) {
@@ -215,7 +217,6 @@ class Pixpress_Optimizer {
 			Pixpress_Service::remember_quota( $info );
 		}
 		$upload['sent_bytes'] = $task->isReplay() ? 0 : strlen( $bytes );
-		$upload['sent_at']    = microtime( true );
 		return $task;
 	}
 
