@@ -24,7 +24,7 @@ class Pixpress_Optimizer {
 
 	/** The server's own wait on submit (the runner is a background request: blocking it costs no visitor). */
 	const SUBMIT_WAIT_S   = 20;
-	const TASK_TIMEOUT_S  = 240.0;
+	const TASK_TIMEOUT_S  = 600.0;
 	const SIZE_NAME_REGEX = '/^[a-z0-9_-]{1,40}$/';
 	const MAX_SIZES       = 16;
 	/** A fitted size may differ from what WordPress made by rounding: up to 2 px or 1 %. */
