@@ -15,8 +15,9 @@ plugin makes), WebP and AVIF on, glossy. Then:
   the plugin sent (its source file, format=auto, accept, the sizes), submitted directly with
   ?wait=30 and polled every 0.1 s from another token.
 - library: `--library` images (the corpus's photos, then its graphics) uploaded with automatic
-  optimization off, then bulk-optimized (Pixpress_Bulk::start, then what WP-Cron runs for it with
-  the bulk page closed, Pixpress_Processor::run with 4 in flight, until the queue is empty), lossy
+  optimization off, then bulk-optimized (Pixpress_Bulk::start, then Pixpress_Processor::run with 4
+  in flight, as the loopback runner runs it, until the queue is empty; the bulk page's ticks and
+  WP-Cron keep one in flight, which changes the time, not what is sent), lossy
   with WebP to keep the run short: bytes and uploads charged by the server against the bytes of the
   files the plugin uploaded (each attachment's source, once).
 
@@ -383,8 +384,7 @@ def measure_library(server: Pixpress, site: WordPress, images: list[Path], log: 
     site.php_json("Pixpress_Bulk::start(); return true;")
     ticks = 0
     while site.php_json("return Pixpress_Queue::count();") > 0:
-        # What WP-Cron runs for the bulk when its page is closed: 4 in flight (a tick of the open
-        # page keeps one).
+        # 4 in flight, as the loopback runner runs (a tick of the bulk page keeps one).
         site.php_json("return Pixpress_Processor::run(40.0, false, Pixpress_Processor::IN_FLIGHT);")
         ticks += 1
     took = time.perf_counter() - started

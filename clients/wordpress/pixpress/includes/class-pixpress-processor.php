@@ -29,8 +29,8 @@ class Pixpress_Processor {
 	 * Processes queued attachments: takes new ones for about $budget_s seconds (at least one when one
 	 * is waiting), then finishes those in flight.
 	 *
-	 * The bulk page's ticks keep one attachment in flight (the page shows one image a tick); the
-	 * loopback runner and WP-Cron keep IN_FLIGHT.
+	 * The bulk page's ticks and WP-Cron keep one attachment in flight (the page shows one image a
+	 * tick); the loopback runner keeps IN_FLIGHT.
 	 *
 	 * @param float     $budget_s Seconds.
 	 * @param bool      $may_unpause Whether an hourly check may lift a pause (WP-Cron).
@@ -192,7 +192,9 @@ class Pixpress_Processor {
 	 * The WP-Cron event: a run with the cron budget; lifts a pause when the quota came back.
 	 */
 	public static function cron() {
-		self::run( (float) apply_filters( 'pixpress_cron_budget_s', self::CRON_BUDGET_S ), true, self::IN_FLIGHT );
+		// One in flight, as the bulk page's ticks (WP-Cron carries the bulk on when the page is closed);
+		// new uploads have the loopback runner.
+		self::run( (float) apply_filters( 'pixpress_cron_budget_s', self::CRON_BUDGET_S ), true );
 	}
 
 	/**
