@@ -68,7 +68,7 @@ class Pixpress_Processor {
 		$jobs         = array();
 		$taking       = true;
 		while ( true ) {
-			while ( $taking && count( $jobs ) < $in_flight && ( microtime( true ) - $started < $budget_s || 0 === $result['processed'] + count( $jobs ) ) ) {
+			while ( $taking && count( $jobs ) < $in_flight && self::has_room( $started, $budget_s, $in_flight, $result['processed'], count( $jobs ) ) ) {
 				$id = Pixpress_Queue::claim( $include_bulk );
 				if ( ! $id ) {
 					$taking = false;
@@ -102,6 +102,26 @@ class Pixpress_Processor {
 			Pixpress_Queue::schedule( self::RETRY_DELAY_S );
 		}
 		return $result;
+	}
+
+	/**
+	 * Whether the run may take another attachment: always the first; then while the budget lasts, and
+	 * one at a time only when the next, as long as those before, would end within it.
+	 *
+	 * @param float $started Microtime the run started.
+	 * @param float $budget_s Seconds.
+	 * @param int   $in_flight Attachments in flight at once.
+	 * @param int   $processed Attachments finished.
+	 * @param int   $running Attachments in flight now.
+	 * @return bool
+	 */
+	private static function has_room( $started, $budget_s, $in_flight, $processed, $running ) {
+		if ( 0 === $processed + $running ) {
+			return true;
+		}
+		$spent  = microtime( true ) - $started;
+		$next_s = 1 === $in_flight && $processed > 0 ? $spent / $processed : 0.0;
+		return $spent + $next_s < $budget_s;
 	}
 
 	/**
