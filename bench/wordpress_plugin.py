@@ -242,7 +242,7 @@ def upload_set(corpus: Path, out: Path, count: int) -> list[Path]:
     """The ~1-MP and ~12-MP photos first, then other corpus photos."""
     chosen = [corpus / "photo" / "hubble_deep_field.jpg", twelve_mp(corpus, out)]
     others = [corpus / "photo" / n for n in ("retina.jpg", "rocket.jpg", "kodim03.png", "kodim07.png")]
-    return (chosen + others)[: max(2, count)]
+    return (chosen + others)[:count]
 
 
 def library_set(corpus: Path, count: int) -> list[Path]:
@@ -449,7 +449,12 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m bench.wordpress_plugin", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--uploads", type=int, default=2, help="photos uploaded one by one (at least 2)")
+    parser.add_argument(
+        "--uploads",
+        type=int,
+        default=2,
+        help="photos uploaded one by one (the ~1-MP, the ~12-MP, then others; 0: none)",
+    )
     parser.add_argument("--library", type=int, default=20, help="images bulk-optimized (0: none)")
     args = parser.parse_args(argv)
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
