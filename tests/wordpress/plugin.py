@@ -118,12 +118,16 @@ def in_flight(wordpress: WordPress) -> int:
 
 def run_queue_until_empty(wordpress: WordPress, *, attempts: int = 30) -> bool:
     """WP-Cron as a system cron job runs it: GET wp-cron.php until the queue is empty (True) or the
-    plugin paused itself, e.g. on quota_exceeded (False)."""
+    plugin paused itself, e.g. on quota_exceeded (False). Rows a loopback runner holds are waited for."""
     for _ in range(attempts):
         if not queued(wordpress):
             return True
         if wordpress.php_json("return (bool) get_option('pixpress_paused');"):
             return False
+        # The loopback runner an upload started holds its rows: let it finish them.
+        wait_for(lambda: in_flight(wordpress) == 0, timeout_s=300.0)
+        if not queued(wordpress):
+            return True
         # Due now, whatever delay the plugin chose after its last run.
         wordpress.php(
             "wp_clear_scheduled_hook('pixpress_process_queue');"

@@ -89,7 +89,10 @@ def optimized(plugin: WordPress, pixpress_server: Pixpress, extra_sizes: None) -
 
 def test_upload_is_queued_not_optimized_in_the_request(optimized: dict[str, Any]) -> None:
     assert optimized["id"] in optimized["queued_after_upload"]
-    assert optimized["record_after_upload"] == {}
+    # Nothing done in the request; the loopback runner it started may have submitted already.
+    assert optimized["record_after_upload"].get("status") in (None, "pending"), optimized[
+        "record_after_upload"
+    ]
 
 
 def test_queue_optimizes_the_original_and_every_size(

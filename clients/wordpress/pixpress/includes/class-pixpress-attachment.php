@@ -16,6 +16,9 @@ class Pixpress_Attachment {
 
 	const MIME_TYPES = array( 'image/jpeg', 'image/png', 'image/gif', 'image/webp' );
 
+	/** The name of the real original, when WordPress keeps one beside a `-scaled` (or `-rotated`) copy. */
+	const ORIGINAL = 'original_image';
+
 	/**
 	 * Whether pixpress can optimize this attachment's type.
 	 *
@@ -37,7 +40,8 @@ class Pixpress_Attachment {
 	}
 
 	/**
-	 * The attachment's files, 'full' first then each size of the metadata; a file shared by several
+	 * The attachment's files: the real original when WordPress kept one (ORIGINAL), 'full' (the
+	 * `-scaled` copy then), then each size of the metadata; a file shared by several
 	 * sizes is listed once, under its first name. Each: name, path, rel (under uploads), width,
 	 * height, crop (as the size is registered), mime. A file whose real location is not inside the
 	 * uploads folder (`..` in the metadata, a symbolic link out) is left out, and logged.
@@ -66,6 +70,12 @@ class Pixpress_Attachment {
 		);
 		$seen       = array( $main => true );
 		$dir        = dirname( $main );
+		$original   = self::original( $attachment_id, $meta, $main );
+		if ( null !== $original ) {
+			// First, as the source of the others: the upload itself, which the site still links to.
+			$files        = array( self::ORIGINAL => $original + array( 'rel' => self::relative( $original['path'], $base ) ) ) + $files;
+			$seen[ $original['path'] ] = true;
+		}
 		$sizes      = isset( $meta['sizes'] ) && is_array( $meta['sizes'] ) ? $meta['sizes'] : array();
 		foreach ( $sizes as $name => $size ) {
 			if ( empty( $size['file'] ) ) {
@@ -87,6 +97,34 @@ class Pixpress_Attachment {
 			);
 		}
 		return $files;
+	}
+
+	/**
+	 * The real original beside a `-scaled` or `-rotated` copy (metadata `original_image`), with its
+	 * dimensions read from the file; null when there is none or it is gone.
+	 *
+	 * @param int                  $attachment_id Attachment.
+	 * @param array<string, mixed> $meta Its metadata.
+	 * @param string               $main The attached file.
+	 * @return array<string, mixed>|null
+	 */
+	private static function original( $attachment_id, array $meta, $main ) {
+		if ( empty( $meta['original_image'] ) ) {
+			return null;
+		}
+		$path = wp_get_original_image_path( $attachment_id, true );
+		if ( ! $path || $path === $main || ! is_file( $path ) || ! Pixpress_Paths::allowed( $path, 'use' ) ) {
+			return null;
+		}
+		$dims = @getimagesize( $path ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		return array(
+			'name'   => self::ORIGINAL,
+			'path'   => $path,
+			'width'  => $dims ? (int) $dims[0] : 0,
+			'height' => $dims ? (int) $dims[1] : 0,
+			'crop'   => false,
+			'mime'   => $dims ? (string) $dims['mime'] : get_post_mime_type( $attachment_id ),
+		);
 	}
 
 	/**

@@ -39,6 +39,7 @@ class Pixpress_Plugin {
 		add_filter( 'wp_update_attachment_metadata', array( __CLASS__, 'on_updated_metadata' ), 20, 2 );
 		add_action( 'delete_attachment', array( 'Pixpress_Restore', 'on_delete' ) );
 		Pixpress_Picture::register();
+		Pixpress_Runner::register();
 
 		if ( is_admin() ) {
 			Pixpress_Admin_Notices::register();
@@ -86,8 +87,8 @@ class Pixpress_Plugin {
 	}
 
 	/**
-	 * A new upload (or regenerated sizes): queue it and let WP-Cron optimize it. The upload request
-	 * itself sends nothing to pixpress.
+	 * A new upload (or regenerated sizes): queue it; a loopback runner starts on it when this request
+	 * ends (WP-Cron as the fallback). The upload request itself sends nothing to pixpress.
 	 *
 	 * @param array<string, mixed> $metadata The attachment metadata being saved.
 	 * @param int                  $attachment_id Attachment.
@@ -97,6 +98,7 @@ class Pixpress_Plugin {
 		if ( Pixpress_Settings::get( 'auto_optimize' ) && Pixpress_Settings::is_configured() && Pixpress_Attachment::is_supported( $attachment_id ) ) {
 			Pixpress_Queue::add( (int) $attachment_id, 'upload' );
 			Pixpress_Queue::schedule();
+			Pixpress_Runner::request();
 		}
 		return $metadata;
 	}

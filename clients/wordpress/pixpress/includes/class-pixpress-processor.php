@@ -1,6 +1,7 @@
 <?php
 /**
- * Works through the queue within a time budget: WP-Cron events and the bulk page's ticks run it.
+ * Works through the queue within a time budget: the loopback runner, WP-Cron events and the bulk page's
+ * ticks run it.
  *
  * @package pixpress
  */
@@ -10,8 +11,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Takes attachments from the queue and optimizes them; stops everything (a pause kept in an option)
- * when the quota is used up or the token is refused, leaving the waiting attachments queued.
+ * Takes attachments from the queue and optimizes them, several in flight (each submitted without
+ * waiting, then their tasks polled together); stops everything (a pause kept in an option) when the
+ * quota is used up or the token is refused, leaving the waiting attachments queued.
  */
 class Pixpress_Processor {
 
@@ -20,16 +22,24 @@ class Pixpress_Processor {
 	const CRON_BUDGET_S  = 40.0;
 	const RETRY_DELAY_S  = 120;
 	const TRANSIENT_CODE = array( 'connection_failed', 'service_unavailable', 'task_timeout' );
+	/** Attachments in flight at once: the server works on them side by side. */
+	const IN_FLIGHT = 4;
 
 	/**
-	 * Processes queued attachments for about $budget_s seconds (at least one when one is waiting).
+	 * Processes queued attachments: takes new ones for about $budget_s seconds (at least one when one
+	 * is waiting), then finishes those in flight.
 	 *
-	 * @param float $budget_s Seconds.
-	 * @param bool  $may_unpause Whether an hourly check may lift a pause (WP-Cron).
+	 * The bulk page's ticks and WP-Cron keep one attachment in flight (the page shows one image a
+	 * tick); the loopback runner keeps IN_FLIGHT.
+	 *
+	 * @param float     $budget_s Seconds.
+	 * @param bool      $may_unpause Whether an hourly check may lift a pause (WP-Cron).
+	 * @param int       $in_flight Attachments in flight at once.
+	 * @param bool|null $include_bulk Whether rows of the bulk run may be taken (null: while it runs).
 	 * @return array<string, mixed> processed (attachments finished), stopped (null, 'paused', 'error',
 	 *                              'not_configured'), pause (the pause, when stopped by one).
 	 */
-	public static function run( $budget_s, $may_unpause = false ) {
+	public static function run( $budget_s, $may_unpause = false, $in_flight = 1, $include_bulk = null ) {
 		$started = microtime( true );
 		$result  = array(
 			'processed' => 0,
@@ -49,20 +59,41 @@ class Pixpress_Processor {
 			$result['stopped'] = 'not_configured';
 			return $result;
 		}
-		$include_bulk = Pixpress_Bulk::is_running();
-		while ( microtime( true ) - $started < $budget_s ) {
-			$id = Pixpress_Queue::claim( $include_bulk );
-			if ( ! $id ) {
+		// Uploads are waited for here, not in a visitor's request: no PHP time limit cuts a poll short.
+		if ( function_exists( 'set_time_limit' ) ) {
+			@set_time_limit( (int) ( $budget_s + Pixpress_Optimizer::TASK_TIMEOUT_S + 60 ) ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
+		$include_bulk = null === $include_bulk ? Pixpress_Bulk::is_running() : ( $include_bulk && Pixpress_Bulk::is_running() );
+		$in_flight    = max( 1, (int) $in_flight );
+		$jobs         = array();
+		$taking       = true;
+		while ( true ) {
+			while ( $taking && count( $jobs ) < $in_flight && self::has_room( $started, $budget_s, $in_flight, $result['processed'], count( $jobs ) ) ) {
+				$id = Pixpress_Queue::claim( $include_bulk );
+				if ( ! $id ) {
+					$taking = false;
+					break;
+				}
+				// Alone in flight: the server may hold the answer a while, which often spares every poll.
+				$alone   = ! $jobs && ( 1 === $in_flight || ! self::more_waiting( $include_bulk ) );
+				$outcome = self::start( $id, $jobs, $alone ? Pixpress_Optimizer::SUBMIT_WAIT_S : 0.0 );
+				if ( 'done' === $outcome ) {
+					++$result['processed'];
+				} elseif ( null !== $outcome ) {
+					$result['stopped'] = $outcome;
+					$taking            = false;
+				}
+			}
+			if ( ! $jobs ) {
 				break;
 			}
-			$outcome = self::process( $id );
-			if ( 'done' === $outcome ) {
-				++$result['processed'];
-				continue;
+			$result['processed'] += self::advance( $jobs, $result );
+			if ( $taking && microtime( true ) - $started >= $budget_s ) {
+				$taking = false;
 			}
-			$result['stopped'] = $outcome;
-			$result['pause']   = self::pause();
-			break;
+		}
+		if ( 'paused' === $result['stopped'] ) {
+			$result['pause'] = self::pause();
 		}
 		Pixpress_Bulk::maybe_finish();
 		if ( null === $result['stopped'] && Pixpress_Queue::count( $include_bulk ? null : 'upload' ) > 0 ) {
@@ -74,19 +105,125 @@ class Pixpress_Processor {
 	}
 
 	/**
+	 * Whether the run may take another attachment: always the first; then while the budget lasts, and
+	 * one at a time only when the next, as long as those before, would end within it.
+	 *
+	 * @param float $started Microtime the run started.
+	 * @param float $budget_s Seconds.
+	 * @param int   $in_flight Attachments in flight at once.
+	 * @param int   $processed Attachments finished.
+	 * @param int   $running Attachments in flight now.
+	 * @return bool
+	 */
+	private static function has_room( $started, $budget_s, $in_flight, $processed, $running ) {
+		if ( 0 === $processed + $running ) {
+			return true;
+		}
+		$spent  = microtime( true ) - $started;
+		$next_s = 1 === $in_flight && $processed > 0 ? $spent / $processed : 0.0;
+		return $spent + $next_s < $budget_s;
+	}
+
+	/**
+	 * Whether more attachments wait besides those being taken.
+	 *
+	 * @param bool $include_bulk Bulk rows count.
+	 * @return bool
+	 */
+	private static function more_waiting( $include_bulk ) {
+		return Pixpress_Queue::count_free( $include_bulk ) > 0;
+	}
+
+	/**
+	 * Submits a claimed attachment; its job joins $jobs when it has tasks to wait for.
+	 *
+	 * @param int                              $id Attachment.
+	 * @param array<int, array<string, mixed>> $jobs Jobs in flight, by attachment.
+	 * @param float                            $wait_s The server's wait on the last submit.
+	 * @return string|null null (in flight), 'done', 'paused' or 'error'.
+	 */
+	private static function start( $id, array &$jobs, $wait_s ) {
+		if ( ! get_post( $id ) ) {
+			Pixpress_Queue::remove( $id );
+			return 'done';
+		}
+		try {
+			$job = Pixpress_Optimizer::start( $id, false, $wait_s );
+			if ( Pixpress_Optimizer::unfinished( array( $job ) ) ) {
+				$jobs[ $id ] = $job;
+				return null;
+			}
+			Pixpress_Optimizer::finish( $job, array() );
+			Pixpress_Queue::remove( $id );
+			return 'done';
+		} catch ( \Throwable $e ) {
+			return self::failed( $id, $e );
+		}
+	}
+
+	/**
+	 * One round of polls for every task in flight, then finishes the attachments whose tasks are all
+	 * done (or past the time-out).
+	 *
+	 * @param array<int, array<string, mixed>> $jobs Jobs in flight, updated.
+	 * @param array<string, mixed>             $result The run's result, updated on a stop.
+	 * @return int Attachments finished.
+	 */
+	private static function advance( array &$jobs, array &$result ) {
+		$finished = 0;
+		$waiting  = Pixpress_Optimizer::unfinished( $jobs );
+		$client   = reset( $jobs )['client'];
+		try {
+			$tasks = Pixpress_Optimizer::await_round( $client, $waiting );
+		} catch ( \Throwable $e ) {
+			// The server is away or refuses: every attachment in flight goes back to the queue.
+			foreach ( array_keys( $jobs ) as $id ) {
+				$result['stopped'] = self::failed( $id, $e );
+			}
+			$jobs = array();
+			return 0;
+		}
+		foreach ( $jobs as $id => $job ) {
+			foreach ( $job['uploads'] as $i => $upload ) {
+				$task_id = $upload['task'] ? $upload['task']->getId() : '';
+				if ( isset( $tasks[ $task_id ] ) ) {
+					$jobs[ $id ]['uploads'][ $i ]['task'] = $tasks[ $task_id ];
+				}
+			}
+			$left = Pixpress_Optimizer::unfinished( array( $jobs[ $id ] ) );
+			if ( $left && min( $left ) + Pixpress_Optimizer::TASK_TIMEOUT_S > microtime( true ) ) {
+				continue;
+			}
+			try {
+				Pixpress_Optimizer::finish( $jobs[ $id ], array() );
+				Pixpress_Queue::remove( $id );
+				++$finished;
+			} catch ( \Throwable $e ) {
+				$outcome           = self::failed( $id, $e );
+				$result['stopped'] = 'done' === $outcome ? $result['stopped'] : $outcome;
+				$finished         += 'done' === $outcome ? 1 : 0;
+			}
+			unset( $jobs[ $id ] );
+		}
+		return $finished;
+	}
+
+	/**
 	 * The WP-Cron event: a run with the cron budget; lifts a pause when the quota came back.
 	 */
 	public static function cron() {
+		// One in flight, as the bulk page's ticks (WP-Cron carries the bulk on when the page is closed);
+		// new uploads have the loopback runner.
 		self::run( (float) apply_filters( 'pixpress_cron_budget_s', self::CRON_BUDGET_S ), true );
 	}
 
 	/**
-	 * Optimizes one claimed attachment.
+	 * Optimizes one claimed attachment from start to end.
 	 *
 	 * @param int $id Attachment.
 	 * @return string 'done', 'paused' (quota or token: everything stops) or 'error' (try later).
 	 */
-	private static function process( $id ) {
+	public static function process( $id ) {
 		if ( ! get_post( $id ) ) {
 			Pixpress_Queue::remove( $id );
 			return 'done';
@@ -95,7 +232,20 @@ class Pixpress_Processor {
 			Pixpress_Optimizer::optimize( $id, false );
 			Pixpress_Queue::remove( $id );
 			return 'done';
-		} catch ( \Pixpress\Exception\QuotaExceeded $e ) {
+		} catch ( \Throwable $e ) {
+			return self::failed( $id, $e );
+		}
+	}
+
+	/**
+	 * What an error means for a claimed attachment and for the run.
+	 *
+	 * @param int        $id Attachment.
+	 * @param \Throwable $e The error.
+	 * @return string 'paused', 'error' or 'done' (failed for good).
+	 */
+	private static function failed( $id, $e ) {
+		if ( $e instanceof \Pixpress\Exception\QuotaExceeded ) {
 			Pixpress_Queue::release( $id, 'quota_exceeded', false );
 			$details = $e->getDetails();
 			if ( isset( $details['quota_info'] ) && is_array( $details['quota_info'] ) ) {
@@ -103,18 +253,19 @@ class Pixpress_Processor {
 			}
 			self::set_pause( 'quota', $e );
 			return 'paused';
-		} catch ( \Pixpress\Exception\AuthError $e ) {
+		}
+		if ( $e instanceof \Pixpress\Exception\AuthError ) {
 			Pixpress_Queue::release( $id, $e->getErrorCode(), false );
 			self::set_pause( 'auth', $e );
 			return 'paused';
-		} catch ( \Pixpress\Exception\PixpressException $e ) {
-			return self::give_up_or_retry( $id, $e->getErrorCode() );
-		} catch ( \Throwable $e ) {
-			if ( defined( 'WP_DEBUG' ) && WP_DEBUG ) {
-				error_log( 'pixpress: attachment ' . $id . ': ' . $e ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
-			}
-			return self::give_up_or_retry( $id, 'internal_error' );
 		}
+		if ( $e instanceof \Pixpress\Exception\PixpressException ) {
+			return self::give_up_or_retry( $id, $e->getErrorCode() );
+		}
+		if ( defined( 'WP_DEBUG' ) && WP_DEBUG ) {
+			error_log( 'pixpress: attachment ' . $id . ': ' . $e ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+		}
+		return self::give_up_or_retry( $id, 'internal_error' );
 	}
 
 	/**
@@ -176,6 +327,7 @@ class Pixpress_Processor {
 	public static function resume() {
 		delete_option( self::PAUSE_OPTION );
 		Pixpress_Queue::schedule();
+		Pixpress_Runner::request();
 	}
 
 	/**

@@ -194,6 +194,20 @@ class Pixpress_Queue {
 	}
 
 	/**
+	 * Rows waiting that no run holds now.
+	 *
+	 * @param bool $include_bulk Whether rows queued by the bulk run count.
+	 * @return int
+	 */
+	public static function count_free( $include_bulk ) {
+		global $wpdb;
+		$table = self::table();
+		$where = $include_bulk ? '' : " AND source <> 'bulk'";
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$table} WHERE locked_until < %d{$where}", time() ) );
+	}
+
+	/**
 	 * Asks WP-Cron to process the queue soon (once; a page view or wp-cron.php runs it).
 	 *
 	 * @param int $delay_s Seconds from now.
