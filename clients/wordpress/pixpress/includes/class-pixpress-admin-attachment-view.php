@@ -47,7 +47,8 @@ class Pixpress_Admin_Attachment_View {
 			$hint   = (string) $pause['message'];
 		} elseif ( $waiting && ( ( $pause && 'quota' === $pause['reason'] ) || 'exhausted' === $quota['state'] ) ) {
 			// Refused by the quota: a half-done image says so; a new upload still waits its turn.
-			$status = 'pending' === $status ? 'quota' : 'queued';
+			$status         = 'pending' === $status ? 'quota' : 'queued';
+			$quota['state'] = 'exhausted';
 			$hint   = __( 'This month\'s quota is used up: optimization goes on by itself after the monthly reset (or Resume on Media > Bulk pixpress).', 'pixpress' );
 		} elseif ( 'pending' === $status && ! $queued ) {
 			// Not in the queue and no run holds it: an "Optimize now" that stopped half way.
