@@ -25,6 +25,9 @@ class Pixpress_Bulk {
 	 * @return array<string, mixed> state, total, started_at, finished_at, updated_at, message
 	 */
 	public static function state() {
+		// Read from the database each time: a tick works for seconds while the Pause button changes the
+		// state in another request, and the tick's answer must not bring back the "running" it cached.
+		wp_cache_delete( self::OPTION, 'options' );
 		$saved = get_option( self::OPTION, array() );
 		return array_merge(
 			array(
