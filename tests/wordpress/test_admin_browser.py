@@ -114,12 +114,21 @@ def fresh_site(plugin: WordPress, pixpress_server: Pixpress) -> Iterator[WordPre
         "delete_transient('pixpress_connection'); delete_transient('pixpress_quota');"
     )
     mu_plugin = plugin.content_dir / "mu-plugins" / "pixpress-test-admin-browser.php"
+    last_before: int = plugin.php_json(
+        'global $wpdb; return (int) $wpdb->get_var("SELECT MAX(ID) FROM {$wpdb->posts}");'
+    )
     try:
         yield plugin
     finally:
         mu_plugin.unlink(missing_ok=True)
         if not plugin.php_json("return is_plugin_active('pixpress/pixpress.php');"):
             plugin.activate_plugin("pixpress")
+        # The images of this walk go (with their backups and copies): later tests count the library.
+        plugin.php(
+            'global $wpdb; foreach ($wpdb->get_col($wpdb->prepare("SELECT ID FROM {$wpdb->posts}'
+            f" WHERE post_type = 'attachment' AND ID > %d\", {last_before})) as $id) {{"
+            " wp_delete_attachment((int) $id, true); }"
+        )
         plugin.php(
             "delete_option('pixpress_paused'); delete_option('pixpress_bulk');"
             'global $wpdb; $wpdb->query("DELETE FROM {$wpdb->prefix}pixpress_queue");'
