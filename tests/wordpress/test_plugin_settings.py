@@ -72,7 +72,7 @@ def test_the_settings_form_saves_sanitized_values_and_keeps_the_token(
     settings: dict[str, Any] = site.php_json("return Pixpress_Settings::all();")
     assert settings["server_url"] == pixpress_server.url  # trailing slash dropped
     assert settings["token"] == TOKEN
-    assert settings["mode"] == "glossy"  # unknown mode: the default
+    assert settings["mode"] == "lossy"  # unknown mode: the default
     assert settings["keep_metadata"] == "all"
     assert {"full", "thumbnail"}.isdisjoint(settings["skip_sizes"])
     assert "medium" in settings["skip_sizes"]

@@ -13,7 +13,7 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 
 global $wpdb;
 
-foreach ( array( 'pixpress_settings', 'pixpress_bulk', 'pixpress_paused', 'pixpress_db_version', 'pixpress_runner_key', 'pixpress_runner_slot_0', 'pixpress_runner_slot_1' ) as $pixpress_option ) {
+foreach ( array( 'pixpress_settings', 'pixpress_bulk', 'pixpress_paused', 'pixpress_db_version', 'pixpress_runner_key', 'pixpress_runner_slot_0', 'pixpress_runner_slot_1', 'pixpress_wizard' ) as $pixpress_option ) {
 	delete_option( $pixpress_option );
 }
 foreach ( array( 'pixpress_quota', 'pixpress_features', 'pixpress_connection' ) as $pixpress_transient ) {

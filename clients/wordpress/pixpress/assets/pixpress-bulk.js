@@ -11,6 +11,10 @@
 		return;
 	}
 	var ticking = false;
+	var polling = null;
+	// While a tick works (several images, seconds each), the status is asked for every POLL_MS, so the
+	// bar moves as each image finishes rather than when the tick ends.
+	var POLL_MS = 1500;
 
 	function byId( id ) {
 		return document.getElementById( id );
@@ -52,6 +56,14 @@
 		byId( 'pixpress-bulk-progress-text' ).textContent =
 			config.i18n.of.replace( '%1$d', status.done ).replace( '%2$d', status.total ) + ' (' + status.percent + '%)';
 		byId( 'pixpress-bulk-message' ).textContent = status.message || '';
+		var saved = byId( 'pixpress-bulk-saved' );
+		if ( saved && status.saved ) {
+			saved.firstElementChild.textContent = status.saved;
+		}
+		var restore = byId( 'pixpress-bulk-restore' );
+		if ( restore && status.counts ) {
+			restore.disabled = ! status.counts.optimized;
+		}
 		byId( 'pixpress-bulk-start' ).disabled = state === 'running' || paused;
 		byId( 'pixpress-bulk-pause' ).disabled = state !== 'running';
 		byId( 'pixpress-bulk-resume' ).disabled = ! paused;
@@ -77,20 +89,52 @@
 		}
 	}
 
+	function poll() {
+		polling = window.setTimeout( function () {
+			post( 'pixpress_bulk_status' ).then( function ( status ) {
+				if ( ticking ) {
+					render( status ); // the tick's own answer comes later and wins
+					poll();
+				}
+			} ).catch( function () {
+				if ( ticking ) {
+					poll();
+				}
+			} );
+		}, POLL_MS );
+	}
+
+	function stopPolling() {
+		window.clearTimeout( polling );
+		polling = null;
+	}
+
 	function tick() {
 		if ( ticking ) {
 			return;
 		}
 		ticking = true;
+		poll();
 		post( 'pixpress_bulk_tick' ).then( function ( status ) {
 			ticking = false;
+			stopPolling();
 			window.setTimeout( function () {
 				render( status );
 			}, 300 );
 		} ).catch( function ( error ) {
 			ticking = false;
+			stopPolling();
 			byId( 'pixpress-bulk-message' ).textContent = error.message;
 			window.setTimeout( tick, 5000 );
+		} );
+	}
+
+	var restoreForm = byId( 'pixpress-bulk-restore-form' );
+	if ( restoreForm ) {
+		restoreForm.addEventListener( 'submit', function ( event ) {
+			if ( ! window.confirm( config.i18n.confirm ) ) {
+				event.preventDefault();
+			}
 		} );
 	}
 

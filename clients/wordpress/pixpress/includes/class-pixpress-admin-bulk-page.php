@@ -17,9 +17,10 @@ if ( ! defined( 'ABSPATH' ) ) {
  */
 class Pixpress_Admin_Bulk_Page {
 
-	const SLUG         = 'pixpress-bulk';
-	const NONCE        = 'pixpress_bulk';
-	const TICK_BUDGET_S = 15.0;
+	const SLUG          = 'pixpress-bulk';
+	const NONCE         = 'pixpress_bulk';
+	const RESTORE_NONCE = 'pixpress_bulk_restore';
+	const TICK_BUDGET_S = 5.0;
 
 	/**
 	 * Hooks the page, its actions and its AJAX calls.
@@ -27,6 +28,7 @@ class Pixpress_Admin_Bulk_Page {
 	public static function register() {
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
 		add_action( 'admin_post_pixpress_bulk', array( __CLASS__, 'handle_post' ) );
+		add_action( 'admin_post_' . self::RESTORE_NONCE, array( __CLASS__, 'handle_restore_all' ) );
 		add_action( 'wp_ajax_pixpress_bulk_control', array( __CLASS__, 'ajax_control' ) );
 		add_action( 'wp_ajax_pixpress_bulk_tick', array( __CLASS__, 'ajax_tick' ) );
 		add_action( 'wp_ajax_pixpress_bulk_status', array( __CLASS__, 'ajax_status' ) );
@@ -65,6 +67,7 @@ class Pixpress_Admin_Bulk_Page {
 				'status'  => Pixpress_Bulk::status(),
 				'i18n'    => array(
 					'error'   => __( 'The last request failed; trying again in a few seconds.', 'pixpress' ),
+					'confirm' => __( 'Put every optimized image back as it was uploaded and delete its WebP/AVIF copies?', 'pixpress' ),
 					/* translators: 1: images processed, 2: images in the run. */
 					'of'      => __( '%1$d of %2$d', 'pixpress' ),
 					'states'  => self::state_labels(),
@@ -137,6 +140,35 @@ class Pixpress_Admin_Bulk_Page {
 			Pixpress_Queue::schedule();
 			Pixpress_Admin_Notices::add( 'info', (string) $state['message'] );
 		}
+		wp_safe_redirect( admin_url( 'upload.php?page=' . self::SLUG ) );
+		exit;
+	}
+
+	/**
+	 * "Restore all originals": every image with a backup, within a time budget (the notice says how
+	 * many are left; the button goes on).
+	 */
+	public static function handle_restore_all() {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You are not allowed to do this.', 'pixpress' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( self::RESTORE_NONCE );
+		Pixpress_Bulk::pause(); // A running bulk would optimize the images again.
+		$result = Pixpress_Bulk::restore_all();
+		$message = sprintf(
+			/* translators: %d: number of images. */
+			_n( 'Restored %d image to its original.', 'Restored %d images to their originals.', $result['restored'], 'pixpress' ),
+			$result['restored']
+		);
+		if ( $result['left'] > 0 ) {
+			/* translators: %d: number of images. */
+			$message .= ' ' . sprintf( _n( '%d more to check: click the button again.', '%d more to check: click the button again.', $result['left'], 'pixpress' ), $result['left'] );
+		}
+		if ( $result['failed'] > 0 ) {
+			/* translators: %d: number of images. */
+			$message .= ' ' . sprintf( _n( '%d image could not be restored.', '%d images could not be restored.', $result['failed'], 'pixpress' ), $result['failed'] );
+		}
+		Pixpress_Admin_Notices::add( $result['failed'] > 0 ? 'warning' : 'success', $message );
 		wp_safe_redirect( admin_url( 'upload.php?page=' . self::SLUG ) );
 		exit;
 	}
@@ -243,7 +275,16 @@ class Pixpress_Admin_Bulk_Page {
 				?>
 				</tbody>
 			</table>
+			<p id="pixpress-bulk-saved"><strong><?php echo esc_html( (string) $status['saved'] ); ?></strong></p>
 			<div id="pixpress-bulk-reasons"><?php self::render_reasons( $counts ); ?></div>
+
+			<h2><?php esc_html_e( 'Restore', 'pixpress' ); ?></h2>
+			<p><?php esc_html_e( 'Puts every optimized image back as it was uploaded (from the backups) and deletes the WebP/AVIF copies. A running bulk is paused first.', 'pixpress' ); ?></p>
+			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" id="pixpress-bulk-restore-form">
+				<input type="hidden" name="action" value="<?php echo esc_attr( self::RESTORE_NONCE ); ?>">
+				<?php wp_nonce_field( self::RESTORE_NONCE ); ?>
+				<button type="submit" class="button" id="pixpress-bulk-restore"<?php disabled( 0 === (int) $counts['optimized'] ); ?>><?php esc_html_e( 'Restore all originals', 'pixpress' ); ?></button>
+			</form>
 
 			<h2><?php esc_html_e( 'Quota', 'pixpress' ); ?></h2>
 			<?php Pixpress_Quota_View::render( Pixpress_Service::quota() ); ?>

@@ -24,7 +24,6 @@ class Pixpress_Admin_Media {
 		add_filter( 'media_row_actions', array( __CLASS__, 'row_actions' ), 10, 2 );
 		add_action( 'admin_post_pixpress_optimize', array( __CLASS__, 'handle_optimize' ) );
 		add_action( 'admin_post_pixpress_restore', array( __CLASS__, 'handle_restore' ) );
-		add_action( 'admin_head-upload.php', array( __CLASS__, 'column_style' ) );
 	}
 
 	/**
@@ -41,13 +40,6 @@ class Pixpress_Admin_Media {
 	}
 
 	/**
-	 * Keeps the column narrow.
-	 */
-	public static function column_style() {
-		echo '<style>.fixed .column-pixpress{width:14em}</style>';
-	}
-
-	/**
 	 * The column's cell: status, savings, and the buttons.
 	 *
 	 * @param string $column Column.
@@ -57,42 +49,13 @@ class Pixpress_Admin_Media {
 		if ( 'pixpress' !== $column || ! Pixpress_Attachment::is_supported( $attachment_id ) ) {
 			return;
 		}
-		$record = Pixpress_Status::get( $attachment_id );
-		$status = isset( $record['status'] ) ? (string) $record['status'] : '';
-		if ( '' === $status && Pixpress_Queue::has( $attachment_id ) ) {
-			$status = 'queued';
-		}
-		echo '<div class="pixpress-status" id="pixpress-status-' . (int) $attachment_id . '" data-status="' . esc_attr( $status ) . '">';
-		echo '<strong>' . esc_html( Pixpress_Status::label( $status ) ) . '</strong>';
-		if ( 'optimized' === $status ) {
-			printf(
-				'<br>%s',
-				esc_html(
-					sprintf(
-						/* translators: 1: percent saved, 2: size before, 3: size after. */
-						__( '%1$s%% smaller (%2$s → %3$s)', 'pixpress' ),
-						number_format_i18n( (float) $record['savings'], 1 ),
-						size_format( (int) $record['before'], 1 ),
-						size_format( (int) $record['after'], 1 )
-					)
-				)
-			);
-			$siblings = self::sibling_formats( $record );
-			if ( $siblings ) {
-				echo '<br>' . esc_html( strtoupper( implode( ' + ', $siblings ) ) );
-			}
-		} elseif ( in_array( $status, array( 'skipped', 'failed' ), true ) && ! empty( $record['reason'] ) ) {
-			echo '<br>' . esc_html( Pixpress_Status::reason_label( (string) $record['reason'] ) );
-		}
-		$links = self::action_links( $attachment_id, $record );
-		if ( $links ) {
-			echo '<br>' . implode( ' | ', $links ); // phpcs:ignore WordPress.Security.EscapeOutput -- built escaped.
-		}
-		echo '</div>';
+		$view = Pixpress_Admin_Attachment_View::describe( $attachment_id );
+		echo Pixpress_Admin_Attachment_View::html( $attachment_id, $view, self::action_links( $attachment_id, $view, 'pixpress' ), true ); // phpcs:ignore WordPress.Security.EscapeOutput -- built escaped.
 	}
 
 	/**
-	 * The same actions in the row's hover links.
+	 * The same actions in the row's hover links (without element ids: the column has them, and an id
+	 * is once per page).
 	 *
 	 * @param array<string, string> $actions Actions.
 	 * @param WP_Post               $post The attachment.
@@ -100,7 +63,8 @@ class Pixpress_Admin_Media {
 	 */
 	public static function row_actions( $actions, $post ) {
 		if ( Pixpress_Attachment::is_supported( $post->ID ) ) {
-			$actions = array_merge( $actions, self::action_links( $post->ID, Pixpress_Status::get( $post->ID ) ) );
+			$view    = Pixpress_Admin_Attachment_View::describe( $post->ID );
+			$actions = array_merge( $actions, self::action_links( $post->ID, $view, '' ) );
 		}
 		return $actions;
 	}
@@ -109,28 +73,40 @@ class Pixpress_Admin_Media {
 	 * The links the current user may use on this attachment.
 	 *
 	 * @param int                  $attachment_id Attachment.
-	 * @param array<string, mixed> $record Its record.
+	 * @param array<string, mixed> $view What Pixpress_Admin_Attachment_View::describe() said.
+	 * @param string               $id_prefix Element ids as PREFIX-optimize-ID ('' for none).
 	 * @return array<string, string> Escaped HTML.
 	 */
-	private static function action_links( $attachment_id, array $record ) {
+	public static function action_links( $attachment_id, array $view, $id_prefix ) {
 		if ( ! current_user_can( 'upload_files' ) || ! current_user_can( 'edit_post', $attachment_id ) ) {
 			return array();
 		}
 		$links = array();
+		$id    = static function ( $what ) use ( $id_prefix, $attachment_id ) {
+			return '' === $id_prefix ? '' : sprintf( ' id="%s-%s-%d"', esc_attr( $id_prefix ), esc_attr( $what ), (int) $attachment_id );
+		};
 		if ( Pixpress_Settings::is_configured() ) {
 			$links['pixpress_optimize'] = sprintf(
-				'<a href="%1$s" class="pixpress-optimize" id="pixpress-optimize-%2$d">%3$s</a>',
+				'<a href="%1$s" class="pixpress-optimize"%2$s>%3$s</a>',
 				esc_url( self::action_url( 'pixpress_optimize', $attachment_id ) ),
-				(int) $attachment_id,
+				$id( 'optimize' ),
 				esc_html__( 'Optimize now', 'pixpress' )
 			);
 		}
-		if ( self::has_backup( $attachment_id, $record ) ) {
+		if ( $view['has_backup'] ) {
 			$links['pixpress_restore'] = sprintf(
-				'<a href="%1$s" class="pixpress-restore" id="pixpress-restore-%2$d">%3$s</a>',
+				'<a href="%1$s" class="pixpress-restore"%2$s>%3$s</a>',
 				esc_url( self::action_url( 'pixpress_restore', $attachment_id ) ),
-				(int) $attachment_id,
+				$id( 'restore' ),
 				esc_html__( 'Restore original', 'pixpress' )
+			);
+		}
+		if ( Pixpress_Admin_Compare::available( $attachment_id ) ) {
+			$links['pixpress_compare'] = sprintf(
+				'<a href="%1$s" class="pixpress-compare"%2$s>%3$s</a>',
+				esc_url( Pixpress_Admin_Compare::url( $attachment_id ) ),
+				$id( 'compare' ),
+				esc_html__( 'Compare', 'pixpress' )
 			);
 		}
 		return $links;
@@ -171,6 +147,14 @@ class Pixpress_Admin_Media {
 				/* translators: 1: status, 2: reason. */
 				Pixpress_Admin_Notices::add( 'failed' === $record['status'] ? 'error' : 'info', sprintf( __( '%1$s: %2$s', 'pixpress' ), Pixpress_Status::label( $record['status'] ), Pixpress_Status::reason_label( (string) $record['reason'] ) ) );
 			}
+		} catch ( \Pixpress\Exception\QuotaExceeded $e ) {
+			// Remember the empty quota (the row then says why it stopped) and finish after the reset.
+			$details = $e->getDetails();
+			if ( isset( $details['quota_info'] ) && is_array( $details['quota_info'] ) ) {
+				Pixpress_Service::remember_quota( $details['quota_info'] );
+			}
+			Pixpress_Queue::add( $id, 'manual' );
+			Pixpress_Admin_Notices::add( 'error', Pixpress_Service::describe_error( $e ) );
 		} catch ( \Pixpress\Exception\PixpressException $e ) {
 			Pixpress_Admin_Notices::add( 'error', Pixpress_Service::describe_error( $e ) );
 		}
@@ -216,38 +200,5 @@ class Pixpress_Admin_Media {
 	private static function back() {
 		wp_safe_redirect( wp_get_referer() ? wp_get_referer() : admin_url( 'upload.php?mode=list' ) );
 		exit;
-	}
-
-	/**
-	 * Whether any file of the attachment has a backup or a sibling (something to undo).
-	 *
-	 * @param int                  $attachment_id Attachment.
-	 * @param array<string, mixed> $record Its record.
-	 * @return bool
-	 */
-	private static function has_backup( $attachment_id, array $record ) {
-		if ( empty( $record['files'] ) ) {
-			return false;
-		}
-		foreach ( $record['files'] as $entry ) {
-			if ( ! empty( $entry['siblings'] ) || ( ! empty( $entry['file'] ) && is_file( Pixpress_Backup::path( $entry['file'] ) ) ) ) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/**
-	 * Sibling formats written for any file of the record.
-	 *
-	 * @param array<string, mixed> $record The record.
-	 * @return string[]
-	 */
-	private static function sibling_formats( array $record ) {
-		$formats = array();
-		foreach ( isset( $record['files'] ) ? $record['files'] : array() as $entry ) {
-			$formats = array_merge( $formats, array_keys( isset( $entry['siblings'] ) ? (array) $entry['siblings'] : array() ) );
-		}
-		return array_values( array_unique( $formats ) );
 	}
 }

@@ -51,6 +51,7 @@ class Pixpress_Dashboard_Widget {
 				)
 			)
 		);
+		printf( '<p id="pixpress-dashboard-saved"><strong>%s</strong></p>', esc_html( Pixpress_Bulk::savings_text( Pixpress_Bulk::savings() ) ) );
 		printf(
 			'<p><a href="%1$s">%2$s</a> | <a href="%3$s">%4$s</a></p>',
 			esc_url( admin_url( 'upload.php?page=' . Pixpress_Admin_Bulk_Page::SLUG ) ),

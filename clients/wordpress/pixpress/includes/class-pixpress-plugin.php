@@ -45,6 +45,10 @@ class Pixpress_Plugin {
 			Pixpress_Admin_Notices::register();
 			Pixpress_Admin_Settings_Page::register();
 			Pixpress_Admin_Media::register();
+			Pixpress_Admin_Media_Modal::register();
+			Pixpress_Admin_Media_Bulk_Actions::register();
+			Pixpress_Admin_Compare::register();
+			Pixpress_Admin_Wizard::register();
 			Pixpress_Admin_Bulk_Page::register();
 			Pixpress_Dashboard_Widget::register();
 			Pixpress_Admin_Delivery::register();

@@ -68,6 +68,16 @@ class Pixpress_Service {
 		} catch ( \Pixpress\Exception\PixpressException $e ) {
 			return is_array( $cached ) ? $cached : array();
 		}
+		return self::remember_features( $health );
+	}
+
+	/**
+	 * Keeps the features listed in a GET /health answer (so one call serves the connection test too).
+	 *
+	 * @param mixed $health The answer's data.
+	 * @return string[]
+	 */
+	public static function remember_features( $health ) {
 		$features = ( is_array( $health ) && isset( $health['features'] ) && is_array( $health['features'] ) )
 			? array_values( array_filter( array_map( 'strval', $health['features'] ) ) )
 			: array();
@@ -152,7 +162,7 @@ class Pixpress_Service {
 			try {
 				$health             = self::client( 10.0 )->send( new \Pixpress\Call( 'GET', '/health', true ) );
 				$result['version']  = isset( $health['version'] ) ? (string) $health['version'] : '';
-				$result['features'] = self::features( true );
+				$result['features'] = self::remember_features( $health ); // The same answer: /health once.
 				$quota              = self::quota( true );
 				$result['ok']       = true;
 				if ( Pixpress_Processor::pause() && (float) $quota['remaining_mb'] > 0 ) {

@@ -36,11 +36,12 @@ class Pixpress_Settings {
 			'server_url'      => '',
 			'allow_private'   => false,
 			'token'           => '',
-			'mode'            => 'glossy',
+			'mode'            => 'lossy',
 			'keep_metadata'   => 'icc',
 			'skip_sizes'      => array(),
-			'webp'            => false,
-			'avif'            => false,
+			// On, so that a site set up as the docs say serves <picture> with WebP/AVIF from the start.
+			'webp'            => true,
+			'avif'            => true,
 			'picture'         => true,
 			'auto_optimize'   => true,
 			'max_download_mb' => self::MAX_DOWNLOAD_MB,
@@ -194,7 +195,7 @@ class Pixpress_Settings {
 		}
 
 		$mode                   = isset( $input['mode'] ) ? sanitize_key( $input['mode'] ) : '';
-		$clean['mode']          = in_array( $mode, self::MODES, true ) ? $mode : 'glossy';
+		$clean['mode']          = in_array( $mode, self::MODES, true ) ? $mode : 'lossy';
 		$metadata               = isset( $input['keep_metadata'] ) ? sanitize_key( $input['keep_metadata'] ) : '';
 		$clean['keep_metadata'] = in_array( $metadata, self::METADATA, true ) ? $metadata : 'icc';
 

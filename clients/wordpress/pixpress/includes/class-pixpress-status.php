@@ -15,13 +15,15 @@ if ( ! defined( 'ABSPATH' ) ) {
  * (percent), updated_at, and files: name => file, status (optimized, no_gain, failed, missing), before,
  * after, savings, sent_bytes, task_id, error, siblings (format => bytes), via (file or sizes).
  * `_pixpress_status` and `_pixpress_reason` repeat the status and reason so the bulk page can count
- * with one query.
+ * with one query; `_pixpress_bytes` ("before:after" of an optimized attachment, "" otherwise) lets
+ * it add up the library's savings with one query too.
  */
 class Pixpress_Status {
 
 	const META        = '_pixpress';
 	const STATUS_META = '_pixpress_status';
 	const REASON_META = '_pixpress_reason';
+	const BYTES_META  = '_pixpress_bytes';
 
 	/**
 	 * The record, an empty array when there is none.
@@ -45,6 +47,20 @@ class Pixpress_Status {
 		update_post_meta( $attachment_id, self::META, $record );
 		update_post_meta( $attachment_id, self::STATUS_META, isset( $record['status'] ) ? (string) $record['status'] : '' );
 		update_post_meta( $attachment_id, self::REASON_META, isset( $record['reason'] ) ? (string) $record['reason'] : '' );
+		update_post_meta( $attachment_id, self::BYTES_META, self::bytes_meta( $record ) );
+	}
+
+	/**
+	 * "before:after" of an optimized record (what the library total adds up), '' for any other.
+	 *
+	 * @param array<string, mixed> $record The record.
+	 * @return string
+	 */
+	public static function bytes_meta( array $record ) {
+		if ( ! isset( $record['status'] ) || 'optimized' !== $record['status'] || empty( $record['before'] ) ) {
+			return '';
+		}
+		return (int) $record['before'] . ':' . (int) ( isset( $record['after'] ) ? $record['after'] : 0 );
 	}
 
 	/**
@@ -56,6 +72,7 @@ class Pixpress_Status {
 		delete_post_meta( $attachment_id, self::META );
 		delete_post_meta( $attachment_id, self::STATUS_META );
 		delete_post_meta( $attachment_id, self::REASON_META );
+		delete_post_meta( $attachment_id, self::BYTES_META );
 	}
 
 	/**
@@ -131,6 +148,8 @@ class Pixpress_Status {
 			'restored'  => __( 'Restored', 'pixpress' ),
 			'queued'    => __( 'Queued', 'pixpress' ),
 			'pending'   => __( 'In progress', 'pixpress' ),
+			'quota'     => __( 'Stopped: quota used up', 'pixpress' ),
+			'auth'      => __( 'Stopped: token refused', 'pixpress' ),
 			''          => __( 'Not optimized', 'pixpress' ),
 		);
 		return isset( $labels[ $status ] ) ? $labels[ $status ] : $status;
