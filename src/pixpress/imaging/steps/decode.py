@@ -20,7 +20,14 @@ import pyvips
 from pixpress.errors import InvalidImage, TaskTimeout
 from pixpress.imaging import vips
 from pixpress.imaging.context import Context
-from pixpress.imaging.formats import jpeg_partial, jpeg_segments, png_chunks, png_repair, png_stream
+from pixpress.imaging.formats import (
+    gif_partial,
+    jpeg_partial,
+    jpeg_segments,
+    png_chunks,
+    png_repair,
+    png_stream,
+)
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.plan import keeps_animation
 from pixpress.imaging.steps import animation_frames, heic, metadata, rows_shown, shrink
@@ -59,11 +66,17 @@ def _with_pillow(ctx: Context) -> pyvips.Image:
 
 
 def _with_libvips(ctx: Context, *, animated: bool, scaling: dict[str, Any]) -> pyvips.Image:
+    if ctx.source_format is ImageFormat.GIF and gif_partial.locate(ctx.data).literal_width < 2:
+        # libnsgif reads an LZW code size of 1 as if it were 2 and draws a whole frame of noise;
+        # browsers draw the few pixels the codes give.
+        return _gif_shown(ctx, animated=animated, error=InvalidImage("The GIF file's LZW code size is 1."))
     try:
         return _load(ctx, ctx.data, all_frames=animated, scaling=scaling)
     except InvalidImage as exc:
         if ctx.source_format is ImageFormat.JPEG:
             return _jpeg_rows_shown(ctx, scaling=scaling, error=exc)
+        if ctx.source_format is ImageFormat.GIF:
+            return _gif_shown(ctx, animated=animated, error=exc)
         if ctx.source_format is not ImageFormat.PNG:
             raise
     repaired = png_repair.rebuild(ctx.data)
@@ -96,6 +109,43 @@ def _jpeg_rows_shown(ctx: Context, *, scaling: dict[str, Any], error: InvalidIma
         ctx.notes["rows_shown"] = rows
         image = rows_shown.keep_rows(image, rows=rows, height=header.height).copy_memory()
     return image
+
+
+def _gif_shown(ctx: Context, *, animated: bool, error: InvalidImage) -> pyvips.Image:
+    """A GIF libnsgif stops on: its first frame as a browser draws it (gif_partial.py); when that frame
+    is whole and the damage is in a later one, the frames before that one (a browser's animation
+    stops there)."""
+    first = gif_partial.locate(ctx.data)
+    check_limits(width=first.canvas_width, height=first.canvas_height, frames=1, limits=ctx.limits)
+    shown = gif_partial.shown(ctx.data, first)
+    if not shown.decoded:
+        raise InvalidImage(
+            "The GIF file's first frame has no pixel data that decodes.", details=error.details
+        ) from error
+    if shown.complete and animated:
+        frames = _gif_frames_before_damage(ctx)
+        if frames > 1:
+            return _load(ctx, ctx.data, all_frames=False, scaling={"n": frames})
+    if not shown.complete:
+        ctx.notes["pixels_shown"] = shown.decoded
+    image = pyvips.Image.new_from_array(shown.pixels, interpretation="srgb")
+    return image.copy_memory()
+
+
+def _gif_frames_before_damage(ctx: Context) -> int:
+    """How many frames from the first decode cleanly (the first does): a binary search, each try a
+    strict decode of that many frames."""
+    assert ctx.info is not None, "probe runs first"
+    good, bad = 1, ctx.info.frames
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        try:
+            _load(ctx, ctx.data, all_frames=False, scaling={"n": middle})
+        except InvalidImage:
+            bad = middle
+        else:
+            good = middle
+    return good
 
 
 def _load(
