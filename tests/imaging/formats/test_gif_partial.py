@@ -105,3 +105,22 @@ def test_the_canvas_grows_to_hold_the_frame() -> None:
     data = damaged_corpus.generate()["gif_still/zero_size_screen"]
     first = gif_partial.locate(data)
     assert (first.canvas_width, first.canvas_height) == (160, 112)
+
+
+def test_a_colour_index_past_the_table_is_opaque_black() -> None:
+    """Damaged data decodes to any index; Chromium draws one past the table black (measured on
+    gif_still/frame0_sub_block_longer)."""
+    codes = (4, 1, 3, 3, 5)  # code size 2: clear, colour 1, colour 3 twice, end
+    bits = sum(code << (3 * i) for i, code in enumerate(codes))
+    lzw = bits.to_bytes(2, "little")
+    data = (
+        b"GIF89a\x03\x00\x01\x00\x80\x00\x00"  # 3x1 screen, a global table of 2 colours
+        + b"\xff\x00\x00\x00\xff\x00"
+        + b"\x2c\x00\x00\x00\x00\x03\x00\x01\x00\x00"
+        + b"\x02\x02"
+        + lzw
+        + b"\x00\x3b"
+    )
+    shown = _shown(data)
+    assert shown.complete
+    assert shown.pixels[0].tolist() == [[0, 255, 0, 255], [0, 0, 0, 255], [0, 0, 0, 255]]

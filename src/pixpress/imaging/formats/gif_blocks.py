@@ -29,7 +29,8 @@ _RUN = 64  # sub-blocks of one size stepped over per slice
 
 def count_frames(data: bytes, *, max_frames: int) -> int:
     """Frames (image descriptors) up to the trailer. Raises ImageTooLarge past `max_frames`,
-    InvalidImage when truncated or past its step budget (about 0.3 microsecond a step)."""
+    InvalidImage when truncated before the first pixel of the first frame, when that frame's LZW code
+    size is one browsers draw nothing of, or past its step budget (about 0.3 microsecond a step)."""
     flags = data[10]
     pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # after the global colour table
     frames = 0

@@ -116,6 +116,7 @@ def shown(data: bytes, image: FirstImage) -> ShownFrame:
         return ShownFrame(canvas, 0, total)
     indices, written = _decode(data, image)
     decoded = int(np.count_nonzero(written))
+    # An index past the colour table (damaged data decodes to any) is opaque black, as Chromium shows it.
     colours = np.zeros((256, 4), dtype=np.uint8)
     table = np.frombuffer(image.palette[: len(image.palette) // 3 * 3], dtype=np.uint8).reshape(-1, 3)
     colours[: len(table), :3] = table[:256]

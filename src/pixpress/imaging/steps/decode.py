@@ -7,7 +7,9 @@ APNG and AVIF sequences kept animated are read by Pillow (animation_frames.py): 
 their default image. A PNG that fails the strict decode is rewritten (png_repair.py) and decoded
 again: a missing IEND or a bad checksum does not lose an image whose data is whole. A JPEG or PNG
 whose data stops early is read leniently and shows the rows a browser shows (rows_shown.py): the
-rest is transparent. HEIC is read by pi-heif (heic.py): libvips here has no HEVC decoder.
+rest is transparent. A GIF libnsgif stops on shows its first frame as a browser draws it
+(formats/gif_partial.py), or, damaged in a later frame, the frames before that one. HEIC is read by
+pi-heif (heic.py): libvips here has no HEVC decoder.
 """
 
 from __future__ import annotations
