@@ -19,7 +19,7 @@ from typing import Any
 
 import pyvips
 
-from pixpress.errors import InvalidImage, TaskTimeout
+from pixpress.errors import ImageTooLarge, InvalidImage, TaskTimeout
 from pixpress.imaging import vips
 from pixpress.imaging.context import Context
 from pixpress.imaging.formats import (
@@ -68,7 +68,7 @@ def _with_pillow(ctx: Context) -> pyvips.Image:
 
 
 def _with_libvips(ctx: Context, *, animated: bool, scaling: dict[str, Any]) -> pyvips.Image:
-    if ctx.source_format is ImageFormat.GIF and gif_partial.locate(ctx.data).literal_width < 2:
+    if ctx.source_format is ImageFormat.GIF and _gif_code_size_below_2(ctx.data):
         # libnsgif reads an LZW code size of 1 as if it were 2 and draws a whole frame of noise;
         # browsers draw the few pixels the codes give.
         return _gif_shown(ctx, animated=animated, error=InvalidImage("The GIF file's LZW code size is 1."))
@@ -119,7 +119,13 @@ def _gif_shown(ctx: Context, *, animated: bool, error: InvalidImage) -> pyvips.I
     stops there)."""
     first = gif_partial.locate(ctx.data)
     check_limits(width=first.canvas_width, height=first.canvas_height, frames=1, limits=ctx.limits)
-    shown = gif_partial.shown(ctx.data, first)
+    try:
+        shown = gif_partial.shown(ctx.data, first)
+    except MemoryError as exc:  # the worker's memory cap (PIXPRESS_WORKER_MEMORY_MB)
+        raise ImageTooLarge(
+            "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB).",
+            details={"reason": "the GIF's first frame could not be allocated"},
+        ) from exc
     if not shown.decoded:
         raise InvalidImage(
             "The GIF file's first frame has no pixel data that decodes.", details=error.details
@@ -132,6 +138,13 @@ def _gif_shown(ctx: Context, *, animated: bool, error: InvalidImage) -> pyvips.I
         ctx.notes["pixels_shown"] = shown.decoded
     image = pyvips.Image.new_from_array(shown.pixels, interpretation="srgb")
     return image.copy_memory()
+
+
+def _gif_code_size_below_2(data: bytes) -> bool:
+    try:
+        return gif_partial.locate(data).literal_width < 2
+    except InvalidImage:
+        return False  # no first frame where gif_partial looks: libnsgif's verdict
 
 
 def _gif_frames_before_damage(ctx: Context) -> int:
