@@ -65,15 +65,18 @@ def truncated(data: bytes, keep: float = 0.5) -> bytes:
 
 
 def cut_before_rows(data: bytes) -> bytes:
-    """A JPEG or PNG cut a few bytes into its image data (no row of pixels in it), a GIF cut inside
-    its first frame: a browser shows nothing of it, and pixpress refuses it (invalid_image)."""
+    """A JPEG or PNG cut a few bytes into its image data (no row of pixels in it), a GIF cut before
+    the first LZW code of its first frame: a browser shows nothing of it, and pixpress refuses it
+    (invalid_image). (A GIF cut one byte later shows its first pixel in Chromium.)"""
     if data.startswith(b"\xff\xd8"):
         return data[: data.index(b"\xff\xda") + 24]
     if data.startswith(b"GIF"):
         from tests.imaging.oracle.damaged_corpus import gif_blocks
 
         first = next(start for kind, start, _ in gif_blocks(data) if kind == "image")
-        return data[: first + 16]
+        packed = data[first + 9]
+        local_table = 3 << ((packed & 7) + 1) if packed & 0x80 else 0
+        return data[: first + 10 + local_table + 2]  # its LZW code size and first sub-block's length
     return data[: data.index(b"IDAT") + 14]
 
 

@@ -21,15 +21,13 @@ from tests.imaging.oracle.chromium import ChromiumOracle
 pytestmark = pytest.mark.slow
 
 EVERY = 3
-MIN_SHARE = 0.92  # measured on the whole corpus: 559 of 598 (93.5%); 564 done (94.3%)
-# What Chromium shows and pixpress does not (or not the same): a GIF cut inside its first frame
-# (Chromium shows the rows decoded so far, an interlaced one with rows repeated) or with damage in its
-# image data (LZW code size, sub-block lengths, a frame outside the canvas), damage inside a WebP or
-# AVIF bitstream, a JPEG frame header damaged, a hole in a PNG's image data after which zlib inflates
-# garbage without an error where Chromium stops.
+MIN_SHARE = 0.975  # measured: 588 of 598 on the whole corpus (98.3%), 197 of 201 on this sample (98.0%)
+# What Chromium shows and pixpress does not (or not the same): a GIF whose first frame's LZW code size
+# is 0 (Chromium draws a few stray pixels of its first row) or which lies outside a canvas over the
+# size limit, damage inside a WebP or AVIF bitstream, a JPEG frame header damaged, a hole in a PNG's
+# image data after which zlib inflates garbage without an error where Chromium stops.
 KNOWN_GAPS = re.compile(
-    r"^gif_\w+/(cut_|minus_|frame0_|no_trailer_no_terminator)"
-    r"|^gif_animated/frame3_(lzw_size|sub_block)"
+    r"^gif_\w+/frame0_(lzw_size_0|outside_canvas)$"
     r"|^(webp|avif)_\w+/payload_flip$"
     r"|^jpeg_metadata/seg5_C0_bad_data$"
     r"|^png_split_idat/IDAT\d+_dropped$"

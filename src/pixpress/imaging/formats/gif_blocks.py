@@ -22,12 +22,15 @@ IMAGE = 0x2C
 BASE_STEPS = 10_000
 STEPS_PER_FRAME = 16
 MAX_SUB_BLOCKS = 1_000_000
+MIN_CODE_SIZE, MAX_CODE_SIZE = 1, 8  # LZW code sizes browsers draw a first frame with (the spec says 2)
+_FIRST_CODES = 64  # clear codes read before the first pixel's, at most
 _RUN = 64  # sub-blocks of one size stepped over per slice
 
 
 def count_frames(data: bytes, *, max_frames: int) -> int:
     """Frames (image descriptors) up to the trailer. Raises ImageTooLarge past `max_frames`,
-    InvalidImage when truncated or past its step budget (about 0.3 microsecond a step)."""
+    InvalidImage when truncated before the first pixel of the first frame, when that frame's LZW code
+    size is one browsers draw nothing of, or past its step budget (about 0.3 microsecond a step)."""
     flags = data[10]
     pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # after the global colour table
     frames = 0
@@ -48,18 +51,59 @@ def count_frames(data: bytes, *, max_frames: int) -> int:
                 )
             packed = _at(data, pos + 9)
             local_table = 3 << ((packed & 7) + 1) if packed & 0x80 else 0
-            pos = _skip_sub_blocks(data, pos + 10 + local_table + 1, budget)  # after the LZW code size
+            code_size_at = pos + 10 + local_table
+            if frames == 1:
+                _check_first_code_size(_at(data, code_size_at))
+            area = int.from_bytes(data[pos + 5 : pos + 9], "little")  # width and height, 0 when either is
+            pos = _skip_sub_blocks(data, code_size_at + 1, budget)
             if pos > len(data):
                 # Cut inside this frame's data: browsers show the frames before it and this one as far
-                # as it goes; the first frame cut short is refused (its missing rows would be shown).
-                if frames == 1:
-                    raise InvalidImage("The GIF file is truncated (inside its first frame).")
+                # as it goes (the worker draws it: gif_partial.py). A first frame cut before its first
+                # pixel shows nothing.
+                if frames == 1 and not (area and first_pixel(data, code_size_at)):
+                    raise InvalidImage(
+                        "The GIF file is truncated (before the first pixel of its first frame)."
+                    )
                 return frames
         elif kind == TRAILER or _ends_with_trailer(data):
             # Some writers leave junk after the last frame; decoders stop there, and so does this.
             return frames
         else:
             raise InvalidImage("The GIF file is truncated (no trailer).")
+
+
+def _check_first_code_size(size: int) -> None:
+    """Browsers draw nothing of a first frame whose LZW code size is over 8 (its colour indices would
+    not fit a byte); one of 0 draws a few stray pixels of the first row (not the image)."""
+    if not MIN_CODE_SIZE <= size <= MAX_CODE_SIZE:
+        raise InvalidImage(
+            f"The GIF file is corrupt (its first frame's LZW code size is {size}).",
+            details={"code_size": size},
+        )
+
+
+def first_pixel(data: bytes, code_size_at: int) -> bool:
+    """Whether a frame's LZW data (its code size at `code_size_at`, then sub-blocks) decodes to at least
+    one pixel before `data` ends: its first code other than a clear code is a colour index. Reads a few
+    codes only (each one byte or two): bounded whatever the bytes."""
+    size = data[code_size_at]
+    width, clear = size + 1, 1 << size
+    stream = _first_bytes(data, code_size_at + 1, _FIRST_CODES * 2)
+    bits = int.from_bytes(stream, "little")
+    for index in range(min(_FIRST_CODES, len(stream) * 8 // width)):
+        code = bits >> (index * width) & ((1 << width) - 1)
+        if code != clear:
+            return code < clear  # the end code, or a code not in the table yet: nothing drawn
+    return False
+
+
+def _first_bytes(data: bytes, pos: int, limit: int) -> bytes:
+    """Up to `limit` bytes of the sub-block chain starting at `pos` (its data without the lengths)."""
+    out = b""
+    while len(out) < limit and pos < len(data) and data[pos]:
+        out += data[pos + 1 : pos + 1 + data[pos]]
+        pos += data[pos] + 1
+    return out[:limit]
 
 
 class _Budget:

@@ -1,9 +1,10 @@
 """Cheap structural checks on the raw bytes, run at submit time before libvips sees the file.
 
 They catch truncated uploads a browser cannot show (a JPEG or PNG cut before its first row of pixels,
-a GIF cut inside a frame, a WebP, AVIF or HEIC whose boxes run past the end) and garbage after a valid
-signature, while letting through what browsers show (a JPEG or PNG cut after some rows, a PNG whose
-IEND alone is missing, a GIF without its trailer: docs/formats.md),
+a GIF cut before the first pixel of its first frame, a WebP, AVIF or HEIC whose boxes run past the
+end) and garbage after a valid signature, while letting through what browsers show (a JPEG or PNG cut
+after some rows, a GIF cut after some pixels, a PNG whose IEND alone is missing, a GIF without its
+trailer: docs/formats.md),
 they read PNG and JPEG dimensions straight from the header so a decompression bomb is refused before
 any decoder is involved, and they count GIF, WebP, APNG and AVIF sequence frames so the frame limit
 applies before a decoder keeps a record per frame.

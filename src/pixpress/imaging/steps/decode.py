@@ -7,7 +7,9 @@ APNG and AVIF sequences kept animated are read by Pillow (animation_frames.py): 
 their default image. A PNG that fails the strict decode is rewritten (png_repair.py) and decoded
 again: a missing IEND or a bad checksum does not lose an image whose data is whole. A JPEG or PNG
 whose data stops early is read leniently and shows the rows a browser shows (rows_shown.py): the
-rest is transparent. HEIC is read by pi-heif (heic.py): libvips here has no HEVC decoder.
+rest is transparent. A GIF libnsgif stops on shows its first frame as a browser draws it
+(formats/gif_partial.py), or, damaged in a later frame, the frames before that one. HEIC is read by
+pi-heif (heic.py): libvips here has no HEVC decoder.
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ from typing import Any
 
 import pyvips
 
-from pixpress.errors import InvalidImage, TaskTimeout
+from pixpress.errors import ImageTooLarge, InvalidImage, TaskTimeout
 from pixpress.imaging import vips
 from pixpress.imaging.context import Context
-from pixpress.imaging.formats import jpeg_partial, jpeg_segments, png_chunks, png_repair, png_stream
+from pixpress.imaging.formats import (
+    gif_partial,
+    jpeg_partial,
+    jpeg_segments,
+    png_chunks,
+    png_repair,
+    png_stream,
+)
 from pixpress.imaging.limits import check_limits
 from pixpress.imaging.plan import keeps_animation
 from pixpress.imaging.steps import animation_frames, heic, metadata, rows_shown, shrink
@@ -59,11 +68,17 @@ def _with_pillow(ctx: Context) -> pyvips.Image:
 
 
 def _with_libvips(ctx: Context, *, animated: bool, scaling: dict[str, Any]) -> pyvips.Image:
+    if ctx.source_format is ImageFormat.GIF and _gif_code_size_below_2(ctx.data):
+        # libnsgif reads an LZW code size of 1 as if it were 2 and draws a whole frame of noise;
+        # browsers draw the few pixels the codes give.
+        return _gif_shown(ctx, animated=animated, error=InvalidImage("The GIF file's LZW code size is 1."))
     try:
         return _load(ctx, ctx.data, all_frames=animated, scaling=scaling)
     except InvalidImage as exc:
         if ctx.source_format is ImageFormat.JPEG:
             return _jpeg_rows_shown(ctx, scaling=scaling, error=exc)
+        if ctx.source_format is ImageFormat.GIF:
+            return _gif_shown(ctx, animated=animated, error=exc)
         if ctx.source_format is not ImageFormat.PNG:
             raise
     repaired = png_repair.rebuild(ctx.data)
@@ -96,6 +111,56 @@ def _jpeg_rows_shown(ctx: Context, *, scaling: dict[str, Any], error: InvalidIma
         ctx.notes["rows_shown"] = rows
         image = rows_shown.keep_rows(image, rows=rows, height=header.height).copy_memory()
     return image
+
+
+def _gif_shown(ctx: Context, *, animated: bool, error: InvalidImage) -> pyvips.Image:
+    """A GIF libnsgif stops on: its first frame as a browser draws it (gif_partial.py); when that frame
+    is whole and the damage is in a later one, the frames before that one (a browser's animation
+    stops there)."""
+    first = gif_partial.locate(ctx.data)
+    check_limits(width=first.canvas_width, height=first.canvas_height, frames=1, limits=ctx.limits)
+    try:
+        shown = gif_partial.shown(ctx.data, first)
+    except MemoryError as exc:  # the worker's memory cap (PIXPRESS_WORKER_MEMORY_MB)
+        raise ImageTooLarge(
+            "The image needs more memory than a worker may use (PIXPRESS_WORKER_MEMORY_MB).",
+            details={"reason": "the GIF's first frame could not be allocated"},
+        ) from exc
+    if not shown.decoded:
+        raise InvalidImage(
+            "The GIF file's first frame has no pixel data that decodes.", details=error.details
+        ) from error
+    if shown.complete and animated:
+        frames = _gif_frames_before_damage(ctx)
+        if frames > 1:
+            return _load(ctx, ctx.data, all_frames=False, scaling={"n": frames})
+    if not shown.complete:
+        ctx.notes["pixels_shown"] = shown.decoded
+    image = pyvips.Image.new_from_array(shown.pixels, interpretation="srgb")
+    return image.copy_memory()
+
+
+def _gif_code_size_below_2(data: bytes) -> bool:
+    try:
+        return gif_partial.locate(data).literal_width < 2
+    except InvalidImage:
+        return False  # no first frame where gif_partial looks: libnsgif's verdict
+
+
+def _gif_frames_before_damage(ctx: Context) -> int:
+    """How many frames from the first decode cleanly (the first does): a binary search, each try a
+    strict decode of that many frames."""
+    assert ctx.info is not None, "probe runs first"
+    good, bad = 1, ctx.info.frames
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        try:
+            _load(ctx, ctx.data, all_frames=False, scaling={"n": middle})
+        except InvalidImage:
+            bad = middle
+        else:
+            good = middle
+    return good
 
 
 def _load(
