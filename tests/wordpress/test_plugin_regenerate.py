@@ -8,6 +8,7 @@ which become its backup, not from the backup of the file it replaced. A size mad
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,14 +60,22 @@ def regenerated(plugin: WordPress, pixpress_server: Pixpress) -> Iterator[dict[s
 
         # The theme changes its crop and registers a size; Regenerate Thumbnails runs.
         plugin.php("update_option('pxregen_crop_right', 1); update_option('pxregen_new', 1);")
-        plugin.php(
+        # The files and the queue are read in the same PHP run as the regeneration: the plugin's
+        # loopback runner starts on the queued attachment as soon as that run ends.
+        snapshot = plugin.php_json(
             f"$id = {attachment_id};"
             "$meta = wp_generate_attachment_metadata($id, wp_get_original_image_path($id));"
             "wp_update_attachment_metadata($id, $meta);"
+            "global $wpdb; $files = array(); $dir = dirname(get_attached_file($id));"
+            "$files['full'] = base64_encode(file_get_contents(get_attached_file($id)));"
+            "foreach ($meta['sizes'] as $name => $size) {"
+            "  $files[$name] = base64_encode(file_get_contents($dir . '/' . $size['file'])); }"
+            "return array('files' => $files, 'queued' => array_map('intval', $wpdb->get_col("
+            '"SELECT attachment_id FROM {$wpdb->prefix}pixpress_queue")));'
         )
-        queued_after = queued(plugin)
+        queued_after = snapshot["queued"]
         files_after = files_on_disk(plugin, attachment_id)
-        regenerated = {name: path.read_bytes() for name, path in files_after.items()}
+        regenerated = {name: base64.b64decode(snapshot["files"][name]) for name in files_after}
         assert run_queue_until_empty(plugin)
         yield {
             "id": attachment_id,
