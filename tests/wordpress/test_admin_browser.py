@@ -57,9 +57,12 @@ BULK_TOKEN = "site-token-admin-browser-bulk-0013"
 MB = 1024 * 1024
 # Long ticks (several images each: the first one ends on the quota), and no WP-Cron queue runs while
 # the bulk page works: what moves the bar is the page itself.
+# The bulk page's ticks are the only worker here: no WP-Cron run, no loopback runner (tested in
+# test_plugin_pipeline.py), so each tick's images and the quota stop are the test's to count.
 BULK_FILTERS = (
     "<?php add_filter('pixpress_tick_budget_s', function () { return %s; });"
-    " add_filter('pixpress_cron_budget_s', function () { return 0.0; });\n"
+    " add_filter('pixpress_cron_budget_s', function () { return 0.0; });"
+    " add_filter('pixpress_loopback_runner', '__return_false');\n"
 )
 # Wraps fetch to time the bulk page's ticks, and samples the bar every 100 ms (one clock: the page's).
 PAGE_PROBE = """

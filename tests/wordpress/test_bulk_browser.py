@@ -43,9 +43,12 @@ TOKEN = "site-token-browser-0006"
 MB = 1024 * 1024
 # One attachment per tick (the budget is checked after each), none by WP-Cron meanwhile: the bar
 # moves with the page's own AJAX ticks, in the order of the queue.
+# The bulk page's ticks are the only worker here: no WP-Cron run, no loopback runner (tested in
+# test_plugin_pipeline.py), so each tick's images and the quota stop are the test's to count.
 TEST_FILTERS = (
     "<?php add_filter('pixpress_tick_budget_s', function () { return 0.1; });"
-    " add_filter('pixpress_cron_budget_s', function () { return 0.0; });\n"
+    " add_filter('pixpress_cron_budget_s', function () { return 0.0; });"
+    " add_filter('pixpress_loopback_runner', '__return_false');\n"
 )
 pytestmark = pytest.mark.timeout(1500)
 

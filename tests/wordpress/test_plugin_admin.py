@@ -75,9 +75,13 @@ def admin(site: WordPress) -> Iterator[httpx.Client]:
 
 @contextmanager
 def no_cron_runs(site: WordPress) -> Iterator[None]:
-    """WP-Cron's queue runs do nothing meanwhile (a zero budget), so the queue stays as the test set it."""
+    """WP-Cron's queue runs do nothing meanwhile (a zero budget) and no loopback runner starts, so the
+    queue stays as the test set it."""
     path = site.content_dir / "mu-plugins" / "pixpress-test-admin.php"
-    path.write_text("<?php add_filter('pixpress_cron_budget_s', function () { return 0.0; });\n")
+    path.write_text(
+        "<?php add_filter('pixpress_cron_budget_s', function () { return 0.0; });\n"
+        "add_filter('pixpress_loopback_runner', '__return_false');\n"
+    )
     try:
         yield
     finally:

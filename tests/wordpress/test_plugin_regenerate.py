@@ -19,7 +19,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
-from tests.wordpress.plugin import Pixpress, configure, files_on_disk, queued, record, run_queue_until_empty
+from tests.wordpress.plugin import Pixpress, configure, files_on_disk, record, run_queue_until_empty
 
 PHOTO = CORPUS / "photo" / "kodim08.png"  # 768 x 512
 TOKEN = "site-token-regenerate-0001"
@@ -151,11 +151,18 @@ def test_a_size_made_alone_later_is_sent_alone(
     attachment_id = regenerated["id"]
     before = pixpress_server.charged(TOKEN)
     plugin.php("update_option('pxregen_late', 1);")  # registered from the next request on
-    plugin.php(f"wp_update_image_subsizes({attachment_id});")
+    # Read in the same PHP run: the loopback runner starts on the queued attachment when it ends.
+    snapshot = plugin.php_json(
+        f"$id = {attachment_id}; wp_update_image_subsizes($id);"
+        "$meta = wp_get_attachment_metadata($id); global $wpdb;"
+        "$late = dirname(get_attached_file($id)) . '/' . $meta['sizes']['pxregen_late']['file'];"
+        "return array('late' => base64_encode(file_get_contents($late)), 'queued' => array_map('intval',"
+        ' $wpdb->get_col("SELECT attachment_id FROM {$wpdb->prefix}pixpress_queue")));'
+    )
     files = files_on_disk(plugin, attachment_id)
     assert "pxregen_late" in files
-    late = files["pxregen_late"].read_bytes()
-    assert attachment_id in queued(plugin)
+    late = base64.b64decode(snapshot["late"])
+    assert attachment_id in snapshot["queued"]
     assert run_queue_until_empty(plugin)
     rec = record(plugin, attachment_id)
     assert rec["files"]["pxregen_late"]["status"] == "optimized", rec["files"]["pxregen_late"]

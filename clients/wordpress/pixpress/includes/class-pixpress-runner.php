@@ -42,6 +42,10 @@ class Pixpress_Runner {
 		if ( self::$requested || wp_doing_cron() || ( defined( 'WP_INSTALLING' ) && WP_INSTALLING ) ) {
 			return;
 		}
+		// A site that runs the queue from a system cron (or only from the bulk page) can turn it off.
+		if ( ! apply_filters( 'pixpress_loopback_runner', true ) ) {
+			return;
+		}
 		self::$requested = true;
 		add_action( 'shutdown', array( __CLASS__, 'spawn' ) );
 	}
