@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,6 +130,12 @@ def test_ctrl_c_lets_the_upload_under_way_finish_and_a_rerun_sends_the_rest(run:
     def ctrl_c_on_the_second(count: int) -> None:
         if count == 2:
             os.kill(os.getpid(), signal.SIGINT)
+            # The handler runs in the main thread when it is next scheduled (late on a loaded machine):
+            # this upload goes on only once it has, as it would with a person's Ctrl-C seconds earlier.
+            deadline = time.monotonic() + 30
+            while signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+                assert time.monotonic() < deadline, "the Ctrl-C handler never ran"
+                time.sleep(0.01)
 
     run.fake.on_submit = ctrl_c_on_the_second
     first = run(str(media), "--output-dir", "out", "--concurrency", "1")

@@ -166,11 +166,6 @@ def _shot(page: Page, folder: Path, name: str, selector: str | None = None) -> N
         page.screenshot(path=path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug since the processing core moved to jobs in flight: during the bulk run's first "
-    "tick the bar stays at 0 and the quota stop comes before any image of the tick is counted",
-)
 def test_a_site_owner_walks_the_admin_side(
     browser: Browser, fresh_site: WordPress, pixpress_server: Pixpress, screenshots: Path
 ) -> None:
@@ -304,7 +299,9 @@ def test_a_site_owner_walks_the_admin_side(
         done_paused = _done(plugin)
         time.sleep(4)
         assert len(page.evaluate("window.__pxTicks")) == ticks_paused
-        assert _done(plugin) == done_paused < total and _state(page) == "paused"
+        # Nothing moves while paused. (On a quick run the tick in flight when Pause lands may have been
+        # the last one: then the run is paused with nothing left, and Resume below just ends it.)
+        assert _done(plugin) == done_paused <= total and _state(page) == "paused"
         page.click("#pixpress-bulk-resume")
         page.wait_for_selector('#pixpress-bulk-state[data-state="done"]', timeout=600_000)
         assert page.inner_text("#pixpress-bulk-progress-text").startswith(f"{total} of {total}")

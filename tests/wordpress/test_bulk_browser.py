@@ -105,11 +105,6 @@ def _state(page: Page) -> str:
     return str(page.get_attribute("#pixpress-bulk-state", "data-state"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug since the processing core moved to jobs in flight: a bulk tick can finish two "
-    "images (3 ticks for 4 images), so the page shows one image a tick no longer",
-)
 def test_bulk_page_in_a_browser(
     browser: Browser,
     plugin: WordPress,

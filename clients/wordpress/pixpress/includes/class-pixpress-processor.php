@@ -105,8 +105,9 @@ class Pixpress_Processor {
 	}
 
 	/**
-	 * Whether the run may take another attachment: always the first; then while the budget lasts, and
-	 * one at a time only when the next, as long as those before, would end within it.
+	 * Whether the run may take another attachment: none with a zero budget; else always the first; then
+	 * while the budget lasts, and one at a time only when the next, as long as those before, would end
+	 * within it.
 	 *
 	 * @param float $started Microtime the run started.
 	 * @param float $budget_s Seconds.
@@ -116,6 +117,9 @@ class Pixpress_Processor {
 	 * @return bool
 	 */
 	private static function has_room( $started, $budget_s, $in_flight, $processed, $running ) {
+		if ( $budget_s <= 0 ) {
+			return false; // A zero budget (a filter's way to keep a run from working) takes nothing.
+		}
 		if ( 0 === $processed + $running ) {
 			return true;
 		}
