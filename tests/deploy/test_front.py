@@ -25,10 +25,13 @@ def test_quota_contract_through_nginx(top: Topology, front: httpx.Client) -> Non
     assert {"token", "quota_mb", "used_mb", "remaining_mb", "last_used_at"} <= set(before["data"])
     assert before["data"]["quota_mb"] == 5
     start_used = before["data"]["used_mb"]
-    three_mb = exact_size_png(3 * MB)
-    answers = [
-        front.post("/api/optimize/submit", headers={"X-Token": SMALL}, files={"file": ("a.png", three_mb)})
-        for _ in range(2)
+    answers = [  # two different files: the same bytes again would be a free re-upload of the first
+        front.post(
+            "/api/optimize/submit",
+            headers={"X-Token": SMALL},
+            files={"file": (f"{i}.png", exact_size_png(3 * MB, variant=i))},
+        )
+        for i in range(2)
     ]
     if start_used == 0:
         assert answers[0].status_code == 200, answers[0].text
