@@ -6,6 +6,7 @@ import pytest
 
 from pixpress.errors import InvalidOption
 from pixpress.imaging import (
+    AcceptFor,
     ImageFormat,
     KeepMetadata,
     Mode,
@@ -36,6 +37,7 @@ def test_every_field() -> None:
             "max_height": "600",
             "keep_metadata": "all",
             "accept": "webp, avif",
+            "accept_for": "SIZES",
         }
     )
     assert options == OptimizeOptions(
@@ -46,6 +48,7 @@ def test_every_field() -> None:
         max_height=600,
         keep_metadata=KeepMetadata.ALL,
         accept=frozenset({ImageFormat.WEBP, ImageFormat.AVIF}),
+        accept_for=AcceptFor.SIZES,
     )
 
 
@@ -70,6 +73,7 @@ def test_browser_accept_header() -> None:
         ("max_height", "abc"),
         ("keep_metadata", "some"),
         ("accept", "webp,bmp"),
+        ("accept_for", "main"),
     ],
 )
 def test_bad_values(field: str, value: str) -> None:
@@ -83,3 +87,10 @@ def test_dict_round_trip_through_json() -> None:
     stored = json.loads(json.dumps(options_to_dict(options)))
     assert options_from_dict(stored) == options
     assert options_from_dict({}) == OptimizeOptions()
+    sizes_only = parse_options({"format": "auto", "accept": "webp", "accept_for": "sizes"})
+    assert options_from_dict(json.loads(json.dumps(options_to_dict(sizes_only)))) == sizes_only
+
+
+def test_the_default_accept_for_leaves_the_stored_form_as_before() -> None:
+    # The stored form is hashed to find identical re-uploads: uploads from before the option keep theirs.
+    assert "accept_for" not in options_to_dict(parse_options({"format": "auto", "accept": "webp"}))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pixpress.imaging import (
+    AcceptFor,
     ImageFormat,
     Limits,
     Mode,
@@ -103,6 +106,29 @@ def test_format_auto_lets_each_size_pick_its_smallest_format() -> None:
         formats = {v.format for v in sized.result.variants}
         assert formats == {ImageFormat.PNG, ImageFormat.WEBP}
         assert sized.image.size_bytes == min(v.size_bytes for v in sized.result.variants)
+
+
+def test_accept_for_sizes_keeps_the_image_in_its_format_and_gives_the_sizes_every_format() -> None:
+    result = run(
+        "kodim03.png",
+        format=OutputFormat.AUTO,
+        accept=frozenset({ImageFormat.WEBP}),
+        accept_for=AcceptFor.SIZES,
+    )
+    assert [v.format for v in result.main.variants] == [ImageFormat.PNG]
+    for sized in result.sizes:
+        assert {v.format for v in sized.result.variants} == {ImageFormat.PNG, ImageFormat.WEBP}
+
+
+def test_accept_for_sizes_without_sizes_is_the_image_in_its_format() -> None:
+    data = images.read(images.PHOTO / "rocket.jpg")
+    options = OptimizeOptions(format=OutputFormat.AUTO, accept=frozenset({ImageFormat.WEBP}))
+    assert {v.format for v in optimize(data, options=options, limits=LIMITS).variants} == {
+        ImageFormat.JPEG,
+        ImageFormat.WEBP,
+    }
+    only = optimize(data, options=replace(options, accept_for=AcceptFor.SIZES), limits=LIMITS)
+    assert [v.format for v in only.variants] == [ImageFormat.JPEG]
 
 
 def test_a_named_format_applies_to_every_size() -> None:

@@ -6,7 +6,7 @@ namespace Pixpress;
 final class Calls
 {
     /** Form fields the server reads; `sizes` ("name:WxH[:crop],...") passes through as the server grows it. */
-    public const OPTION_NAMES = ['mode', 'quality', 'format', 'max_width', 'max_height', 'keep_metadata', 'accept', 'sizes'];
+    public const OPTION_NAMES = ['mode', 'quality', 'format', 'max_width', 'max_height', 'keep_metadata', 'accept', 'sizes', 'accept_for'];
     /** Options of the call itself, never sent as form fields. */
     public const CONTROL_NAMES = ['filename', 'idempotency_key', 'wait'];
 

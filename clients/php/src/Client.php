@@ -69,7 +69,8 @@ final class Client
      *
      * @param string|\SplFileInfo $file a path to the image, or its bytes
      * @param array<string, mixed> $options mode, quality, format, max_width, max_height, keep_metadata,
-     *        accept (list or comma string), sizes ("name:WxH[:crop],..."); and for the call itself:
+     *        accept (list or comma string), sizes ("name:WxH[:crop],..."), accept_for (all|sizes); and for
+     *        the call itself:
      *        filename, idempotency_key (default: derived from the bytes and the options), wait (seconds
      *        the server may hold the answer until the task is finished, at most 30)
      */

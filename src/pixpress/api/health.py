@@ -19,8 +19,9 @@ router = APIRouter(tags=["health"])
 
 # What this server offers beyond the original contract, for clients that adapt (the WordPress plugin
 # sends every size of an upload in one submit only when "sizes" is listed; "heic": HEIC/HEIF uploads
-# are accepted and come back as JPEG, WebP or AVIF).
-FEATURES = ("sizes", "heic")
+# are accepted and come back as JPEG, WebP or AVIF; "accept_for": format=auto's other formats can be
+# asked for the sizes only).
+FEATURES = ("sizes", "heic", "accept_for")
 
 
 @router.get("/health", response_model_exclude_unset=True, responses=SERVER_ERRORS)

@@ -29,7 +29,17 @@ from pixpress.usecases.tasks import (
 
 router = APIRouter(prefix="/api/optimize", tags=["optimize"])
 
-OPTION_FIELDS = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept", "sizes")
+OPTION_FIELDS = (
+    "mode",
+    "quality",
+    "format",
+    "max_width",
+    "max_height",
+    "keep_metadata",
+    "accept",
+    "sizes",
+    "accept_for",
+)
 
 
 @router.post("/submit", openapi_extra=SUBMIT_FORM, response_model_exclude_unset=True, responses=SUBMIT_ERRORS)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pixpress.imaging.options import ACCEPTABLE_FORMATS, FORMAT_ALIASES, MAX_RESIZE_PX
 from pixpress.imaging.size_specs import MAX_SIZE_PX, MAX_SIZES
-from pixpress.imaging.types import KeepMetadata, Mode, OutputFormat
+from pixpress.imaging.types import AcceptFor, KeepMetadata, Mode, OutputFormat
 
 _ACCEPTED_NAMES = sorted({f.value for f in ACCEPTABLE_FORMATS} | set(FORMAT_ALIASES))
 # A side from 0 to MAX_SIZE_PX (a power of ten: fewer digits, or exactly it).
@@ -75,6 +75,14 @@ SUBMIT_FORM: dict[str, Any] = {
                                 "with ?size=NAME"
                             ),
                             "example": "thumbnail:150x150:crop,medium:300x300,large:1024x1024",
+                        },
+                        "accept_for": {
+                            **_enum([a.value for a in AcceptFor], AcceptFor.ALL.value),
+                            "description": (
+                                "case-insensitive; with format=auto, which outputs get the accepted "
+                                "formats: all (the image and each size) or sizes (the image keeps the "
+                                "upload's format, for a site that serves only the sizes in other formats)"
+                            ),
                         },
                     },
                 },

@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-OPTION_NAMES = ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "accept", "sizes")
+OPTION_NAMES = (
+    "mode",
+    "quality",
+    "format",
+    "max_width",
+    "max_height",
+    "keep_metadata",
+    "accept",
+    "sizes",
+    "accept_for",
+)
 POLL_START_S = 0.2
 POLL_MAX_S = 2.0
 POLL_FACTOR = 1.5

@@ -29,6 +29,7 @@ from pixpress.imaging.size_specs import check_sizes_fit
 from pixpress.imaging.steps.encode import encode
 from pixpress.imaging.steps.probe import probe
 from pixpress.imaging.types import (
+    AcceptFor,
     EncodedImage,
     ImageFormat,
     ImageInfo,
@@ -60,6 +61,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AcceptFor",
     "EncodedImage",
     "ImageFormat",
     "ImageInfo",

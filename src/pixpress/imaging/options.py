@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pixpress.errors import InvalidOption
 from pixpress.imaging.size_specs import format_sizes, parse_sizes
-from pixpress.imaging.types import ImageFormat, KeepMetadata, Mode, OptimizeOptions, OutputFormat
+from pixpress.imaging.types import AcceptFor, ImageFormat, KeepMetadata, Mode, OptimizeOptions, OutputFormat
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -36,11 +36,15 @@ def parse_options(fields: Mapping[str, str | None]) -> OptimizeOptions:
         ),
         accept=_accept(values.get("accept")),
         sizes=parse_sizes(values.get("sizes")),
+        accept_for=_enum(AcceptFor, "accept_for", values.get("accept_for"), defaults.accept_for),
     )
 
 
 def options_to_dict(options: OptimizeOptions) -> dict[str, Any]:
     """A JSON-ready dict; options_from_dict(options_to_dict(o)) == o."""
+    # accept_for only when not the default: the dict is hashed to find identical re-uploads
+    # (tasks/content.py), and uploads made before the option existed keep their hash.
+    extra = {} if options.accept_for is AcceptFor.ALL else {"accept_for": options.accept_for.value}
     return {
         "mode": options.mode.value,
         "quality": options.quality,
@@ -50,6 +54,7 @@ def options_to_dict(options: OptimizeOptions) -> dict[str, Any]:
         "keep_metadata": options.keep_metadata.value,
         "accept": sorted(f.value for f in options.accept),
         "sizes": format_sizes(options.sizes),
+        **extra,
     }
 
 
@@ -57,7 +62,16 @@ def options_from_dict(data: Mapping[str, Any]) -> OptimizeOptions:
     """The inverse of options_to_dict; missing keys take the defaults (rows written by older versions)."""
     fields: dict[str, str | None] = {
         key: None if data.get(key) is None else str(data[key])
-        for key in ("mode", "quality", "format", "max_width", "max_height", "keep_metadata", "sizes")
+        for key in (
+            "mode",
+            "quality",
+            "format",
+            "max_width",
+            "max_height",
+            "keep_metadata",
+            "sizes",
+            "accept_for",
+        )
     }
     accept = data.get("accept") or []
     fields["accept"] = ",".join(str(a) for a in accept)

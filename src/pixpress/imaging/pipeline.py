@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
-from pixpress.imaging.plan import keep_first_frame, plan
+from pixpress.imaging.plan import keep_first_frame, main_targets, plan
 from pixpress.imaging.steps import gain_map, never_bigger
 from pixpress.imaging.steps.colour import colour
 from pixpress.imaging.steps.decode import decode
@@ -51,6 +51,7 @@ def optimize(
     for name, step in STEPS:
         ctx.deadline.check(name)
         step(ctx)
+    main_targets(ctx)
     return encode_and_choose(ctx)
 
 

@@ -9,6 +9,7 @@ from pixpress.imaging.steps import metadata
 from pixpress.imaging.steps.resize import target_size
 from pixpress.imaging.types import (
     OUTPUT_FORMATS,
+    AcceptFor,
     ImageFormat,
     ImageInfo,
     OptimizeOptions,
@@ -26,6 +27,13 @@ SWAPPED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that turn th
 def plan(ctx: Context) -> None:
     assert ctx.info is not None, "probe runs first"
     ctx.targets = output_formats(ctx.info, ctx.options)
+
+
+def main_targets(ctx: Context) -> None:
+    """accept_for=sizes: the image itself is encoded in its first target only, the upload's format (the
+    sizes keep every target). Called once the sizes have taken their copy of the context."""
+    if ctx.options.accept_for is AcceptFor.SIZES:
+        ctx.targets = ctx.targets[:1]
 
 
 def output_formats(info: ImageInfo, options: OptimizeOptions) -> tuple[ImageFormat, ...]:

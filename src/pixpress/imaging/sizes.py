@@ -17,6 +17,7 @@ import pyvips
 from pixpress.imaging import pipeline
 from pixpress.imaging.context import Context
 from pixpress.imaging.deadline import Deadline
+from pixpress.imaging.plan import main_targets
 from pixpress.imaging.size_specs import output_size
 from pixpress.imaging.steps.resize import resize_frame
 from pixpress.imaging.types import Limits, OptimizeOptions, SizedImage, SizedResult, SizeSpec
@@ -41,6 +42,7 @@ def optimize_with_sizes(
         ctx.deadline.check(name)
         step(ctx)
     assert full is not None, f"the pipeline has a {SPLIT_BEFORE} step"
+    main_targets(ctx)
     main = pipeline.encode_and_choose(ctx)
     sizes = tuple(_one_size(full, spec, later) for spec in options.sizes)
     return SizedResult(main=main, sizes=sizes)

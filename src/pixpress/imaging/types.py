@@ -55,6 +55,13 @@ class OutputFormat(StrEnum):
     AUTO = "auto"  # smallest of the formats the site accepts
 
 
+class AcceptFor(StrEnum):
+    """Which outputs of a format=auto upload get the accepted formats."""
+
+    ALL = "all"  # the image and each size
+    SIZES = "sizes"  # the sizes only; the image keeps the upload's format (a site that never serves it)
+
+
 class KeepMetadata(StrEnum):
     NONE = "none"
     ICC = "icc"  # colour profile kept; EXIF/XMP/GPS stripped; orientation applied to the pixels
@@ -138,6 +145,7 @@ class OptimizeOptions:
     keep_metadata: KeepMetadata = KeepMetadata.ICC
     accept: frozenset[ImageFormat] = frozenset()  # extra formats the site can serve (format=auto)
     sizes: tuple[SizeSpec, ...] = ()  # resized copies made from the same upload (imaging/sizes.py)
+    accept_for: AcceptFor = AcceptFor.ALL
 
 
 @dataclass(frozen=True)

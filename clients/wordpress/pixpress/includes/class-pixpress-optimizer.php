@@ -207,6 +207,10 @@ class Pixpress_Optimizer {
 		if ( $upload['specs'] ) {
 			$options['sizes'] = implode( ',', $upload['specs'] );
 		}
+		if ( isset( $options['accept'] ) && Pixpress_Attachment::ORIGINAL === $upload['source'] && Pixpress_Service::offers_accept_for() ) {
+			// WordPress never serves the real original: its WebP/AVIF would be made and thrown away.
+			$options['accept_for'] = 'sizes';
+		}
 		if ( $wait_s > 0 ) {
 			$options['wait'] = (int) ceil( $wait_s );
 		}

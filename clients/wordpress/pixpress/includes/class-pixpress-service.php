@@ -97,6 +97,16 @@ class Pixpress_Service {
 	}
 
 	/**
+	 * Whether the server can make format=auto's other formats for the sizes only (`accept_for`), so
+	 * the real original is not encoded to WebP and AVIF nobody serves.
+	 *
+	 * @return bool
+	 */
+	public static function offers_accept_for() {
+		return in_array( 'accept_for', self::features(), true );
+	}
+
+	/**
 	 * The quota as last known: used_mb, remaining_mb, limit_mb, checked_at (a timestamp); null when
 	 * never checked. $refresh asks the server (GET /api/optimize/quota).
 	 *
