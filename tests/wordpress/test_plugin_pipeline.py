@@ -26,6 +26,7 @@ TOKEN_FIT = "site-token-pipeline-0101"
 TOKEN_CALLS = "site-token-pipeline-0102"
 TOKEN_LOOPBACK = "site-token-pipeline-0103"
 TOKEN_ORIGINAL = "site-token-pipeline-0104"
+TOKEN_ORIGINAL_WEBP = "site-token-pipeline-0105"
 ACCESS = re.compile(r"pixpress\.access \[\w+\] (GET|POST|DELETE) (/api/optimize/\w+)\S* (\d{3}) ")
 # No WP-Cron at all: nothing is ever due, whatever a request or wp-cron.php asks.
 NO_CRON = "<?php add_filter('pre_get_ready_cron_jobs', function () { return array(); });\n"
@@ -236,6 +237,46 @@ def test_the_real_original_beside_scaled_is_optimized_backed_up_and_restored(
     assert original.read_bytes() == uploaded
     assert scaled.read_bytes() == scaled_before
     assert not backup.exists()
+
+
+def test_the_real_original_gets_no_webp_nobody_serves_while_scaled_and_the_sizes_do(
+    site: WordPress, pixpress_server: Pixpress, tmp_path: Path
+) -> None:
+    photo = _jpeg(tmp_path, "big-webp.jpg", (2800, 1867), "kodim05.png")
+    pixpress_server.add_token(TOKEN_ORIGINAL_WEBP, 100.0)
+    configure(
+        site,
+        token=TOKEN_ORIGINAL_WEBP,
+        mode="lossy",
+        webp=True,
+        avif=False,
+        auto_optimize=False,
+        skip_sizes=[],
+    )
+    site.php_json("delete_transient('pixpress_features'); return true;")
+    attachment_id = int(site.upload_media(photo)["id"])
+
+    rec = _optimize_now(site, attachment_id)
+
+    assert rec["files"]["original_image"]["status"] == "optimized", rec
+    task_id = rec["files"]["original_image"]["task_id"]
+    status = httpx.get(
+        f"{pixpress_server.url}/api/optimize/status/{task_id}",
+        headers={"X-Token": TOKEN_ORIGINAL_WEBP},
+        timeout=30,
+    ).json()["data"]
+    # The server made the original in JPEG only (no choice, so no variants listed); -scaled (and each
+    # size where WebP is not dropped as larger than the plain JPEG) also in WebP.
+    assert status["format"] == "jpeg" and "variants" not in status, status
+    scaled = next(size for size in status["sizes"] if size["name"] == "full")
+    assert {v["format"] for v in scaled["variants"]} == {"jpeg", "webp"}, scaled
+    meta = metadata(site, attachment_id)
+    original = site.uploads_dir / Path(meta["file"]).parent / meta["original_image"]
+    assert not Path(f"{original}.webp").exists()
+    assert rec["files"]["full"]["via"] == "sizes"
+    assert "webp" in rec["files"]["full"].get("siblings", {}), rec["files"]["full"]
+    assert Path(f"{files_on_disk(site, attachment_id)['full']}.webp").is_file()
+    assert pixpress_server.charged(TOKEN_ORIGINAL_WEBP) == (len(photo.read_bytes()), 1)
 
 
 def test_the_runner_cannot_be_started_by_an_outsider(site: WordPress) -> None:
