@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pixpress.api.optimize import OPTION_FIELDS
 from pixpress.api.schemas import SUBMIT_FORM
 from pixpress.client.calls import OPTION_NAMES
 from pixpress.errors import InvalidOption
 from pixpress.imaging import parse_options
+from pixpress.imaging.options import OPTION_FIELDS
 
 
 def test_every_submit_option_is_described_and_known_to_the_sdk() -> None:

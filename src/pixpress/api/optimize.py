@@ -17,6 +17,7 @@ from pixpress.api.responses import DOWNLOAD_ERRORS, SUBMIT_ERRORS, TASK_ERRORS, 
 from pixpress.api.schemas import SUBMIT_FORM
 from pixpress.api.upload_form import read_upload_form
 from pixpress.errors import FileTooLarge, InvalidOption
+from pixpress.imaging.options import OPTION_FIELDS
 from pixpress.tasks.views import TaskStatus
 from pixpress.usecases.submit import submit_upload
 from pixpress.usecases.tasks import (
@@ -28,18 +29,6 @@ from pixpress.usecases.tasks import (
 )
 
 router = APIRouter(prefix="/api/optimize", tags=["optimize"])
-
-OPTION_FIELDS = (
-    "mode",
-    "quality",
-    "format",
-    "max_width",
-    "max_height",
-    "keep_metadata",
-    "accept",
-    "sizes",
-    "accept_for",
-)
 
 
 @router.post("/submit", openapi_extra=SUBMIT_FORM, response_model_exclude_unset=True, responses=SUBMIT_ERRORS)

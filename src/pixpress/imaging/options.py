@@ -15,6 +15,18 @@ E = TypeVar("E", bound=StrEnum)
 MAX_RESIZE_PX = 100_000  # guards the arithmetic; the image limits apply to the result anyway
 FORMAT_ALIASES = {"jpg": "jpeg", "jpe": "jpeg"}
 ACCEPTABLE_FORMATS = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF})
+# The form fields parse_options() reads (the client's OPTION_NAMES must list the same).
+OPTION_FIELDS = (
+    "mode",
+    "quality",
+    "format",
+    "max_width",
+    "max_height",
+    "keep_metadata",
+    "accept",
+    "sizes",
+    "accept_for",
+)
 
 
 def parse_options(fields: Mapping[str, str | None]) -> OptimizeOptions:
@@ -62,16 +74,8 @@ def options_from_dict(data: Mapping[str, Any]) -> OptimizeOptions:
     """The inverse of options_to_dict; missing keys take the defaults (rows written by older versions)."""
     fields: dict[str, str | None] = {
         key: None if data.get(key) is None else str(data[key])
-        for key in (
-            "mode",
-            "quality",
-            "format",
-            "max_width",
-            "max_height",
-            "keep_metadata",
-            "sizes",
-            "accept_for",
-        )
+        for key in OPTION_FIELDS
+        if key != "accept"  # a list in the dict, joined below
     }
     accept = data.get("accept") or []
     fields["accept"] = ",".join(str(a) for a in accept)
