@@ -60,17 +60,29 @@ def running_server(workers: int | None, env: dict[str, str] | None = None) -> It
 
 
 @contextmanager
-def serving(workers: int | None, env: dict[str, str] | None = None) -> Iterator[Server]:
+def serving(
+    workers: int | None, env: dict[str, str] | None = None, *, data_dir: Path | None = None
+) -> Iterator[Server]:
+    """`pixpress serve` on a free port, its output in serve.log of its data dir (a temporary one unless
+    given), until /ready answers; stopped by SIGTERM at the end."""
+    if data_dir is None:
+        with (
+            tempfile.TemporaryDirectory() as temporary,
+            serving(workers, env, data_dir=Path(temporary)) as server,
+        ):
+            yield server
+        return
     port = free_port()
     command = [sys.executable, "-m", "pixpress", "serve", "--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
-    with tempfile.TemporaryDirectory() as data_dir, open(Path(data_dir) / "serve.log", "wb") as log:
+    log_path = data_dir / "serve.log"
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
             env={
                 **os.environ,
-                "PIXPRESS_DATA_DIR": data_dir,
+                "PIXPRESS_DATA_DIR": str(data_dir),
                 "PIXPRESS_ENVIRONMENT": "test",
                 "PIXPRESS_LOG_LEVEL": "WARNING",
                 **(env or {}),
@@ -81,7 +93,7 @@ def serving(workers: int | None, env: dict[str, str] | None = None) -> Iterator[
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 90
             while True:
                 try:
                     if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
@@ -89,7 +101,7 @@ def serving(workers: int | None, env: dict[str, str] | None = None) -> Iterator[
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("pixpress serve did not start")
+                    raise RuntimeError("pixpress serve did not start:\n" + log_path.read_text()[-3000:])
                 time.sleep(0.1)
             yield Server(url, process.pid)
         finally:

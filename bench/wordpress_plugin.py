@@ -35,11 +35,8 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -51,6 +48,7 @@ from typing import Any
 import httpx
 
 from bench.common import DEFAULT_CORPUS, REPO_ROOT, site_token
+from bench.service import free_port, serving
 
 DEV_DIR = REPO_ROOT / "clients" / "wordpress" / "dev"
 OUT = REPO_ROOT / "bench" / "out"
@@ -64,12 +62,6 @@ SETTINGS = {"mode": "glossy", "webp": True, "avif": True, "picture": True, "keep
 # with WebP keeps its run short.
 LIBRARY_SETTINGS = {"mode": "lossy", "webp": True, "avif": False, "picture": True, "keep_metadata": "icc"}
 TASK_TIME_LIMIT_S = 600
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- the two servers ------------------------------------------------------------------------------
@@ -103,15 +95,10 @@ class Pixpress:
 
 @contextmanager
 def pixpress_serve(tmp: Path) -> Iterator[Pixpress]:
-    port = _free_port()
     tokens = tmp / "tokens.toml"
     tokens.write_text(f'[tokens."{SITE_TOKEN}"]\nquota_mb = 100000.0\n')
-    log_path = tmp / "serve.log"
     env = {
-        **os.environ,
         "OPENBLAS_NUM_THREADS": "1",
-        "PIXPRESS_DATA_DIR": str(tmp / "data"),
-        "PIXPRESS_ENVIRONMENT": "test",
         "PIXPRESS_LOG_LEVEL": "INFO",  # the access log: one line per call
         "PIXPRESS_TOKENS_FILE": str(tokens),
         "PIXPRESS_ADMIN_TOKENS": ADMIN_TOKEN,
@@ -119,34 +106,8 @@ def pixpress_serve(tmp: Path) -> Iterator[Pixpress]:
         # the figures are about the plugin's overhead, so the job is let finish.
         "PIXPRESS_TASK_TIME_LIMIT_S": str(TASK_TIME_LIMIT_S),
     }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pixpress", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("pixpress serve did not start:\n" + log_path.read_text()[-3000:])
-            time.sleep(0.2)
-        yield Pixpress(url, log_path)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with serving(None, env, data_dir=tmp) as server:
+        yield Pixpress(server.url, tmp / "serve.log")
 
 
 @dataclass
@@ -204,7 +165,7 @@ class WordPress:
 @contextmanager
 def wordpress(tmp: Path) -> Iterator[WordPress]:
     run_dir = tmp / "wordpress"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "WP_PORT": str(port), "WP_NAME": f"bench-{os.getpid()}", "WP_SKIP_DEPS": "1"}
     try:
         up = subprocess.run(

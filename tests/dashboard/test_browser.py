@@ -15,36 +15,21 @@ import httpx
 import pytest
 
 from pixpress.quota import MB, hash_token
-from tests import needs
+from tests.browser import chromium, require_chromium
 from tests.conftest import REPO_ROOT
 from tests.e2e.server import ServerProcess, serve
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("PIXPRESS_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ADMIN_TOKEN = "admin-secret-token-0123"  # what tests/e2e/server.py's serve() configures
 SITE_TOKENS = ("site-token-browser-1", "site-token-browser-2")
 UPLOADS = ("graphic/hopper.png", "photo/paris_exif_xmp_icc.jpg", "graphic/transparent.png")
 PHONE = {"width": 390, "height": 844}
 
 
-def _browser_or_skip() -> None:
-    if not CHROMIUM.exists():
-        needs.missing(needs.CHROMIUM, f"{CHROMIUM} is missing")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Iterator[ServerProcess]:
-    _browser_or_skip()
+    require_chromium()
     process = serve(
         tmp_path_factory.mktemp("dashboard"),
         env={
@@ -78,14 +63,8 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def browser(server: ServerProcess) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 class ConsoleErrors(list[str]):

@@ -240,3 +240,12 @@ def plugin(wordpress: WordPress, pixpress_server: Any) -> WordPress:
     wordpress.activate_plugin("pixpress")
     configure(wordpress, server_url=pixpress_server.url, allow_private=True)
     return wordpress
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the browser tests' screenshots go: PIXPRESS_SCREENSHOTS_DIR (docs/wordpress for the docs),
+    else the test's tmp dir."""
+    folder = Path(os.environ.get("PIXPRESS_SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -13,7 +13,6 @@ docs), else to the test's tmp dir.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests import needs
+from tests.browser import chromium
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
 from tests.wordpress.plugin import (
@@ -38,16 +37,6 @@ from tests.wordpress.plugin import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Claimed by id: the bulk's month takes the first two, refuses the third; the rest fit after the reset.
 LIBRARY = ["seine_sdr_gainmap_srgb.jpg", "rocket.jpg", "kodim06.png", "kodim05.png", "paris_exif_xmp_icc.jpg"]
 UPLOAD = CORPUS / "photo" / "paris_exif_xmp_icc.jpg"
@@ -88,23 +77,8 @@ pytestmark = pytest.mark.timeout(1800)
 
 @pytest.fixture(scope="module")  # before WordPress starts: a skip comes first
 def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.is_file():
-        needs.missing(needs.CHROMIUM, f"{CHROMIUM} is missing")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("PIXPRESS_SCREENSHOTS_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ docs), else to the test's tmp dir.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PIL import Image
 
-from tests import needs
+from tests.browser import chromium
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
 from tests.wordpress.plugin import Pixpress, configure, files_on_disk, metadata, queued, record, wait_for
@@ -27,16 +26,6 @@ from tests.wordpress.plugin import Pixpress, configure, files_on_disk, metadata,
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Claimed by id: two of them fit in the quota chosen below, the other two after the monthly reset.
 IMAGES = ["rocket.jpg", "chelsea.png", "paris_exif_xmp_icc.jpg", "seine_sdr_gainmap_srgb.jpg"]
 TOKEN = "site-token-browser-0006"
@@ -55,23 +44,8 @@ pytestmark = pytest.mark.timeout(1500)
 
 @pytest.fixture(scope="session")  # first of the session fixtures: a skip comes before WordPress starts
 def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.is_file():
-        needs.missing(needs.CHROMIUM, f"{CHROMIUM} is missing")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("PIXPRESS_SCREENSHOTS_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
