@@ -427,32 +427,24 @@ def test_the_first_run_wizard_after_activation(
         assert 'data-step="connect"' in page
         nonce = re.search(r'name="_wpnonce" value="([^"]+)"', page)
         assert nonce
-        wrong = admin.post(
-            "/wp-admin/admin-post.php",
-            data={
+
+        def connect(token: str) -> httpx.Response:
+            fields = {
                 "action": "pixpress_wizard",
                 "step": "connect",
                 "_wpnonce": nonce.group(1),
                 "pixpress[server_url]": pixpress_server.url,
                 "pixpress[allow_private]": "1",
-                "pixpress[token]": "not-a-token-of-this-server",
-            },
-        )
+                "pixpress[token]": token,
+            }
+            return admin.post("/wp-admin/admin-post.php", data=fields)
+
+        wrong = connect("not-a-token-of-this-server")
         assert wrong.status_code == 302 and "step=connect" in wrong.headers["location"]
         back = admin.get(wrong.headers["location"]).text
         assert 'id="pixpress-wizard-error"' in back and "token" in back.lower()
 
-        connected = admin.post(
-            "/wp-admin/admin-post.php",
-            data={
-                "action": "pixpress_wizard",
-                "step": "connect",
-                "_wpnonce": nonce.group(1),
-                "pixpress[server_url]": pixpress_server.url,
-                "pixpress[allow_private]": "1",
-                "pixpress[token]": TOKEN,
-            },
-        )
+        connected = connect(TOKEN)
         assert connected.status_code == 302 and "step=formats" in connected.headers["location"]
         formats = admin.get(connected.headers["location"]).text
         assert "Connected to pixpress" in formats

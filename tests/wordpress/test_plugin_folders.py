@@ -37,6 +37,16 @@ def _size(data: bytes) -> tuple[int, int]:
         return im.size
 
 
+def _folder_action(admin: httpx.Client, action: str, folder: str) -> httpx.Response:
+    """What the folders page's button for `action` posts, with the page's nonce."""
+    page = admin.get("/wp-admin/upload.php", params={"page": "pixpress-folders"}).text
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', page)
+    assert nonce
+    fields = {"action": "pixpress_folders", "pixpress_do": action, "pixpress_folder": folder}
+    fields |= {"_wpnonce": nonce.group(1), "_wp_http_referer": "/wp-admin/upload.php?page=pixpress-folders"}
+    return admin.post("/wp-admin/admin-post.php", data=fields)
+
+
 def _rows(site: WordPress) -> dict[str, dict[str, Any]]:
     rows: list[dict[str, Any]] = site.php_json(
         'global $wpdb; return $wpdb->get_results("SELECT * FROM {$wpdb->prefix}pixpress_files", ARRAY_A);'
@@ -233,19 +243,7 @@ def test_the_page_lists_the_folder_and_its_actions_need_the_nonce(
 def test_restore_through_the_page_brings_back_the_exact_bytes(
     plugin: WordPress, admin: httpx.Client, theme: dict[str, Any], optimized: dict[str, Any]
 ) -> None:
-    page = admin.get("/wp-admin/upload.php", params={"page": "pixpress-folders"}).text
-    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', page)
-    assert nonce
-    done = admin.post(
-        "/wp-admin/admin-post.php",
-        data={
-            "action": "pixpress_folders",
-            "pixpress_do": "restore",
-            "pixpress_folder": theme["rel"],
-            "_wpnonce": nonce.group(1),
-            "_wp_http_referer": "/wp-admin/upload.php?page=pixpress-folders",
-        },
-    )
+    done = _folder_action(admin, "restore", theme["rel"])
     assert done.status_code == 302, done.text[:1000]
     for rel, source in IMAGES.items():
         assert (theme["root"] / rel).read_bytes() == source.read_bytes(), rel
@@ -256,18 +254,7 @@ def test_restore_through_the_page_brings_back_the_exact_bytes(
 def test_optimize_through_the_page_takes_the_restored_images_again(
     plugin: WordPress, admin: httpx.Client, theme: dict[str, Any], optimized: dict[str, Any]
 ) -> None:
-    page = admin.get("/wp-admin/upload.php", params={"page": "pixpress-folders"}).text
-    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', page)
-    assert nonce
-    done = admin.post(
-        "/wp-admin/admin-post.php",
-        data={
-            "action": "pixpress_folders",
-            "pixpress_do": "optimize",
-            "pixpress_folder": theme["rel"],
-            "_wpnonce": nonce.group(1),
-        },
-    )
+    done = _folder_action(admin, "optimize", theme["rel"])
     assert done.status_code == 302, done.text[:1000]
     assert {row["status"] for row in _rows(plugin).values()} == {"optimized"}
     for rel, source in IMAGES.items():
