@@ -12,7 +12,7 @@ plugin makes), WebP and AVIF on, glossy. Then:
   server received meanwhile. A ~1-MP photo (the corpus's 1000x872 Hubble JPEG) and a ~12-MP one (a
   corpus photo upscaled with pyvips to 4242x2828, so WordPress keeps it beside its -scaled copy)
   among them. Each is compared with the service's own time for the same job: the bytes and options
-  the plugin sent (its source file, format=auto, accept, the sizes), submitted directly with
+  the plugin sent (its source file, format=auto, accept, accept_for, the sizes), submitted directly with
   ?wait=30 and polled every 0.1 s from another token.
 - library: `--library` images (the corpus's photos, then its graphics) uploaded with automatic
   optimization off, then bulk-optimized (Pixpress_Bulk::start, then Pixpress_Processor::run with 4
@@ -54,7 +54,8 @@ DEV_DIR = REPO_ROOT / "clients" / "wordpress" / "dev"
 OUT = REPO_ROOT / "bench" / "out"
 ADMIN_TOKEN = "bench-admin-token-0001"
 SITE_TOKEN = "bench-wordpress-site-0001"
-ACCESS = re.compile(r"pixpress\.access \[\w+\] (GET|POST|DELETE) (/api/optimize/\w+)\S* (\d{3}) ")
+ACCESS = re.compile(r"pixpress\.access \[\w+\] (GET|POST|DELETE) (/api/optimize/\w+)(\S*) (\d{3}) ")
+TASK_ID = re.compile(r"^/([0-9a-f-]{36})")
 NO_CRON = "<?php add_filter('pre_get_ready_cron_jobs', function () { return array(); });\n"
 TWELVE_MP = (4242, 2828)
 SETTINGS = {"mode": "glossy", "webp": True, "avif": True, "picture": True, "keep_metadata": "icc"}
@@ -81,6 +82,18 @@ class Pixpress:
             log.seek(mark)
             text = log.read().decode(errors="replace")
         return [m.group(2).split("/")[3] for m in ACCESS.finditer(text)]
+
+    def task_calls_since(self, mark: int) -> dict[str, int]:
+        """Status and download calls per task id since `mark` (a submit names no task)."""
+        with self.log_path.open("rb") as log:
+            log.seek(mark)
+            text = log.read().decode(errors="replace")
+        counts: dict[str, int] = {}
+        for m in ACCESS.finditer(text):
+            task = TASK_ID.match(m.group(3))
+            if task:
+                counts[task.group(1)] = counts.get(task.group(1), 0) + 1
+        return counts
 
     def charged(self, token: str) -> tuple[int, int]:
         usage = httpx.get(
@@ -258,13 +271,17 @@ def service_time(server: Pixpress, site: WordPress, attachment_id: int, rec: dic
         "$specs = Pixpress_Optimizer::size_specs($files, $source);"
         "$backup = Pixpress_Backup::path($files[$source]['rel']);"
         "return array('path' => is_file($backup) ? $backup : $files[$source]['path'],"
-        " 'sizes' => implode(',', $specs), 'accept' => implode(',', Pixpress_Settings::sibling_formats()));"
+        " 'sizes' => implode(',', $specs), 'accept' => implode(',', Pixpress_Settings::sibling_formats()),"
+        " 'accept_for' => Pixpress_Attachment::ORIGINAL === $source ? 'sizes' : 'all');"
     )
     token = site_token()
     tokens = server.log_path.parent / "tokens.toml"
     tokens.write_text(tokens.read_text() + f'\n[tokens."{token}"]\nquota_mb = 100000.0\n')
     time.sleep(1.5)  # the server re-reads its tokens file
     fields = {"mode": SETTINGS["mode"], "keep_metadata": "icc", "format": "auto", "accept": job["accept"]}
+    fields["accept_for"] = job[
+        "accept_for"
+    ]  # the real original's WebP/AVIF are not asked (the plugin's rule)
     if job["sizes"] and any(e.get("via") == "sizes" for e in rec["files"].values()):
         fields["sizes"] = job["sizes"]
     data = Path(job["path"]).read_bytes()
@@ -351,7 +368,20 @@ def measure_library(server: Pixpress, site: WordPress, images: list[Path], log: 
     took = time.perf_counter() - started
     time.sleep(1.0)
     calls = server.calls_since(mark)
+    per_task = server.task_calls_since(mark)
     records = {i: site.record(i) for i in ids}
+    # Calls per attachment: a submit per task of its files, then that task's polls and downloads.
+    per_upload = []
+    for rec in records.values():
+        tasks = {e["task_id"] for e in rec.get("files", {}).values() if e.get("task_id")}
+        per_upload.append(sum(1 + per_task.get(t, 0) for t in tasks))
+    problems = {
+        images[ids.index(i)].name: sorted(
+            {str(e.get("error")) for e in rec.get("files", {}).values() if e.get("error")}
+        )
+        for i, rec in records.items()
+        if rec.get("status") != "optimized"
+    }
     charged_bytes, charged_uploads = server.charged(token)
     sent = sum(int(e.get("sent_bytes", 0)) for rec in records.values() for e in rec.get("files", {}).values())
     uploaded = sum(int(s[s["source"]]) for s in sources.values())
@@ -361,6 +391,8 @@ def measure_library(server: Pixpress, site: WordPress, images: list[Path], log: 
         "seconds": round(took, 1),
         "ticks": ticks,
         "calls": {kind: calls.count(kind) for kind in sorted(set(calls))},
+        "calls_per_upload": {"median": statistics.median(per_upload), "max": max(per_upload)},
+        "not_optimized": problems,
         "charged_bytes": charged_bytes,
         "charged_uploads": charged_uploads,
         "source_bytes": uploaded,
@@ -400,7 +432,9 @@ def report(figures: Figures) -> str:
             f"Library of {lib['images']}: charged {lib['charged_bytes']:,} bytes in "
             f"{lib['charged_uploads']} uploads for {lib['source_bytes']:,} bytes of source files uploaded "
             f"(every file of the library: {lib['all_files_bytes']:,} bytes); {lib['seconds']} s, "
-            f"calls {lib['calls']}, statuses {lib['statuses']}."
+            f"calls {lib['calls']} (per upload: median {lib['calls_per_upload']['median']}, max "
+            f"{lib['calls_per_upload']['max']}), statuses {lib['statuses']}, not optimized "
+            f"{lib['not_optimized'] or 'none'}."
         )
     return "\n".join(lines)
 
