@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
@@ -27,6 +27,7 @@ TOKEN_CALLS = "site-token-pipeline-0102"
 TOKEN_LOOPBACK = "site-token-pipeline-0103"
 TOKEN_ORIGINAL = "site-token-pipeline-0104"
 TOKEN_ORIGINAL_WEBP = "site-token-pipeline-0105"
+TOKEN_ROTATED = "site-token-pipeline-0106"
 ACCESS = re.compile(r"pixpress\.access \[\w+\] (GET|POST|DELETE) (/api/optimize/\w+)\S* (\d{3}) ")
 # No WP-Cron at all: nothing is ever due, whatever a request or wp-cron.php asks.
 NO_CRON = "<?php add_filter('pre_get_ready_cron_jobs', function () { return array(); });\n"
@@ -277,6 +278,42 @@ def test_the_real_original_gets_no_webp_nobody_serves_while_scaled_and_the_sizes
     assert "webp" in rec["files"]["full"].get("siblings", {}), rec["files"]["full"]
     assert Path(f"{files_on_disk(site, attachment_id)['full']}.webp").is_file()
     assert pixpress_server.charged(TOKEN_ORIGINAL_WEBP) == (len(photo.read_bytes()), 1)
+
+
+def test_a_phone_photo_turned_by_exif_keeps_its_turn_in_the_original_and_every_size(
+    site: WordPress, pixpress_server: Pixpress, tmp_path: Path
+) -> None:
+    # Stored landscape with EXIF orientation 6, as phones write: shown portrait, 1867x2800. WordPress
+    # makes -scaled and the sizes turned; the real original stays as uploaded.
+    with Image.open(CORPUS / "photo" / "kodim05.png") as im:
+        stored = im.convert("RGB").resize((2800, 1867), Image.Resampling.LANCZOS)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = tmp_path / "turned.jpg"
+    stored.save(photo, "JPEG", quality=92, exif=exif.tobytes())
+    pixpress_server.add_token(TOKEN_ROTATED, 100.0)
+    configure(
+        site, token=TOKEN_ROTATED, mode="lossy", webp=False, avif=False, auto_optimize=False, skip_sizes=[]
+    )
+    attachment_id = int(site.upload_media(photo)["id"])
+    meta = metadata(site, attachment_id)
+    assert meta["original_image"] == "turned.jpg" and meta["height"] > meta["width"], meta
+    files = files_on_disk(site, attachment_id)
+
+    rec = _optimize_now(site, attachment_id)
+
+    assert rec["status"] == "optimized", rec
+    assert pixpress_server.charged(TOKEN_ROTATED) == (len(photo.read_bytes()), 1)
+    original = site.uploads_dir / Path(meta["file"]).parent / meta["original_image"]
+    with Image.open(original) as im:
+        assert ImageOps.exif_transpose(im).size == (1867, 2800)  # shown as the phone showed it
+    meta = metadata(site, attachment_id)
+    for name, path in files.items():
+        with Image.open(path) as im:
+            shown = ImageOps.exif_transpose(im).size
+        described = meta if name == "full" else meta["sizes"][name]
+        assert (described["width"], described["height"]) == shown, name
+    assert (meta["width"], meta["height"]) == (1707, 2560)  # -scaled: portrait, as WordPress made it
 
 
 def test_the_runner_cannot_be_started_by_an_outsider(site: WordPress) -> None:

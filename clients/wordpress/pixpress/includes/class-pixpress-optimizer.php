@@ -478,12 +478,33 @@ class Pixpress_Optimizer {
 		if ( $got === $want ) {
 			return $want;
 		}
+		if ( ! $is_size && array( $want[1], $want[0] ) === $got && self::turned_by_exif( $file ) ) {
+			return $got; // A phone photo stored sideways: the server applied its EXIF orientation.
+		}
 		foreach ( array( 0, 1 ) as $i ) {
 			if ( ! $is_size || abs( $got[ $i ] - $want[ $i ] ) > max( self::FIT_SLACK_PX, 0.01 * $want[ $i ] ) ) {
 				return null;
 			}
 		}
 		return $got;
+	}
+
+	/**
+	 * Whether the bytes sent for $file (its backup once replaced) carry an EXIF orientation that turns
+	 * the picture a quarter (5 to 8). Read for JPEG when PHP has exif; for other types, or without
+	 * exif, the server's swapped sides are taken as they are: its orientation step is the only one that
+	 * swaps them.
+	 *
+	 * @param array<string, mixed> $file The file.
+	 * @return bool
+	 */
+	private static function turned_by_exif( array $file ) {
+		if ( 'image/jpeg' !== $file['mime'] || ! function_exists( 'exif_read_data' ) ) {
+			return true;
+		}
+		$backup = Pixpress_Backup::path( $file['rel'] );
+		$exif   = @exif_read_data( is_file( $backup ) ? $backup : $file['path'] ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		return is_array( $exif ) && isset( $exif['Orientation'] ) && in_array( (int) $exif['Orientation'], array( 5, 6, 7, 8 ), true );
 	}
 
 	/**
