@@ -165,3 +165,23 @@ def wait_for(predicate: Any, *, timeout_s: float = 60.0, interval_s: float = 0.5
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval_s)
+
+
+ACCESS = re.compile(r"pixpress\.access \[\w+\] (GET|POST|DELETE) (/api/optimize/\w+)\S* (\d{3}) ")
+
+
+class AccessLog:
+    """The server's access log from a mark on: the calls the plugin made, counted where they arrive."""
+
+    def __init__(self, server: Pixpress) -> None:
+        self.path = server.process.log_path
+        self.offset = self.path.stat().st_size
+
+    def calls(self) -> list[tuple[str, str, int]]:
+        with self.path.open("rb") as log:
+            log.seek(self.offset)
+            text = log.read().decode(errors="replace")
+        return [(m.group(1), m.group(2), int(m.group(3))) for m in ACCESS.finditer(text)]
+
+    def submits(self) -> int:
+        return sum(1 for _, path, _ in self.calls() if path == "/api/optimize/submit")

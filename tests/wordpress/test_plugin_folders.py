@@ -21,9 +21,10 @@ from PIL import Image
 
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
-from tests.wordpress.plugin import Pixpress, configure, login
+from tests.wordpress.plugin import AccessLog, Pixpress, configure, login
 
 TOKEN = "site-token-folders-0001"
+TOKEN_NO_QUOTA = "site-token-folders-0002"
 THEME = "pixpress-test-theme"
 IMAGES = {
     "assets/images/hero.jpg": CORPUS / "photo" / "hubble_deep_field.jpg",
@@ -261,3 +262,32 @@ def test_optimize_through_the_page_takes_the_restored_images_again(
         assert len((theme["root"] / rel).read_bytes()) < len(source.read_bytes()), rel
     shown = admin.get("/wp-admin/upload.php", params={"page": "pixpress-folders"}).text
     assert "3 images done now, 0 left" in shown
+
+
+def test_a_quota_refusal_in_a_folder_run_pauses_everything_until_resumed(
+    plugin: WordPress, pixpress_server: Pixpress, theme: dict[str, Any], optimized: dict[str, Any]
+) -> None:
+    """Like the Media Library's queue: the next runs (folders and media alike) send nothing."""
+    pixpress_server.add_token(TOKEN_NO_QUOTA, 0.0)
+    configure(plugin, token=TOKEN_NO_QUOTA, mode="lossy")
+    extra = theme["root"] / "assets" / "images" / "extra.jpg"
+    shutil.copyfile(CORPUS / "photo" / "rocket.jpg", extra)
+    try:
+        assert plugin.php_json(f"return Pixpress_Folders::scan('{theme['rel']}');")["added"] == 1
+        run = plugin.php_json(f"return Pixpress_Folders::process(60.0, '{theme['rel']}');")
+        assert (run["processed"], run["stopped"]) == (0, "paused"), run
+        pause = plugin.php_json("return Pixpress_Processor::pause();")
+        assert pause["reason"] == "quota" and pause["code"] == "quota_exceeded", pause
+        log = AccessLog(pixpress_server)
+        again = plugin.php_json(f"return Pixpress_Folders::process(60.0, '{theme['rel']}');")
+        media = plugin.php_json("return Pixpress_Processor::run(5.0);")
+        assert again["stopped"] == "paused" and media["stopped"] == "paused"
+        assert log.submits() == 0  # nothing sent while paused
+        assert _rows(plugin)[f"{theme['rel']}/assets/images/extra.jpg"]["status"] == "pending"
+    finally:
+        plugin.php(
+            "Pixpress_Processor::resume(); global $wpdb; $wpdb->delete($wpdb->prefix . 'pixpress_files',"
+            f" array('path' => '{theme['rel']}/assets/images/extra.jpg'));"
+        )
+        extra.unlink(missing_ok=True)
+        configure(plugin, token=TOKEN, mode="lossy")

@@ -20,7 +20,16 @@ from PIL import Image, ImageOps
 
 from tests.conftest import CORPUS
 from tests.wordpress.conftest import WordPress
-from tests.wordpress.plugin import Pixpress, configure, files_on_disk, metadata, queued, record, wait_for
+from tests.wordpress.plugin import (
+    AccessLog,
+    Pixpress,
+    configure,
+    files_on_disk,
+    metadata,
+    queued,
+    record,
+    wait_for,
+)
 
 TOKEN_FIT = "site-token-pipeline-0101"
 TOKEN_CALLS = "site-token-pipeline-0102"
@@ -28,7 +37,6 @@ TOKEN_LOOPBACK = "site-token-pipeline-0103"
 TOKEN_ORIGINAL = "site-token-pipeline-0104"
 TOKEN_ORIGINAL_WEBP = "site-token-pipeline-0105"
 TOKEN_ROTATED = "site-token-pipeline-0106"
-ACCESS = re.compile(r"pixpress\.access \[\w+\] (GET|POST|DELETE) (/api/optimize/\w+)\S* (\d{3}) ")
 # No WP-Cron at all: nothing is ever due, whatever a request or wp-cron.php asks.
 NO_CRON = "<?php add_filter('pre_get_ready_cron_jobs', function () { return array(); });\n"
 
@@ -53,20 +61,6 @@ def _jpeg(tmp_path: Path, name: str, size: tuple[int, int], source: str = "kodim
 def _optimize_now(site: WordPress, attachment_id: int) -> dict[str, Any]:
     result: dict[str, Any] = site.php_json(f"return Pixpress_Optimizer::optimize({attachment_id}, true);")
     return result
-
-
-class AccessLog:
-    """The server's access log from a mark on: the calls the plugin made, counted where they arrive."""
-
-    def __init__(self, server: Pixpress) -> None:
-        self.path = server.process.log_path
-        self.offset = self.path.stat().st_size
-
-    def calls(self) -> list[tuple[str, str, int]]:
-        with self.path.open("rb") as log:
-            log.seek(self.offset)
-            text = log.read().decode(errors="replace")
-        return [(m.group(1), m.group(2), int(m.group(3))) for m in ACCESS.finditer(text)]
 
 
 @pytest.fixture

@@ -314,7 +314,7 @@ class Pixpress_Folders {
 						'error'  => $e->getErrorCode(),
 					)
 				);
-				$result['stopped'] = ( $e instanceof \Pixpress\Exception\QuotaExceeded || $e instanceof \Pixpress\Exception\AuthError ) ? 'paused' : 'error';
+				$result['stopped'] = Pixpress_Processor::pause_on( $e ) ? 'paused' : 'error';
 				$result['message'] = Pixpress_Service::describe_error( $e );
 				break;
 			}

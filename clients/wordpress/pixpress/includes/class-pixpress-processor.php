@@ -249,18 +249,8 @@ class Pixpress_Processor {
 	 * @return string 'paused', 'error' or 'done' (failed for good).
 	 */
 	private static function failed( $id, $e ) {
-		if ( $e instanceof \Pixpress\Exception\QuotaExceeded ) {
-			Pixpress_Queue::release( $id, 'quota_exceeded', false );
-			$details = $e->getDetails();
-			if ( isset( $details['quota_info'] ) && is_array( $details['quota_info'] ) ) {
-				Pixpress_Service::remember_quota( $details['quota_info'] );
-			}
-			self::set_pause( 'quota', $e );
-			return 'paused';
-		}
-		if ( $e instanceof \Pixpress\Exception\AuthError ) {
+		if ( self::pause_on( $e ) ) {
 			Pixpress_Queue::release( $id, $e->getErrorCode(), false );
-			self::set_pause( 'auth', $e );
 			return 'paused';
 		}
 		if ( $e instanceof \Pixpress\Exception\PixpressException ) {
@@ -304,10 +294,33 @@ class Pixpress_Processor {
 	}
 
 	/**
-	 * Stops all processing until resume() or the hourly check finds the quota back.
+	 * Stops all processing (the Media Library's queue and the other folders alike) until resume() or
+	 * the hourly check finds the quota back, when $e is a quota refusal or a refused token.
 	 *
-	 * @param string                                $reason 'quota' or 'auth'.
-	 * @param \Pixpress\Exception\PixpressException $e What the server said.
+	 * @param \Throwable $e What the server said.
+	 * @return bool Whether it paused.
+	 */
+	public static function pause_on( $e ) {
+		if ( $e instanceof \Pixpress\Exception\QuotaExceeded ) {
+			$details = $e->getDetails();
+			if ( isset( $details['quota_info'] ) && is_array( $details['quota_info'] ) ) {
+				Pixpress_Service::remember_quota( $details['quota_info'] );
+			}
+			self::set_pause( 'quota', $e );
+			return true;
+		}
+		if ( $e instanceof \Pixpress\Exception\AuthError ) {
+			self::set_pause( 'auth', $e );
+			return true;
+		}
+		return false;
+	}
+
+	/**
+	 * Keeps the pause in an option and tells the bulk run.
+	 *
+	 * @param string     $reason 'quota' or 'auth'.
+	 * @param \Throwable $e The error.
 	 */
 	private static function set_pause( $reason, $e ) {
 		$now = time();
