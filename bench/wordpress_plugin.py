@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -76,24 +77,20 @@ class Pixpress:
     def mark(self) -> int:
         return self.log_path.stat().st_size
 
-    def calls_since(self, mark: int) -> list[str]:
-        """The /api/optimize calls logged since `mark`: submit, status, download..."""
+    def _access_since(self, mark: int) -> list[re.Match[str]]:
         with self.log_path.open("rb") as log:
             log.seek(mark)
             text = log.read().decode(errors="replace")
-        return [m.group(2).split("/")[3] for m in ACCESS.finditer(text)]
+        return list(ACCESS.finditer(text))
+
+    def calls_since(self, mark: int) -> list[str]:
+        """The /api/optimize calls logged since `mark`: submit, status, download..."""
+        return [m.group(2).split("/")[3] for m in self._access_since(mark)]
 
     def task_calls_since(self, mark: int) -> dict[str, int]:
         """Status and download calls per task id since `mark` (a submit names no task)."""
-        with self.log_path.open("rb") as log:
-            log.seek(mark)
-            text = log.read().decode(errors="replace")
-        counts: dict[str, int] = {}
-        for m in ACCESS.finditer(text):
-            task = TASK_ID.match(m.group(3))
-            if task:
-                counts[task.group(1)] = counts.get(task.group(1), 0) + 1
-        return counts
+        tasks = (TASK_ID.match(m.group(3)) for m in self._access_since(mark))
+        return dict(Counter(task.group(1) for task in tasks if task))
 
     def charged(self, token: str) -> tuple[int, int]:
         usage = httpx.get(
